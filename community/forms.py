@@ -1,0 +1,59 @@
+"""Page forms. They only shape input; rules live in ``community.validation`` and services."""
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+
+from community.models import Flag
+
+
+class SignupForm(forms.Form):
+    username = forms.CharField(max_length=150, help_text="Letters, digits and @/./+/-/_ only.")
+    email = forms.EmailField()
+    display_name = forms.CharField(max_length=80, required=False, label="Display name (optional)")
+    password = forms.CharField(widget=forms.PasswordInput, help_text="At least 8 characters, not only digits.")
+
+
+class LoginForm(AuthenticationForm):
+    pass
+
+
+class QuestionForm(forms.Form):
+    title = forms.CharField(
+        max_length=settings.COMMUNITY_MAX_TITLE,
+        help_text="Say what is wrong, like you would tell a friend.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=settings.COMMUNITY_MAX_BODY,
+        help_text="Markdown: **bold**, `code`, lists, links. HTML is shown as text.",
+        label="Details",
+    )
+    tags = forms.CharField(max_length=200, help_text="Up to 5 existing tags, separated by spaces or commas.")
+
+
+class AnswerForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}), max_length=settings.COMMUNITY_MAX_BODY, label="Your answer"
+    )
+
+
+class EditForm(forms.Form):
+    title = forms.CharField(max_length=settings.COMMUNITY_MAX_TITLE, required=False)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}), max_length=settings.COMMUNITY_MAX_BODY)
+    tags = forms.CharField(max_length=200, required=False)
+    reason = forms.CharField(max_length=300, required=False, label="Edit summary")
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(max_length=600, label="Comment", widget=forms.TextInput)
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(choices=Flag.Reason.choices)
+    duplicate_of = forms.IntegerField(required=False, label="Duplicate of question #", min_value=1)
+    note = forms.CharField(max_length=500, required=False)
+
+
+class CloseDuplicateForm(forms.Form):
+    original = forms.IntegerField(label="Original question #", min_value=1)

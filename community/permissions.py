@@ -1,0 +1,95 @@
+"""Who may do what in the community. One place, so the permission matrix is testable.
+
+Each ``check_*`` raises ``NotAllowed`` with a readable reason; each ``can_*`` returns a bool
+for templates. Services assume the matching check passed.
+"""
+from __future__ import annotations
+
+from config.api import NotAllowed
+
+
+def can_moderate(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_perm("community.moderate_thread"))
+
+
+def _member(user, perm: str) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_perm(perm))
+
+
+def check_can_ask(user) -> None:
+    if not user.is_authenticated:
+        raise NotAllowed("Sign in to ask a question.", code="not_authenticated")
+    if not _member(user, "community.add_thread"):
+        raise NotAllowed("Your account cannot post questions.")
+
+
+def check_can_answer(user, thread) -> None:
+    if not user.is_authenticated:
+        raise NotAllowed("Sign in to answer.", code="not_authenticated")
+    if not _member(user, "community.add_post"):
+        raise NotAllowed("Your account cannot post answers.")
+    if thread.is_locked and not can_moderate(user):
+        raise NotAllowed("This question is locked.", code="locked")
+    if thread.is_closed and not can_moderate(user):
+        raise NotAllowed("This question is closed; answers are not accepted.", code="closed")
+    if thread.source.kind != "community":
+        raise NotAllowed("Harvested threads are read-only.", code="read_only")
+
+
+def check_can_comment(user, post) -> None:
+    if not user.is_authenticated:
+        raise NotAllowed("Sign in to comment.", code="not_authenticated")
+    if not _member(user, "community.add_comment"):
+        raise NotAllowed("Your account cannot comment.")
+    if post.thread.is_locked and not can_moderate(user):
+        raise NotAllowed("This question is locked.", code="locked")
+
+
+def can_edit_post(user, post) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if post.thread.source.kind != "community":
+        return False
+    if can_moderate(user):
+        return True
+    return post.author_id == user.id and not post.thread.is_locked
+
+
+def check_can_edit_post(user, post) -> None:
+    if not can_edit_post(user, post):
+        raise NotAllowed("Only the author or a moderator can edit this post.")
+
+
+def check_can_vote(user, post) -> None:
+    if not user.is_authenticated:
+        raise NotAllowed("Sign in to vote.", code="not_authenticated")
+    if not _member(user, "community.add_vote"):
+        raise NotAllowed("Your account cannot vote.")
+    if post.author_id == user.id:
+        raise NotAllowed("You cannot vote on your own post.", code="own_post")
+    if post.thread.is_locked:
+        raise NotAllowed("This question is locked.", code="locked")
+
+
+def can_accept(user, thread) -> bool:
+    return bool(
+        user.is_authenticated and thread.author_id == user.id and thread.source.kind == "community"
+        and not thread.is_locked
+    )
+
+
+def check_can_accept(user, thread) -> None:
+    if not can_accept(user, thread):
+        raise NotAllowed("Only the person who asked can accept an answer.", code="not_asker")
+
+
+def check_can_flag(user, post) -> None:
+    if not user.is_authenticated:
+        raise NotAllowed("Sign in to flag.", code="not_authenticated")
+    if not _member(user, "community.add_flag"):
+        raise NotAllowed("Your account cannot flag posts.")
+
+
+def check_can_moderate(user) -> None:
+    if not can_moderate(user):
+        raise NotAllowed("Only moderators can do that.")

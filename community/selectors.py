@@ -1,0 +1,100 @@
+"""Community reads: lists, a thread with its posts, profiles, the moderation queue."""
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from community.models import Comment, Flag, Post, Tag, Thread, User
+from community.permissions import can_moderate
+
+SORTS = {
+    "newest": ("-created_at",),
+    "votes": ("-score", "-created_at"),
+    "active": ("-last_activity_at",),
+    "unanswered": ("-created_at",),
+}
+
+
+def visible_threads(*, user=None) -> QuerySet[Thread]:
+    """Threads anyone may see: published, not hidden, not deleted at the source."""
+    return Thread.objects.filter(status=Thread.Status.PUBLISHED, is_hidden=False, is_deleted=False)
+
+
+def thread_list(
+    *, sort: str = "newest", tag: str | None = None, source: str | None = None, community_only: bool = True,
+    user=None,
+) -> QuerySet[Thread]:
+    if sort not in SORTS:
+        sort = "newest"
+    qs = visible_threads(user=user).select_related("source", "author").prefetch_related("tags")
+    if community_only:
+        qs = qs.filter(source__kind="community")
+    if source:
+        qs = qs.filter(source__slug=source)
+    if tag:
+        qs = qs.filter(tags__name=tag)
+    if sort == "unanswered":
+        qs = qs.filter(answer_count=0)
+    return qs.order_by(*SORTS[sort])
+
+
+def thread_get_for_user(*, thread_id: int, user) -> Thread | None:
+    """The thread if ``user`` may see it: moderators see hidden and held ones, authors their own held ones."""
+    thread = Thread.objects.select_related("source", "author", "duplicate_of").filter(pk=thread_id).first()
+    if thread is None or thread.is_deleted:
+        return None
+    if thread.is_visible or can_moderate(user):
+        return thread
+    if thread.status == Thread.Status.PENDING and user.is_authenticated and thread.author_id == user.id:
+        return thread
+    return None
+
+
+def thread_posts(*, thread: Thread, user) -> list[Post]:
+    qs = thread.posts.select_related("author").prefetch_related(
+        Prefetch("comments", queryset=Comment.objects.filter(is_hidden=False).select_related("author"))
+    )
+    if not can_moderate(user):
+        own = Q(author_id=user.id) if user.is_authenticated else Q(pk__in=[])
+        qs = qs.filter(Q(is_hidden=False, is_deleted=False) & (Q(status=Thread.Status.PUBLISHED) | own))
+    return list(qs.order_by("-is_question", "-is_accepted", "-score", "created_at"))
+
+
+def user_votes(*, user, posts: list[Post]) -> dict[int, int]:
+    if not user.is_authenticated:
+        return {}
+    return dict(user.votes.filter(post__in=posts).values_list("post_id", "value"))
+
+
+def profile_get(*, username: str) -> User | None:
+    return User.objects.filter(username=username, is_active=True).first()
+
+
+def profile_activity(*, user: User) -> dict:
+    questions = visible_threads().filter(author=user).order_by("-created_at")
+    answers = (
+        Post.visible.filter(author=user, is_question=False, thread__is_hidden=False)
+        .select_related("thread")
+        .order_by("-created_at")
+    )
+    return {"questions": questions, "answers": answers}
+
+
+def tag_list() -> QuerySet[Tag]:
+    return Tag.objects.annotate(
+        thread_count=Count("threads", filter=Q(threads__is_hidden=False, threads__status="published"))
+    ).order_by("-thread_count", "name")
+
+
+def moderation_queue() -> dict:
+    flags = Flag.objects.filter(status=Flag.Status.OPEN).select_related(
+        "post__thread", "post__author", "flagged_by", "duplicate_of"
+    )
+    held = Post.objects.filter(status=Thread.Status.PENDING, is_hidden=False).select_related("thread", "author")
+    return {"flags": flags.order_by("created_at"), "held": held.order_by("created_at")}
+
+
+def similar_questions(*, text: str, user=None, limit: int = 5, exclude_id: int | None = None) -> list[Thread]:
+    """Existing questions like ``text``, for the ask form. Delegates to the search app."""
+    from search.similar import similar_threads
+
+    return similar_threads(text=text, user=user, limit=limit, exclude_id=exclude_id)

@@ -1,0 +1,21 @@
+"""Community writes. Split by operation; import from here."""
+from community.services.accounts import user_signup
+from community.services.moderation import (
+    flag_create,
+    flag_dismiss,
+    post_approve,
+    post_hide,
+    post_reject,
+    post_restore,
+    thread_close_duplicate,
+    thread_reopen,
+    thread_set_locked,
+)
+from community.services.posting import answer_create, comment_create, post_edit, question_create
+from community.services.votes import answer_accept, answer_unaccept, vote_cast, vote_retract
+
+__all__ = [
+    "answer_accept", "answer_create", "answer_unaccept", "comment_create", "flag_create", "flag_dismiss",
+    "post_approve", "post_edit", "post_hide", "post_reject", "post_restore", "question_create",
+    "thread_close_duplicate", "thread_reopen", "thread_set_locked", "user_signup", "vote_cast", "vote_retract",
+]

@@ -1,0 +1,38 @@
+"""Sign-up and profiles."""
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from community.models import User
+from community.roles import CUSTOMER, MEMBER, role_assign
+from config.api import ServiceError
+
+
+@transaction.atomic
+def user_signup(*, username: str, email: str, password: str, display_name: str = "") -> User:
+    """Create an account with the customer and member roles.
+
+    Email is unique (case-insensitively); passwords go through Django's validators.
+    """
+    username = (username or "").strip()
+    email = (email or "").strip().lower()
+    if not username:
+        raise ServiceError("Choose a username.", field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise ServiceError("That username is taken.", field="username", code="taken")
+    if not email or "@" not in email:
+        raise ServiceError("Enter a valid email address.", field="email")
+    if User.objects.filter(email__iexact=email).exists():
+        raise ServiceError("An account with that email already exists.", field="email", code="taken")
+    user = User(username=username, email=email, display_name=(display_name or "").strip()[:80])
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ServiceError(" ".join(exc.messages), field="password", code="weak_password") from None
+    user.set_password(password)
+    user.save()
+    role_assign(user=user, role=CUSTOMER)
+    role_assign(user=user, role=MEMBER)
+    return user

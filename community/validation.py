@@ -1,0 +1,55 @@
+"""Input rules for community posts, shared by forms, the API and services."""
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.utils.text import slugify
+
+from config.api import ServiceError
+
+MAX_TAGS = 5
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    return _CONTROL.sub("", value or "").strip()
+
+
+def validate_title(title: str) -> str:
+    title = " ".join(clean_text(title).split())
+    if len(title) < 10:
+        raise ServiceError("Write a title of at least 10 characters that says what the problem is.", field="title")
+    if len(title) > settings.COMMUNITY_MAX_TITLE:
+        raise ServiceError(f"Titles can be at most {settings.COMMUNITY_MAX_TITLE} characters.", field="title")
+    return title
+
+
+def validate_body(body: str, *, minimum: int = 20, field: str = "body") -> str:
+    body = clean_text(body)
+    if len(body) < minimum:
+        raise ServiceError(f"Write at least {minimum} characters.", field=field)
+    if len(body) > settings.COMMUNITY_MAX_BODY:
+        raise ServiceError(
+            f"That is {len(body):,} characters; the limit is {settings.COMMUNITY_MAX_BODY:,}.", field=field
+        )
+    return body
+
+
+def validate_comment(body: str) -> str:
+    body = clean_text(body)
+    if len(body) < 5:
+        raise ServiceError("Comments need at least 5 characters.", field="body")
+    if len(body) > 600:
+        raise ServiceError("Comments can be at most 600 characters.", field="body")
+    return body
+
+
+def parse_tags(raw: str | list[str]) -> list[str]:
+    names = raw if isinstance(raw, list) else re.split(r"[\s,]+", raw or "")
+    seen: list[str] = []
+    for name in names:
+        slug = slugify(name.strip().lower())
+        if slug and slug not in seen:
+            seen.append(slug)
+    return seen

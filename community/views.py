@@ -1,0 +1,351 @@
+"""Community pages: thin views that validate a form, call a service, render."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView, LogoutView
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from community import permissions, selectors, services
+from community.forms import AnswerForm, CloseDuplicateForm, CommentForm, EditForm, FlagForm, LoginForm, QuestionForm, SignupForm
+from community.models import Flag, Post, Tag, Thread
+from community.ratelimit import rate_limited
+from config.api import NotAllowed, ServiceError
+
+
+def _form_error(form, exc: ServiceError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def _visible_thread(request, thread_id: int) -> Thread:
+    thread = selectors.thread_get_for_user(thread_id=thread_id, user=request.user)
+    if thread is None:
+        raise Http404("No such question.")
+    return thread
+
+
+def _visible_post(request, post_id: int) -> Post:
+    post = get_object_or_404(Post.objects.select_related("thread__source"), pk=post_id)
+    _visible_thread(request, post.thread_id)
+    if (post.is_hidden or post.is_deleted) and not permissions.can_moderate(request.user):
+        raise Http404("No such post.")
+    return post
+
+
+def _denied(request, exc: NotAllowed, *, next_url: str):
+    if exc.code == "not_authenticated":
+        return redirect(f"{reverse('community:login')}?next={next_url}")
+    messages.error(request, exc.message)
+    return redirect(next_url)
+
+
+@require_GET
+def question_list(request, tag: str | None = None):
+    sort = request.GET.get("sort", "newest")
+    tag_obj = get_object_or_404(Tag, name=tag) if tag else None
+    threads = selectors.thread_list(sort=sort, tag=tag, user=request.user)
+    page = Paginator(threads, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "community/question_list.html",
+        {"page": page, "sort": sort if sort in selectors.SORTS else "newest", "tag": tag_obj, "sorts": selectors.SORTS},
+    )
+
+
+@require_GET
+def tag_index(request):
+    return render(request, "community/tag_index.html", {"tags": selectors.tag_list()})
+
+
+def question_detail(request, thread_id: int):
+    thread = _visible_thread(request, thread_id)
+    posts = selectors.thread_posts(thread=thread, user=request.user)
+    question = next((p for p in posts if p.is_question), None)
+    answers = [p for p in posts if not p.is_question]
+    return render(
+        request,
+        "community/question_detail.html",
+        {
+            "thread": thread,
+            "question": question,
+            "answers": answers,
+            "votes": selectors.user_votes(user=request.user, posts=posts),
+            "answer_form": AnswerForm(),
+            "can_accept": permissions.can_accept(request.user, thread),
+            "can_moderate": permissions.can_moderate(request.user),
+            "close_form": CloseDuplicateForm(),
+        },
+    )
+
+
+@login_required
+def question_ask(request):
+    initial = {"title": request.GET.get("q", "")[:200]}
+    form = QuestionForm(request.POST or None, initial=initial)
+    try:
+        permissions.check_can_ask(request.user)
+    except NotAllowed as exc:
+        return _denied(request, exc, next_url=reverse("community:questions"))
+    if request.method == "POST" and form.is_valid():
+        if rate_limited(request, "post"):
+            form.add_error(None, "You are posting too fast. Wait a few minutes and try again.")
+        else:
+            try:
+                thread = services.question_create(author=request.user, **form.cleaned_data)
+            except ServiceError as exc:
+                _form_error(form, exc)
+            else:
+                if thread.status == Thread.Status.PENDING:
+                    messages.info(request, "Thanks! New members' first posts are checked by a moderator before they appear.")
+                return redirect(thread)
+    return render(request, "community/ask.html", {"form": form, "known_tags": Tag.objects.all()[:60]})
+
+
+@require_GET
+def similar_questions(request):
+    text = request.GET.get("title", "") or request.GET.get("q", "")
+    results = selectors.similar_questions(text=text[:300], user=request.user) if len(text.strip()) >= 3 else []
+    return render(request, "community/_similar.html", {"results": results})
+
+
+@login_required
+@require_POST
+def answer_create(request, thread_id: int):
+    thread = _visible_thread(request, thread_id)
+    form = AnswerForm(request.POST)
+    try:
+        permissions.check_can_answer(request.user, thread)
+    except NotAllowed as exc:
+        return _denied(request, exc, next_url=thread.get_absolute_url())
+    if form.is_valid():
+        if rate_limited(request, "post"):
+            form.add_error(None, "You are posting too fast. Wait a few minutes and try again.")
+        else:
+            try:
+                post = services.answer_create(author=request.user, thread=thread, body=form.cleaned_data["body"])
+            except ServiceError as exc:
+                _form_error(form, exc)
+            else:
+                if post.status == Thread.Status.PENDING:
+                    messages.info(request, "Thanks! Your answer will appear once a moderator has checked it.")
+                return redirect(f"{thread.get_absolute_url()}#post-{post.pk}")
+    posts = selectors.thread_posts(thread=thread, user=request.user)
+    return render(
+        request,
+        "community/question_detail.html",
+        {
+            "thread": thread,
+            "question": next((p for p in posts if p.is_question), None),
+            "answers": [p for p in posts if not p.is_question],
+            "votes": selectors.user_votes(user=request.user, posts=posts),
+            "answer_form": form,
+            "can_accept": permissions.can_accept(request.user, thread),
+            "can_moderate": permissions.can_moderate(request.user),
+            "close_form": CloseDuplicateForm(),
+        },
+        status=400,
+    )
+
+
+@require_POST
+def vote(request, post_id: int):
+    post = _visible_post(request, post_id)
+    value = {"up": 1, "down": -1}.get(request.POST.get("direction", ""))
+    error = ""
+    try:
+        permissions.check_can_vote(request.user, post)
+        if value is None:
+            raise ServiceError("Choose up or down.")
+        if rate_limited(request, "vote"):
+            raise ServiceError("You are voting too fast. Wait a minute.")
+        services.vote_cast(user=request.user, post=post, value=value)
+    except ServiceError as exc:
+        error = exc.message
+    post.refresh_from_db(fields=["score"])
+    if request.htmx:
+        votes = selectors.user_votes(user=request.user, posts=[post])
+        return render(request, "community/_vote.html", {"post": post, "votes": votes, "vote_error": error})
+    if error:
+        messages.error(request, error)
+    return redirect(post.get_absolute_url())
+
+
+@login_required
+@require_POST
+def accept(request, post_id: int):
+    post = _visible_post(request, post_id)
+    try:
+        permissions.check_can_accept(request.user, post.thread)
+        services.answer_accept(user=request.user, post=post)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Answer accepted. Thanks for closing the loop!")
+    return redirect(post.get_absolute_url())
+
+
+@login_required
+@require_POST
+def comment_create(request, post_id: int):
+    post = _visible_post(request, post_id)
+    form = CommentForm(request.POST)
+    try:
+        permissions.check_can_comment(request.user, post)
+        if not form.is_valid():
+            raise ServiceError(" ".join(e for errs in form.errors.values() for e in errs))
+        if rate_limited(request, "post"):
+            raise ServiceError("You are posting too fast. Wait a few minutes.")
+        services.comment_create(author=request.user, post=post, body=form.cleaned_data["body"])
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect(post.get_absolute_url())
+
+
+@login_required
+def post_edit(request, post_id: int):
+    post = _visible_post(request, post_id)
+    try:
+        permissions.check_can_edit_post(request.user, post)
+    except NotAllowed as exc:
+        return _denied(request, exc, next_url=post.get_absolute_url())
+    thread = post.thread
+    initial = {"body": post.body, "title": thread.title, "tags": " ".join(thread.tags.values_list("name", flat=True))}
+    form = EditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.post_edit(
+                editor=request.user,
+                post=post,
+                body=data["body"],
+                title=data["title"] if post.is_question else None,
+                tags=data["tags"] if post.is_question else None,
+                reason=data["reason"],
+            )
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "Saved. The previous version is kept in the history.")
+            return redirect(post.get_absolute_url())
+    return render(request, "community/edit.html", {"form": form, "post": post, "thread": thread})
+
+
+@require_GET
+def post_history(request, post_id: int):
+    post = _visible_post(request, post_id)
+    return render(request, "community/history.html", {"post": post, "revisions": post.revisions.select_related("editor")})
+
+
+@login_required
+def post_flag(request, post_id: int):
+    post = _visible_post(request, post_id)
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            permissions.check_can_flag(request.user, post)
+            duplicate_of = None
+            if data.get("duplicate_of"):
+                duplicate_of = selectors.thread_get_for_user(thread_id=data["duplicate_of"], user=request.user)
+                if duplicate_of is None:
+                    raise ServiceError(f"There is no question #{data['duplicate_of']}.", field="duplicate_of")
+            services.flag_create(
+                user=request.user, post=post, reason=data["reason"], duplicate_of=duplicate_of, note=data["note"]
+            )
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "Thanks, a moderator will look at it.")
+            return redirect(post.get_absolute_url())
+    return render(request, "community/flag.html", {"form": form, "post": post})
+
+
+def signup(request):
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if rate_limited(request, "signup"):
+            form.add_error(None, "Too many sign-ups from your network. Try again later.")
+        else:
+            try:
+                user = services.user_signup(**form.cleaned_data)
+            except ServiceError as exc:
+                _form_error(form, exc)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, f"Welcome, {user.public_name}!")
+                return redirect(request.GET.get("next") or "community:questions")
+    return render(request, "community/signup.html", {"form": form})
+
+
+class SignInView(LoginView):
+    template_name = "community/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class SignOutView(LogoutView):
+    pass
+
+
+@require_GET
+def profile(request, username: str):
+    user = selectors.profile_get(username=username)
+    if user is None:
+        raise Http404("No such member.")
+    return render(request, "community/profile.html", {"member": user, **selectors.profile_activity(user=user)})
+
+
+@login_required
+def moderation_queue(request):
+    try:
+        permissions.check_can_moderate(request.user)
+    except NotAllowed as exc:
+        return HttpResponse(exc.message, status=403)
+    return render(request, "community/moderation.html", selectors.moderation_queue())
+
+
+@login_required
+@require_POST
+def moderate(request, post_id: int):
+    """One endpoint for the queue's buttons: hide, restore, approve, reject, lock, unlock, reopen, close."""
+    if not permissions.can_moderate(request.user):
+        return HttpResponse("Only moderators can do that.", status=403)
+    post = get_object_or_404(Post.objects.select_related("thread"), pk=post_id)
+    action = request.POST.get("action", "")
+    user, thread = request.user, post.thread
+    actions = {
+        "hide": lambda: services.post_hide(moderator=user, post=post),
+        "restore": lambda: services.post_restore(moderator=user, post=post),
+        "approve": lambda: services.post_approve(moderator=user, post=post),
+        "reject": lambda: services.post_reject(moderator=user, post=post),
+        "lock": lambda: services.thread_set_locked(moderator=user, thread=thread, locked=True),
+        "unlock": lambda: services.thread_set_locked(moderator=user, thread=thread, locked=False),
+        "reopen": lambda: services.thread_reopen(moderator=user, thread=thread),
+    }
+    try:
+        if action == "close_duplicate":
+            form = CloseDuplicateForm(request.POST)
+            if not form.is_valid():
+                raise ServiceError("Give the number of the original question.")
+            original = Thread.objects.filter(pk=form.cleaned_data["original"]).first()
+            if original is None:
+                raise ServiceError(f"There is no question #{form.cleaned_data['original']}.")
+            services.thread_close_duplicate(moderator=user, thread=thread, original=original)
+        elif action == "dismiss_flags":
+            for flag in Flag.objects.filter(post=post, status=Flag.Status.OPEN):
+                services.flag_dismiss(moderator=user, flag=flag)
+        elif action in actions:
+            actions[action]()
+        else:
+            raise ServiceError(f"Unknown action {action!r}.")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Done: {action.replace('_', ' ')}.")
+    return redirect(request.POST.get("next") or reverse("community:moderation"))

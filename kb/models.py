@@ -1,0 +1,1 @@
+"""kb models: filled by a later change."""

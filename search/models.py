@@ -1,0 +1,1 @@
+"""search models: filled by a later change."""

@@ -1,0 +1,1 @@
+"""support models: filled by a later change."""
