@@ -126,7 +126,7 @@ class Post(models.Model):
         HTML = "html", "Sanitized HTML"
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
-    external_id = models.CharField(max_length=255, default=_new_external_id)
+    external_id = models.CharField(max_length=255, default=_new_external_id, db_index=True)
     is_question = models.BooleanField(default=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"

@@ -26,7 +26,7 @@ def thread_list(
     if sort not in SORTS:
         sort = "newest"
     qs = visible_threads(user=user).select_related("source", "author").prefetch_related("tags")
-    if community_only:
+    if community_only and not source:
         qs = qs.filter(source__kind="community")
     if source:
         qs = qs.filter(source__slug=source)

@@ -49,7 +49,7 @@ def _denied(request, exc: NotAllowed, *, next_url: str):
 def question_list(request, tag: str | None = None):
     sort = request.GET.get("sort", "newest")
     tag_obj = get_object_or_404(Tag, name=tag) if tag else None
-    threads = selectors.thread_list(sort=sort, tag=tag, user=request.user)
+    threads = selectors.thread_list(sort=sort, tag=tag, source=request.GET.get("source") or None, user=request.user)
     page = Paginator(threads, 20).get_page(request.GET.get("page"))
     return render(
         request,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("community.api_urls")),
+    path("harvest/", include("harvest.urls")),
     path("", include("community.urls")),
     path("", RedirectView.as_view(pattern_name="community:questions"), name="home"),
 ]

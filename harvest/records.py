@@ -48,6 +48,7 @@ class PostRecord:
     thread_external_id: str = ""
     author_external_id: str = ""
     comments: tuple[CommentRecord, ...] = ()
+    license: str = ""  # when the source licenses posts one by one (Stack Exchange by date)
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,3 +89,13 @@ def question(alice, tags):
         body="Every evening my Beacon loses its link to the H1 router and the ring turns amber.",
         tags=["mesh", "beacon"],
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,35 @@
+from django.contrib import admin, messages
+
+from harvest import tasks
+from harvest.models import HarvestError, HarvestRun, Source
+
+
+class HarvestErrorInline(admin.TabularInline):
+    model = HarvestError
+    extra = 0
+    can_delete = False
+    readonly_fields = ("item", "message", "created_at")
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "base_url", "path", "enabled", "schedule_minutes", "last_run_at")
+    list_filter = ("kind", "enabled")
+    search_fields = ("name", "slug", "base_url", "path")
+    prepopulated_fields = {"slug": ("name",)}
+    actions = ["harvest_now"]
+
+    @admin.action(description="Harvest now (in the background)")
+    def harvest_now(self, request, queryset):
+        for source in queryset:
+            tasks.harvest_source.delay(source.pk)
+        self.message_user(request, f"Started {queryset.count()} harvest(s).", messages.SUCCESS)
+
+
+@admin.register(HarvestRun)
+class HarvestRunAdmin(admin.ModelAdmin):
+    list_display = ("source", "status", "started_at", "finished_at", "new_count", "updated_count",
+                    "unchanged_count", "deleted_count", "failed_count")
+    list_filter = ("status", "source")
+    readonly_fields = [f.name for f in HarvestRun._meta.fields]
+    inlines = [HarvestErrorInline]

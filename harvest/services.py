@@ -1,0 +1,201 @@
+"""Harvest writes: create sources, run a harvest (resuming an interrupted one)."""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from community.models import Thread
+from community.signals import threads_changed
+from config.api import ServiceError
+from harvest.factory import SourceConfigError, StoredValidators, build_importer
+from harvest.models import HarvestRun, Source
+from harvest.records import ThreadRecord
+from harvest.seen import SeenSet
+from harvest.signals import harvest_finished
+from harvest.store import ThreadStore
+
+logger = logging.getLogger(__name__)
+
+# A run whose heartbeat is older than this is taken as dead (killed, crashed) and resumed.
+STALE_AFTER = timedelta(seconds=120)
+FULL_SNAPSHOT_KINDS = {Source.Kind.STACKEXCHANGE}
+HTML_PRESETS = ("phpbb", "vbulletin", "xenforo", "askbot", "discourse_crawler", "generic")
+
+
+@transaction.atomic
+def source_create(
+    *, name: str, kind: str, base_url: str = "", path: str = "", preset: str = "", license: str = "",
+    options: dict | None = None, schedule_minutes: int = 0, trust: float = 0.5, api_key: str = "",
+) -> Source:
+    """Add a source, checking that an importer can be built from it."""
+    if kind not in Source.Kind.values or kind == Source.Kind.COMMUNITY:
+        raise ServiceError(f"Unknown source kind {kind!r}; use stackexchange, discourse or html.", field="kind")
+    if kind == Source.Kind.HTML and preset and preset not in HTML_PRESETS:
+        raise ServiceError(f"Unknown preset {preset!r}; use one of {', '.join(HTML_PRESETS)}.", field="preset")
+    if kind == Source.Kind.STACKEXCHANGE and path and not os.path.exists(path):
+        raise ServiceError(f"No dump at {path}.", field="path")
+    base = slugify(name)[:70] or kind
+    slug, n = base, 2
+    while Source.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    source = Source(
+        name=name, slug=slug, kind=kind, base_url=base_url, path=path, preset=preset, settings=options or {},
+        license=license or ("CC BY-SA 4.0" if kind == Source.Kind.STACKEXCHANGE else ""),
+        schedule_minutes=schedule_minutes, trust=trust, api_key=api_key,
+    )
+    try:
+        build_importer(source)
+    except SourceConfigError as exc:
+        raise ServiceError(str(exc), field="settings") from None
+    source.save()
+    return source
+
+
+def _start_run(source: Source, *, resume: bool) -> tuple[HarvestRun, dict | None]:
+    """Open a run; when the last one died midway, continue from its checkpoint."""
+    with transaction.atomic():
+        Source.objects.select_for_update().get(pk=source.pk)
+        last = HarvestRun.objects.filter(source=source).order_by("-started_at").first()
+        if last and last.status == HarvestRun.Status.RUNNING:
+            if timezone.now() - last.heartbeat_at < STALE_AFTER:
+                raise ServiceError(f"{source.name} is already being harvested (run {last.pk}).", code="running")
+            last.status = HarvestRun.Status.INTERRUPTED
+            last.finished_at = last.heartbeat_at
+            last.message = "stopped without finishing (process killed or crashed); resumed by the next run"
+            last.save(update_fields=["status", "finished_at", "message"])
+        cursor = None
+        resumed_from = None
+        if resume and last and last.status == HarvestRun.Status.INTERRUPTED and last.cursor:
+            cursor, resumed_from = last.cursor, last
+        elif source.checkpoint:
+            cursor = source.checkpoint  # incremental sources continue after the last complete run
+        run = HarvestRun.objects.create(source=source, resumed_from=resumed_from, cursor=cursor or {})
+    return run, cursor
+
+
+def _seen_path(run: HarvestRun) -> os.PathLike:
+    first = run
+    while first.resumed_from_id:
+        first = first.resumed_from
+    return settings.DATA_DIR / "harvest" / f"seen-{run.source_id}-{first.pk}.sqlite3"
+
+
+def source_harvest(
+    *, source: Source, resume: bool = True, batch_size: int | None = None,
+    progress: Callable[[HarvestRun], None] | None = None,
+) -> HarvestRun:
+    """Harvest ``source`` once, storing every record; returns the finished run.
+
+    One bad item is recorded on the run and skipped. A run killed midway leaves its
+    cursor behind, and the next call resumes from it with no duplicates.
+    """
+    run, cursor = _start_run(source, resume=resume)
+    validators = StoredValidators(source)
+    full_snapshot = source.kind in FULL_SNAPSHOT_KINDS and not cursor_is_incremental(cursor)
+    seen = SeenSet(_seen_path(run)) if source.kind in FULL_SNAPSHOT_KINDS else None
+
+    def remember(batch) -> None:
+        # Before the batch is stored: a kill in between re-yields these records on resume anyway.
+        if seen is not None:
+            seen.add_many(r.external_id for r in batch if isinstance(r, ThreadRecord))
+
+    def report() -> None:
+        if progress:
+            run.refresh_from_db()
+            progress(run)
+
+    store = ThreadStore(source=source, run=run, batch_size=batch_size, before_batch=remember, after_batch=report)
+    status, message = HarvestRun.Status.SUCCEEDED, ""
+    try:
+        importer = build_importer(source, validators=validators)
+        for record, record_cursor in importer.iter_records(cursor or None):
+            store.add(record, record_cursor)
+        store.flush()
+    except SourceConfigError as exc:
+        status, message = HarvestRun.Status.FAILED, f"source settings: {exc}"
+    except Exception as exc:  # the importer or the network gave up: keep what was stored, say why
+        logger.exception("harvest of %s failed", source.slug)
+        try:
+            store.flush()
+        except Exception:  # noqa: BLE001 - the batch itself may be what failed
+            logger.exception("could not store the last batch of %s", source.slug)
+        status, message = HarvestRun.Status.FAILED, f"{type(exc).__name__}: {exc}"
+    finally:
+        validators.save()
+
+    if status == HarvestRun.Status.SUCCEEDED and seen is not None and full_snapshot:
+        _mark_vanished(source, run, seen, store)
+    if seen is not None:
+        seen.close(delete=status == HarvestRun.Status.SUCCEEDED)
+    _resolve_duplicates(source)
+
+    run.refresh_from_db()
+    if status == HarvestRun.Status.SUCCEEDED and run.failed_count:
+        status = HarvestRun.Status.PARTIAL
+        message = f"{run.failed_count} item(s) could not be read; see the errors"
+    run.status = status
+    run.message = message
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "message", "finished_at"])
+    source.last_run_at = run.finished_at
+    fields = ["last_run_at"]
+    if status in (HarvestRun.Status.SUCCEEDED, HarvestRun.Status.PARTIAL):
+        source.checkpoint = next_checkpoint(source, run.cursor)
+        fields.append("checkpoint")
+    source.save(update_fields=fields)
+    changed = sorted(store.changed_thread_ids)
+    harvest_finished.send(sender=HarvestRun, run_id=run.pk, thread_ids=changed)
+    if progress:
+        progress(run)
+    return run
+
+
+def cursor_is_incremental(cursor: dict | None) -> bool:
+    return bool(cursor and cursor.get("since"))
+
+
+def next_checkpoint(source: Source, cursor: dict) -> dict:
+    """What the next run starts from. Dumps start over (to see edits and deletions);
+    Discourse keeps its ``since``; HTML crawls start over from the first list page."""
+    if source.kind == Source.Kind.DISCOURSE and cursor:
+        return {key: value for key, value in cursor.items() if key == "since"}
+    return {}
+
+
+def _mark_vanished(source: Source, run: HarvestRun, seen: SeenSet, store: ThreadStore) -> None:
+    ids = Thread.objects.filter(source=source, is_deleted=False).values_list("external_id", flat=True)
+    gone = list(seen.missing(ids.iterator(chunk_size=2000)))
+    if not gone:
+        return
+    for start in range(0, len(gone), 900):
+        chunk = gone[start:start + 900]
+        Thread.objects.filter(source=source, external_id__in=chunk).update(is_deleted=True, search_dirty=True)
+    HarvestRun.objects.filter(pk=run.pk).update(deleted_count=F("deleted_count") + len(gone))
+    thread_ids = list(Thread.objects.filter(source=source, external_id__in=gone[:5000]).values_list("id", flat=True))
+    store.changed_thread_ids |= set(thread_ids)
+    threads_changed.send(sender=Thread, thread_ids=thread_ids)
+
+
+def _resolve_duplicates(source: Source) -> None:
+    """Point ``duplicate_of`` at the original thread now that both may be stored."""
+    pending = Thread.objects.filter(source=source, duplicate_of__isnull=True).exclude(duplicate_of_external_id="")
+    originals = dict(
+        Thread.objects.filter(source=source, external_id__in=pending.values("duplicate_of_external_id"))
+        .values_list("external_id", "id")
+    )
+    for thread_id, original_ext in pending.values_list("id", "duplicate_of_external_id"):
+        if original_ext in originals:
+            Thread.objects.filter(pk=thread_id).update(duplicate_of_id=originals[original_ext])
+
+
+def harvest_due_sources(*, now=None) -> list[int]:
+    """Ids of enabled sources whose schedule says they are due."""
+    return [source.pk for source in Source.objects.filter(enabled=True, schedule_minutes__gt=0) if source.is_due(now)]

@@ -1,0 +1,35 @@
+"""Harvest tasks: one per source, and a beat task that starts the ones that are due."""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from config.api import ServiceError
+from harvest import services
+from harvest.models import Source
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=300, acks_late=True)
+def harvest_source(self, source_id: int) -> dict:
+    source = Source.objects.filter(pk=source_id, enabled=True).first()
+    if source is None:
+        return {"skipped": "source missing or disabled"}
+    try:
+        run = services.source_harvest(source=source)
+    except ServiceError as exc:  # already running elsewhere: not an error, try later
+        logger.info("harvest of %s not started: %s", source.slug, exc.message)
+        return {"skipped": exc.message}
+    except Exception as exc:  # transient (database restart, disk): retry with a delay
+        raise self.retry(exc=exc) from exc
+    return {"run": run.pk, "status": run.status, "new": run.new_count, "updated": run.updated_count}
+
+
+@shared_task
+def harvest_due_sources() -> list[int]:
+    due = services.harvest_due_sources()
+    for source_id in due:
+        harvest_source.delay(source_id)
+    return due

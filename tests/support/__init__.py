@@ -1,0 +1,1 @@
+"""Test helpers shared across areas (local HTTP server, pytest fixtures)."""
