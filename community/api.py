@@ -32,6 +32,13 @@ class ScopedThrottle(ScopedRateThrottle):
             return True
         return super().allow_request(request, view)
 
+    def get_rate(self):
+        # DRF binds THROTTLE_RATES at import; read the setting now, as the page limiter does,
+        # so pages and API always share one rate.
+        from django.conf import settings
+
+        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
+
 
 def visible_thread(request, thread_id: int) -> Thread:
     from django.http import Http404

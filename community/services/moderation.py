@@ -47,6 +47,9 @@ def flag_dismiss(*, moderator: User, flag: Flag) -> None:
 @transaction.atomic
 def post_hide(*, moderator: User, post: Post) -> None:
     """Hide a post (hiding the question hides the thread). Resolves its open flags."""
+    if post.is_hidden:
+        # Hiding twice would take the answer off the thread's answer count twice.
+        raise ServiceError("This post is already hidden.", code="already_hidden")
     post.is_hidden = True
     post.save(update_fields=["is_hidden"])
     if post.is_question:
