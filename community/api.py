@@ -364,3 +364,7 @@ class ProfileApi(APIView):
                          "is_accepted": p.is_accepted} for p in activity["answers"]],
         })
 
+
+from config.api import name_nested_serializers  # noqa: E402
+
+name_nested_serializers(globals())

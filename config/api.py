@@ -48,3 +48,20 @@ def exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     return drf_exception_handler(exc, context)
+
+
+def name_nested_serializers(namespace: dict) -> None:
+    """Give each view's nested ``InputSerializer`` a unique OpenAPI component name.
+
+    Nested serializers all share a class name; without this the schema would merge them.
+    """
+    from drf_spectacular.utils import extend_schema_serializer
+    from rest_framework.views import APIView
+
+    for name, view in list(namespace.items()):
+        if isinstance(view, type) and issubclass(view, APIView) and view.__module__ == namespace["__name__"]:
+            for attr in ("InputSerializer", "OutputSerializer"):
+                serializer = view.__dict__.get(attr)
+                if serializer is not None:
+                    component = name.removesuffix("Api") + attr.removesuffix("Serializer")
+                    extend_schema_serializer(component_name=component)(serializer)

@@ -99,3 +99,15 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _celery_mode(request, settings):
+    """Tasks run eagerly in-process, except in tests marked ``integration`` (a real worker)."""
+    from config.celery import app
+
+    integration = request.node.get_closest_marker("integration") is not None
+    app.conf.task_always_eager = not integration
+    settings.CELERY_TASK_ALWAYS_EAGER = not integration
+    yield
+    app.conf.task_always_eager = True
