@@ -98,3 +98,10 @@ def similar_questions(*, text: str, user=None, limit: int = 5, exclude_id: int |
     from search.similar import similar_threads
 
     return similar_threads(text=text, user=user, limit=limit, exclude_id=exclude_id)
+
+
+def source_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every source with visible threads, for the list's source filter."""
+    from harvest.models import Source
+
+    return list(Source.objects.filter(threads__is_deleted=False).distinct().order_by("name").values_list("slug", "name"))

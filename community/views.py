@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from community import permissions, selectors, services
@@ -49,12 +50,17 @@ def _denied(request, exc: NotAllowed, *, next_url: str):
 def question_list(request, tag: str | None = None):
     sort = request.GET.get("sort", "newest")
     tag_obj = get_object_or_404(Tag, name=tag) if tag else None
-    threads = selectors.thread_list(sort=sort, tag=tag, source=request.GET.get("source") or None, user=request.user)
+    source = request.GET.get("source", "")
+    threads = selectors.thread_list(
+        sort=sort, tag=tag, source=source if source not in ("", "all") else None,
+        community_only=source == "", user=request.user,
+    )
     page = Paginator(threads, 20).get_page(request.GET.get("page"))
     return render(
         request,
         "community/question_list.html",
-        {"page": page, "sort": sort if sort in selectors.SORTS else "newest", "tag": tag_obj, "sorts": selectors.SORTS},
+        {"page": page, "sort": sort if sort in selectors.SORTS else "newest", "tag": tag_obj, "sorts": selectors.SORTS,
+         "source": source, "sources": selectors.source_choices()},
     )
 
 
@@ -279,7 +285,12 @@ def signup(request):
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome, {user.public_name}!")
-                return redirect(request.GET.get("next") or "community:questions")
+                next_url = request.GET.get("next", "")
+                # Only same-site targets: a crafted sign-up link must not bounce people to another site.
+                safe = url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure())
+                if not safe:
+                    next_url = "community:questions"
+                return redirect(next_url)
     return render(request, "community/signup.html", {"form": form})
 
 
