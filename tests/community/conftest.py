@@ -1,0 +1,80 @@
+"""Community test fixtures: a second answerer, an answer, signed-in clients, a harvested thread."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import browser, browser_page, new_browser_page  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def dave(make_user):
+    """A member who only writes answers, so every role in a matrix is a third party to them."""
+    return make_user("dave")
+
+
+@pytest.fixture
+def answer(question, bob):
+    """Bob's answer to Alice's question."""
+    from community.services import answer_create
+
+    return answer_create(
+        author=bob, thread=question, body="Move the Beacon within two rooms of the H1 and update its firmware."
+    )
+
+
+@pytest.fixture
+def question_post(question):
+    """The opening post of ``question`` (the thing votes, edits and flags point at)."""
+    return question.posts.get(is_question=True)
+
+
+@pytest.fixture
+def client_for(db):
+    """``client_for(user)``: a page client signed in as ``user`` (anonymous for ``None``)."""
+    from django.test import Client
+
+    def make(user=None, **kwargs) -> Client:
+        client = Client(**kwargs)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for(db):
+    """``api_for(user)``: a DRF client with a session for ``user`` (anonymous for ``None``)."""
+    from rest_framework.test import APIClient
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def harvested_thread(db):
+    """A read-only thread harvested from an outside forum, with an HTML body."""
+    from community.models import Post, Thread
+    from harvest.models import Source
+
+    source = Source.objects.create(name="Hearthlink Owners Forum", slug="owners-forum", kind=Source.Kind.HTML)
+    thread = Thread.objects.create(
+        source=source, external_id="t-100", title="Port forwarding on the H2 Pro for a game console",
+        author_name="forum_user", url="https://forum.example.invalid/t/100",
+    )
+    Post.objects.create(
+        thread=thread, external_id="p-100", is_question=True, author_name="forum_user",
+        body="<p>Which ports does the console need on the <b>H2 Pro</b>?</p>", body_format=Post.Format.HTML,
+    )
+    return thread
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """PBKDF2 costs ~0.3 s a user; tests make dozens. The hasher is not what these tests are about."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
