@@ -111,3 +111,9 @@ def _celery_mode(request, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = not integration
     yield
     app.conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """PBKDF2 costs ~0.3 s a user; tests make dozens. The hasher is not what these tests are about."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

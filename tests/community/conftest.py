@@ -72,9 +72,3 @@ def harvested_thread(db):
         body="<p>Which ports does the console need on the <b>H2 Pro</b>?</p>", body_format=Post.Format.HTML,
     )
     return thread
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """PBKDF2 costs ~0.3 s a user; tests make dozens. The hasher is not what these tests are about."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
