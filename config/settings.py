@@ -241,3 +241,11 @@ LOGGING = {
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 COMMUNITY_LICENSE = env_str("COMMUNITY_LICENSE", "CC BY-SA 4.0")
+
+# --- Knowledge base ------------------------------------------------------------------
+KB_CLUSTER_THRESHOLD = env_float("KB_CLUSTER_THRESHOLD", 0.65)
+KB_CLUSTER_MIN_SIZE = env_int("KB_CLUSTER_MIN_SIZE", 2, minimum=2)
+KB_JOIN_THRESHOLD = env_float("KB_JOIN_THRESHOLD", 0.7)
+KB_REVIEW_NEGATIVE_FEEDBACK = env_int("KB_REVIEW_NEGATIVE_FEEDBACK", 3, minimum=1)
+KB_REVIEW_FLAGS = env_int("KB_REVIEW_FLAGS", 1, minimum=1)
+KB_AUTO_CLUSTER = env_bool("KB_AUTO_CLUSTER", True)

@@ -1,14 +1,27 @@
-"""What happens to outside content before it is stored: sanitize, mask contacts, cap size."""
+"""What happens to outside content before it is stored: sanitize, mask contacts, cap size.
+
+Also the small value helpers the store needs to compare a record with what it holds.
+"""
 from __future__ import annotations
 
+import hashlib
+import html as html_lib
 import re
+from datetime import datetime, timezone
 
 from community.rendering import sanitize_html
+
+# Bump when cleaning changes, so the next harvest rewrites every stored body.
+CLEANING_VERSION = 2
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 # Phone numbers: +country or local formats with at least 8 digits in groups; not dates, IPs or versions.
 PHONE = re.compile(r"(?<![\w.:/-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){2,4}(?![\w.:/-])")
+# A cheap necessary condition for PHONE (three digit groups in a row): most posts have
+# none, and the full pattern with its look-arounds is what costs.
+_PHONE_HINT = re.compile(r"\d\d[\s.-]\d\d(?:\d\d?)?[\s.-]\d\d")
 _DIGITS = re.compile(r"\d")
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _mask_phone(match: re.Match) -> str:
@@ -17,8 +30,11 @@ def _mask_phone(match: re.Match) -> str:
 
 
 def mask_contacts(text: str) -> str:
-    text = EMAIL.sub("[email hidden]", text)
-    return PHONE.sub(_mask_phone, text)
+    if "@" in text:
+        text = EMAIL.sub("[email hidden]", text)
+    if _PHONE_HINT.search(text):
+        text = PHONE.sub(_mask_phone, text)
+    return text
 
 
 def clean_body(html: str, *, mask: bool, max_chars: int) -> tuple[str, str | None]:
@@ -39,3 +55,32 @@ def clean_body(html: str, *, mask: bool, max_chars: int) -> tuple[str, str | Non
 def clean_text(text: str, *, mask: bool, limit: int) -> str:
     text = (text or "").strip()[:limit]
     return mask_contacts(text) if mask else text
+
+
+def strip_tags(text: str) -> str:
+    """Plain text of a short HTML fragment (a comment)."""
+    if "<" not in text:
+        return text
+    return " ".join(html_lib.unescape(_TAG.sub(" ", text)).split())
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """Dump dates without a zone are UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def record_hash(*parts) -> str:
+    """A 64-character digest of a record's fields as the source gave them.
+
+    Taken before cleaning, so an unchanged post is recognised without sanitizing it;
+    the cleaning settings are among ``parts`` so changing them rewrites the bodies.
+    """
+    digest = hashlib.sha256(str(CLEANING_VERSION).encode())
+    for part in parts:
+        digest.update(b"\x1f")
+        if isinstance(part, (tuple, list)):
+            part = "\x1e".join(map(str, part))
+        digest.update(str(part).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()

@@ -57,9 +57,24 @@ class StoredValidators(MutableMapping):
         self._dirty.clear()
 
 
+class CountingClient(PoliteClient):
+    """A PoliteClient that remembers which URLs answered 304 Not Modified, so the run
+    can count the threads behind them as unchanged (the importer skips them)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.not_modified_urls: list[str] = []
+
+    def get(self, url, *, headers=None, params=None):
+        result = super().get(url, headers=headers, params=params)
+        if result.not_modified:
+            self.not_modified_urls.append(result.url)
+        return result
+
+
 def build_client(source: Source, validators: MutableMapping | None) -> PoliteClient:
     options = source.settings or {}
-    return PoliteClient(
+    return CountingClient(
         user_agent=settings.HARVEST_USER_AGENT,
         delay=float(options.get("delay", settings.HARVEST_HOST_DELAY)),
         timeout=float(options.get("timeout", settings.HARVEST_TIMEOUT)),
@@ -83,8 +98,10 @@ def build_importer(source: Source, *, validators: MutableMapping | None = None):
 
         if not source.base_url:
             raise SourceConfigError("A Discourse source needs the forum's base URL.")
+        # No conditional GET: runs are incremental by last activity already, and a 304
+        # on a listing page would hide the topics it lists.
         return DiscourseImporter(
-            source.base_url, client=build_client(source, validators), api_key=source.api_key,
+            source.base_url, client=build_client(source, None), api_key=source.api_key,
             api_username=options.get("api_username", ""), categories=options.get("categories", ()),
             license=source.license, max_topics=options.get("max_topics"),
         )
@@ -105,3 +122,33 @@ def build_importer(source: Source, *, validators: MutableMapping | None = None):
             max_threads=options.get("max_threads"), license=source.license,
         )
     raise SourceConfigError(f"Sources of kind {source.kind!r} are not harvested.")
+
+
+def dump_fingerprint(source: Source) -> str | None:
+    """A digest of a Stack Exchange source's dump files and of the cleaning settings.
+
+    Equal fingerprints mean a re-harvest would find every post unchanged, so it can
+    be skipped without parsing. None for other kinds or when the dump is missing.
+    """
+    import hashlib
+    from pathlib import Path
+
+    from harvest.cleaning import CLEANING_VERSION
+
+    if source.kind != Source.Kind.STACKEXCHANGE or not source.path:
+        return None
+    root = Path(source.path)
+    if root.is_dir():
+        files = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() == ".xml")
+    elif root.is_file():
+        files = [root]
+    else:
+        return None
+    digest = hashlib.sha256(repr((CLEANING_VERSION, settings.HARVEST_MASK_CONTACTS,
+                                  settings.HARVEST_MAX_POST_CHARS, source.base_url, source.license)).encode())
+    for path in files:
+        digest.update(f"\x1f{path.name}\x1f{path.stat().st_size}\x1f".encode())
+        with path.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()

@@ -62,6 +62,7 @@ class HarvestRun(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(default=timezone.now)
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the process running it.")
     resumed_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     cursor = models.JSONField(default=dict, blank=True, help_text="Checkpoint saved with every stored batch.")
     new_count = models.PositiveIntegerField(default=0)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -12,10 +13,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from community.models import Thread
+from community.models import Post, Thread
 from community.signals import threads_changed
 from config.api import ServiceError
-from harvest.factory import SourceConfigError, StoredValidators, build_importer
+from harvest.factory import SourceConfigError, StoredValidators, build_importer, dump_fingerprint
 from harvest.models import HarvestRun, Source
 from harvest.records import ThreadRecord
 from harvest.seen import SeenSet
@@ -65,7 +66,7 @@ def _start_run(source: Source, *, resume: bool) -> tuple[HarvestRun, dict | None
         Source.objects.select_for_update().get(pk=source.pk)
         last = HarvestRun.objects.filter(source=source).order_by("-started_at").first()
         if last and last.status == HarvestRun.Status.RUNNING:
-            if timezone.now() - last.heartbeat_at < STALE_AFTER:
+            if not _worker_is_dead(last.worker) and timezone.now() - last.heartbeat_at < STALE_AFTER:
                 raise ServiceError(f"{source.name} is already being harvested (run {last.pk}).", code="running")
             last.status = HarvestRun.Status.INTERRUPTED
             last.finished_at = last.heartbeat_at
@@ -75,10 +76,32 @@ def _start_run(source: Source, *, resume: bool) -> tuple[HarvestRun, dict | None
         resumed_from = None
         if resume and last and last.status == HarvestRun.Status.INTERRUPTED and last.cursor:
             cursor, resumed_from = last.cursor, last
-        elif source.checkpoint:
+        elif source.checkpoint and source.kind == Source.Kind.DISCOURSE:
             cursor = source.checkpoint  # incremental sources continue after the last complete run
-        run = HarvestRun.objects.create(source=source, resumed_from=resumed_from, cursor=cursor or {})
+        run = HarvestRun.objects.create(
+            source=source, resumed_from=resumed_from, cursor=cursor or {}, worker=f"{_HOST}:{os.getpid()}"
+        )
     return run, cursor
+
+
+_HOST = socket.gethostname()
+
+
+def _worker_is_dead(worker: str) -> bool:
+    """True when the run's process was on this host and is gone (killed, crashed).
+
+    A run on another host can only be judged by its heartbeat (``STALE_AFTER``).
+    """
+    host, _, pid = worker.rpartition(":")
+    if host != _HOST or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _seen_path(run: HarvestRun) -> os.PathLike:
@@ -90,14 +113,20 @@ def _seen_path(run: HarvestRun) -> os.PathLike:
 
 def source_harvest(
     *, source: Source, resume: bool = True, batch_size: int | None = None,
-    progress: Callable[[HarvestRun], None] | None = None,
+    progress: Callable[[HarvestRun], None] | None = None, force: bool = False,
 ) -> HarvestRun:
     """Harvest ``source`` once, storing every record; returns the finished run.
 
     One bad item is recorded on the run and skipped. A run killed midway leaves its
-    cursor behind, and the next call resumes from it with no duplicates.
+    cursor behind, and the next call resumes from it with no duplicates. A Stack
+    Exchange dump whose files are byte-for-byte those of the last complete run is
+    not read again (every post counts unchanged) unless ``force``.
+    Raises ServiceError when the source is already being harvested.
     """
     run, cursor = _start_run(source, resume=resume)
+    fingerprint = dump_fingerprint(source)
+    if fingerprint and not cursor and not force and source.checkpoint.get("fingerprint") == fingerprint:
+        return _finish_unchanged(source, run, fingerprint, progress)
     validators = StoredValidators(source)
     full_snapshot = source.kind in FULL_SNAPSHOT_KINDS and not cursor_is_incremental(cursor)
     seen = SeenSet(_seen_path(run)) if source.kind in FULL_SNAPSHOT_KINDS else None
@@ -119,6 +148,7 @@ def source_harvest(
         for record, record_cursor in importer.iter_records(cursor or None):
             store.add(record, record_cursor)
         store.flush()
+        _count_not_modified(source, run, importer)
     except SourceConfigError as exc:
         status, message = HarvestRun.Status.FAILED, f"source settings: {exc}"
     except Exception as exc:  # the importer or the network gave up: keep what was stored, say why
@@ -149,10 +179,40 @@ def source_harvest(
     fields = ["last_run_at"]
     if status in (HarvestRun.Status.SUCCEEDED, HarvestRun.Status.PARTIAL):
         source.checkpoint = next_checkpoint(source, run.cursor)
+        if fingerprint and status == HarvestRun.Status.SUCCEEDED:
+            source.checkpoint["fingerprint"] = fingerprint
         fields.append("checkpoint")
     source.save(update_fields=fields)
     changed = sorted(store.changed_thread_ids)
     harvest_finished.send(sender=HarvestRun, run_id=run.pk, thread_ids=changed)
+    if progress:
+        progress(run)
+    return run
+
+
+def _count_not_modified(source: Source, run: HarvestRun, importer) -> None:
+    """Posts of HTML threads whose first page answered 304 count as unchanged."""
+    urls = getattr(getattr(importer, "client", None), "not_modified_urls", None)
+    if not urls or source.kind != Source.Kind.HTML:
+        return
+    from harvest.importers.html import thread_external_id
+
+    external_ids = {thread_external_id(url, preset=importer.preset) for url in urls}
+    unchanged = Post.objects.filter(thread__source=source, thread__external_id__in=external_ids,
+                                    is_deleted=False).count()
+    HarvestRun.objects.filter(pk=run.pk).update(unchanged_count=F("unchanged_count") + unchanged)
+
+
+def _finish_unchanged(source: Source, run: HarvestRun, fingerprint: str, progress) -> HarvestRun:
+    unchanged = Post.objects.filter(thread__source=source, is_deleted=False).count()
+    run.unchanged_count = unchanged
+    run.status = HarvestRun.Status.SUCCEEDED
+    run.message = "the dump's files are unchanged since the last complete run; nothing to read"
+    run.finished_at = timezone.now()
+    run.save(update_fields=["unchanged_count", "status", "message", "finished_at"])
+    source.last_run_at = run.finished_at
+    source.save(update_fields=["last_run_at"])
+    harvest_finished.send(sender=HarvestRun, run_id=run.pk, thread_ids=[])
     if progress:
         progress(run)
     return run
@@ -186,14 +246,20 @@ def _mark_vanished(source: Source, run: HarvestRun, seen: SeenSet, store: Thread
 
 def _resolve_duplicates(source: Source) -> None:
     """Point ``duplicate_of`` at the original thread now that both may be stored."""
-    pending = Thread.objects.filter(source=source, duplicate_of__isnull=True).exclude(duplicate_of_external_id="")
-    originals = dict(
-        Thread.objects.filter(source=source, external_id__in=pending.values("duplicate_of_external_id"))
-        .values_list("external_id", "id")
+    pending = list(
+        Thread.objects.filter(source=source, duplicate_of__isnull=True).exclude(duplicate_of_external_id="")
+        .values_list("id", "duplicate_of_external_id")
     )
-    for thread_id, original_ext in pending.values_list("id", "duplicate_of_external_id"):
-        if original_ext in originals:
-            Thread.objects.filter(pk=thread_id).update(duplicate_of_id=originals[original_ext])
+    # A list, not a subquery: PostgreSQL plans ``IN (SELECT …)`` on the whole table badly.
+    for start in range(0, len(pending), 900):
+        chunk = pending[start:start + 900]
+        originals = dict(
+            Thread.objects.filter(source=source, external_id__in={ext for _, ext in chunk})
+            .values_list("external_id", "id")
+        )
+        for thread_id, original_ext in chunk:
+            if original_ext in originals:
+                Thread.objects.filter(pk=thread_id).update(duplicate_of_id=originals[original_ext])
 
 
 def harvest_due_sources(*, now=None) -> list[int]:

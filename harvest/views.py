@@ -1,17 +1,19 @@
 """Editors' view of harvesting: sources, run history and the errors of each run."""
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, render
 
 from harvest import selectors
 from harvest.models import HarvestRun, Source
 
 
+@login_required  # visitors are sent to log in; members without the permission get 403
 @permission_required("harvest.view_harvestrun", raise_exception=True)
 def source_list(request):
     return render(request, "harvest/source_list.html", {
         "sources": selectors.source_list(), "runs": selectors.run_list()[:30]})
 
 
+@login_required
 @permission_required("harvest.view_harvestrun", raise_exception=True)
 def source_detail(request, slug: str):
     source = get_object_or_404(Source, slug=slug)
@@ -20,6 +22,7 @@ def source_detail(request, slug: str):
         "thread_count": source.threads.filter(is_deleted=False).count()})
 
 
+@login_required
 @permission_required("harvest.view_harvestrun", raise_exception=True)
 def run_detail(request, run_id: int):
     run = get_object_or_404(HarvestRun.objects.select_related("source"), pk=run_id)
