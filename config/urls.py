@@ -8,7 +8,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("community.api_urls")),
+    path("api/", include("search.api_urls")),
+    path("api/kb/", include("kb.api_urls")),
     path("harvest/", include("harvest.urls")),
+    path("kb/", include("kb.urls")),
+    path("search/", include("search.urls")),
     path("", include("community.urls")),
     path("", RedirectView.as_view(pattern_name="community:questions"), name="home"),
 ]

@@ -1,7 +1,10 @@
 """Questions similar to a draft: the interface the ask form uses.
 
-A keyword match over titles for now; semantic search replaces the body of
-``similar_threads`` without changing its signature.
+Semantic search over community questions and harvested threads, so "Beacon
+keeps disconnecting" finds "satellite drops off the mesh". When nothing
+comes back from the search index (not built yet, or the text has no usable
+words for it) the old title keyword match answers, so the ask form never goes
+quiet.
 """
 from __future__ import annotations
 
@@ -9,10 +12,13 @@ import re
 
 from django.db.models import Q
 
+
 STOPWORDS = frozenset(
     "a an and are as at be but by can do does for from how i if in is it my of on or so the this to "
     "what when where which why with you your me we our not no there their get got have has after".split()
 )
+# Below this cosine a neighbour is not "similar", only "nearest"; keyword matches pass regardless.
+MIN_DENSE_SCORE = 0.35
 
 
 def keywords(text: str, *, limit: int = 8) -> list[str]:
@@ -25,6 +31,38 @@ def keywords(text: str, *, limit: int = 8) -> list[str]:
 
 
 def similar_threads(*, text: str, user=None, limit: int = 5, exclude_id: int | None = None) -> list:
+    """Up to ``limit`` visible threads (community questions and harvested threads) like ``text``, best first."""
+    threads = _semantic(text=text, user=user, limit=limit, exclude_id=exclude_id)
+    if threads:
+        return threads
+    return _title_keywords(text=text, user=user, limit=limit, exclude_id=exclude_id)
+
+
+def _semantic(*, text: str, user, limit: int, exclude_id: int | None) -> list:
+    from community.selectors import visible_threads
+    from config.api import ServiceError
+    from search.engine.query import QueryError
+    from search.models import Document
+    from search.selectors import search_documents
+
+    try:
+        results = search_documents(
+            query=text, user=user, kinds=[Document.Kind.QUESTION, Document.Kind.THREAD],
+            limit=limit + 1, channel="suggest",
+        )
+    except (QueryError, ServiceError):
+        return []
+    wanted = [
+        r.object_id for r in results
+        if r.object_id != exclude_id
+        and (r.keyword_score is not None or (r.dense_score or 0.0) >= MIN_DENSE_SCORE)
+    ]
+    # Re-read through the community's own visibility rule: search results lag the threads.
+    found = visible_threads(user=user).in_bulk(wanted)
+    return [found[pk] for pk in wanted if pk in found][:limit]
+
+
+def _title_keywords(*, text: str, user, limit: int, exclude_id: int | None) -> list:
     from community.selectors import visible_threads
 
     terms = keywords(text)

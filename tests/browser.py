@@ -1,10 +1,7 @@
 """Playwright on Debian's chromium, against pytest-django's ``live_server``.
 
-Use from any test folder: import the fixtures in that folder's ``conftest.py``::
-
-    from tests.browser import browser, browser_page, new_browser_page  # noqa: F401  (fixtures)
-
-and mark the tests ``@pytest.mark.browser``. ``browser_page`` is a page whose relative URLs
+``tests/conftest.py`` imports these fixtures once for the whole suite (one chromium per
+session; importing them again elsewhere would start a second Playwright and fail). Mark the tests ``@pytest.mark.browser``. ``browser_page`` is a page whose relative URLs
 (``page.goto("/questions/")``) go to the live server; ``new_browser_page()`` opens another page
 in a fresh context (its own cookies), for a second signed-in person. The tests skip with a clear
 message when chromium or Playwright is missing.

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import browser, browser_page, new_browser_page  # noqa: F401  (fixtures, one session-wide chromium)
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -109,6 +111,8 @@ def _celery_mode(request, settings):
     integration = request.node.get_closest_marker("integration") is not None
     app.conf.task_always_eager = not integration
     settings.CELERY_TASK_ALWAYS_EAGER = not integration
+    # Clustering after every harvest runs the real model; tests that want it turn it on.
+    settings.KB_AUTO_CLUSTER = False
     yield
     app.conf.task_always_eager = True
 

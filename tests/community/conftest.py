@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import browser, browser_page, new_browser_page  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

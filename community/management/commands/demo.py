@@ -4,12 +4,15 @@ Migrates, loads the team-written demo community, creates one account per role,
 harvests the fixture sources (a Stack Exchange dump, a Discourse forum and a phpBB
 board served from ``fixtures/`` by a local HTTP server), builds the search index
 and the article drafts, prints the address and logins, and runs the web server.
+Automatic clustering after each harvest is switched off while it runs: it clusters
+once, at the end.
 """
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from community.demo import DEMO_PASSWORD, demo_community_load, demo_users_create
 from harvest.fixture_server import FixtureServer
@@ -64,7 +67,8 @@ class Command(BaseCommand):
                           f"{stats.answers} answers ({stats.created} new)")
         users = demo_users_create()
         self.stdout.write("Harvesting the demo sources…")
-        demo_sources_harvest(self.stdout)
+        with override_settings(KB_AUTO_CLUSTER=False):
+            demo_sources_harvest(self.stdout)
         for step in self.extra_steps():
             step(self.stdout)
         address = f"http://{opts['host']}:{opts['port']}/"
@@ -77,5 +81,8 @@ class Command(BaseCommand):
             call_command("runserver", f"{opts['host']}:{opts['port']}", use_reloader=False)
 
     def extra_steps(self):
-        """Later stages (search index, clustering) hook in here."""
-        return []
+        """After the data is in: build the search index, then cluster threads into article drafts."""
+        from kb.clustering_service import demo_cluster
+        from search.indexing import demo_index
+
+        return [demo_index, demo_cluster]

@@ -1,0 +1,397 @@
+"""Clustering runs over the thread store: full re-runs, incremental runs, demand.
+
+The pure core (``kb.clustering``) works on ids and vectors; this module is the
+ORM edge around it:
+- ``clusters_rebuild``: every visible thread of every source, clustered afresh;
+  groups keep the id of the old cluster they continue (``recluster`` →
+  ``match_clusters``), so drafts and editor work stay attached.
+- ``clusters_update``: new threads join the nearest cluster (or an article's
+  cluster) when close enough, else form new candidates with earlier leftovers.
+Editor decisions are never undone: frozen, dismissed and merged clusters, and
+clusters whose article an editor has touched, are "locked" (their members are
+left out of re-runs); pinned members never move. ``Cluster.demand`` ranks the
+editors' queue (``cluster_demand``).
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from kb.clustering.incremental import DEFAULT_JOIN_THRESHOLD, assign_incremental, recluster
+from kb.models import Article, ArticleVersion, Cluster, ClusterMember
+from kb.question_vectors import question_vectors, visible_threads
+from search.engine import Embedder
+from search.vectors import chunks, index_write_lock
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+GROWTH_DAYS = 30
+UNMET_DAYS = 90
+UNMET_MAX_QUERIES = 2000
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+@dataclass
+class ClusterReport:
+    threads: int = 0
+    embedded: int = 0
+    clusters: int = 0  # clusters holding threads after the run
+    candidates: int = 0  # of those, still without an article
+    created: int = 0
+    drafted: int = 0
+    joined: int = 0
+    held: int = 0  # new threads close to a frozen cluster, left for an editor
+    removed: int = 0  # clusters that dissolved
+    touched: list[int] = field(default_factory=list)
+
+
+def _embedder(embedder: Embedder | None) -> Embedder:
+    if embedder is not None:
+        return embedder
+    from search.index_access import get_embedder
+
+    return get_embedder()
+
+
+def _untouched_draft(article: Article) -> bool:
+    """A draft no editor has changed yet: the clustering may rewrite or drop it."""
+    return article.status == Article.Status.DRAFT and not ArticleVersion.objects.filter(
+        article=article, author__isnull=False
+    ).exists()
+
+
+def frozen_cluster_ids() -> set[int]:
+    """Clusters an editor decided about: never joined, changed or re-used."""
+    return set(Cluster.objects.filter(
+        Q(frozen=True) | Q(status__in=[Cluster.Status.DISMISSED, Cluster.Status.MERGED])
+    ).values_list("id", flat=True))
+
+
+def locked_cluster_ids() -> set[int]:
+    """Frozen clusters plus those whose article an editor has worked on (kept whole by full re-runs)."""
+    locked = frozen_cluster_ids()
+    worked = Article.objects.filter(cluster__isnull=False).filter(
+        ~Q(status=Article.Status.DRAFT) | Q(versions__author__isnull=False)
+    ).values_list("cluster_id", flat=True)
+    return locked | set(worked)
+
+
+def _memberships() -> dict[int, tuple[int, bool]]:
+    return {t: (c, p) for t, c, p in ClusterMember.objects.values_list("thread_id", "cluster_id", "pinned")}
+
+
+def clusters_refresh(cluster_ids: Iterable[int], *, vectors: dict[int, np.ndarray]) -> None:
+    """Recompute size, sources, centroid, label and member similarities.
+
+    Precondition: ``vectors`` holds a unit vector for every member thread
+    (members without one count in size but not in the centroid).
+    """
+    for chunk in chunks(sorted(set(cluster_ids)), 500):
+        members = defaultdict(list)
+        rows = ClusterMember.objects.filter(cluster_id__in=chunk).select_related("thread")
+        for m in rows:
+            members[m.cluster_id].append(m)
+        updates, member_updates = [], []
+        for cluster in Cluster.objects.filter(pk__in=chunk):
+            ms = members.get(cluster.pk, [])
+            cluster.size = len(ms)
+            cluster.sources = len({m.thread.source_id for m in ms})
+            with_vec = [m for m in ms if m.thread_id in vectors]
+            if with_vec:
+                mat = np.vstack([vectors[m.thread_id] for m in with_vec])
+                centre = mat.mean(axis=0)
+                centre /= np.linalg.norm(centre) or 1.0
+                sims = mat @ centre
+                for m, s in zip(with_vec, sims):
+                    m.similarity = float(s)
+                    member_updates.append(m)
+                cluster.centroid = np.ascontiguousarray(centre, dtype="<f4").tobytes()
+                if not hasattr(cluster, "article"):
+                    cluster.label = with_vec[int(np.argmax(sims))].thread.title[:500]
+            updates.append(cluster)
+        Cluster.objects.bulk_update(updates, ["size", "sources", "centroid", "label"])
+        ClusterMember.objects.bulk_update(member_updates, ["similarity"], batch_size=1000)
+
+
+def _create_clusters(groups: list[list[int]]) -> list[int]:
+    created = []
+    for members in groups:
+        cluster = Cluster.objects.create(status=Cluster.Status.CANDIDATE)
+        ClusterMember.objects.bulk_create([ClusterMember(cluster=cluster, thread_id=t) for t in members])
+        created.append(cluster.pk)
+    return created
+
+
+def _drop_empty(cluster_ids: Iterable[int], locked: set[int]) -> int:
+    """Delete non-locked clusters left without members, with their untouched drafts."""
+    removed = 0
+    for cluster in Cluster.objects.filter(pk__in=list(cluster_ids), members__isnull=True).exclude(pk__in=locked):
+        article = Article.objects.filter(cluster=cluster).first()
+        if article is not None:
+            if not _untouched_draft(article):
+                continue
+            article.delete()
+        cluster.delete()
+        removed += 1
+    return removed
+
+
+def _deleted(cluster_ids: set[int]) -> set[int]:
+    return cluster_ids - set(Cluster.objects.filter(pk__in=cluster_ids).values_list("id", flat=True))
+
+
+def _draft(cluster_ids: Iterable[int], *, frozen: set[int], min_size: int, report: ClusterReport) -> None:
+    from kb.drafts import article_draft_from_cluster
+
+    for cluster in Cluster.objects.filter(pk__in=list(cluster_ids), size__gte=min_size).exclude(pk__in=frozen):
+        article_draft_from_cluster(cluster=cluster)
+        report.drafted += 1
+
+
+def _finish(report: ClusterReport, *, touched: set[int], vectors, frozen, min_size, draft, progress) -> ClusterReport:
+    clusters_refresh(touched, vectors=vectors)
+    if progress:
+        progress("refresh", len(touched), len(touched))
+    if draft:
+        _draft(touched, frozen=frozen, min_size=min_size, report=report)
+    clusters_demand_update()
+    live = Cluster.objects.filter(size__gt=0).exclude(status=Cluster.Status.MERGED)
+    report.clusters = live.count()
+    report.candidates = live.filter(article__isnull=True).exclude(status=Cluster.Status.DISMISSED).count()
+    report.touched = sorted(touched)
+    return report
+
+
+def clusters_rebuild(
+    *, threshold: float | None = None, min_size: int | None = None, embedder: Embedder | None = None,
+    progress: Progress | None = None, draft: bool = True,
+) -> ClusterReport:
+    """Full run: cluster every visible thread again, keeping cluster ids and editor decisions.
+
+    Members of locked clusters (see ``locked_cluster_ids``) and pinned members
+    are left out of the clustering and stay where they are. Every other group
+    continues the old cluster it overlaps most (Jaccard ≥ 0.5) or becomes a new
+    candidate; old clusters left empty are deleted with their untouched drafts.
+    """
+    threshold = _setting("KB_CLUSTER_THRESHOLD", 0.65) if threshold is None else threshold
+    min_size = _setting("KB_CLUSTER_MIN_SIZE", 2) if min_size is None else min_size
+    embedder = _embedder(embedder)
+    with index_write_lock(name=".clustering.lock"):
+        ids, matrix, embedded = question_vectors(embedder=embedder, progress=progress)
+        report = ClusterReport(threads=len(ids), embedded=embedded)
+        vectors = {pk: matrix[i] for i, pk in enumerate(ids)}
+        with transaction.atomic():
+            locked, frozen = locked_cluster_ids(), frozen_cluster_ids()
+            current = _memberships()
+            keep = {t for t, (c, pinned) in current.items() if pinned or c in locked}
+            rows = [i for i, pk in enumerate(ids) if pk not in keep]
+            old: dict[int, set[int]] = defaultdict(set)
+            for t, (c, pinned) in current.items():
+                if c not in locked and not pinned:
+                    old[c].add(t)
+            if progress:
+                progress("cluster", 0, 1)
+            groups = recluster(
+                ids=[ids[i] for i in rows], vectors=matrix[rows] if rows else matrix[:0], old=old,
+                frozen=locked, threshold=threshold, min_size=min_size,
+            )
+            if progress:
+                progress("cluster", 1, 1)
+            target = {t: cid for cid, members in groups if cid is not None for t in members}
+            leaving = [t for t, (c, pinned) in current.items()
+                       if c not in locked and not pinned and target.get(t) != c]
+            for chunk in chunks(leaving, 1000):
+                ClusterMember.objects.filter(thread_id__in=chunk).delete()
+            touched = {current[t][0] for t in leaving}
+            for cid, members in groups:
+                if cid is None:
+                    continue
+                joining = [t for t in members if current.get(t, (None,))[0] != cid]
+                ClusterMember.objects.bulk_create([ClusterMember(cluster_id=cid, thread_id=t) for t in joining])
+                if joining:
+                    touched.add(cid)
+            created = _create_clusters([members for cid, members in groups if cid is None])
+            report.created = len(created)
+            touched |= set(created)
+            report.removed = _drop_empty(touched, locked)
+            touched -= _deleted(touched)
+            return _finish(report, touched=touched, vectors=vectors, frozen=frozen, min_size=min_size,
+                           draft=draft, progress=progress)
+
+
+def clusters_update(
+    *, thread_ids: Iterable[int] | None = None, threshold: float | None = None, min_size: int | None = None,
+    join_threshold: float | None = None, embedder: Embedder | None = None, progress: Progress | None = None,
+    draft: bool = True,
+) -> ClusterReport:
+    """Incremental run for new or changed threads (all unclustered visible threads when None).
+
+    A thread already in a cluster stays there unless it is no longer visible
+    (then it leaves, unless the cluster is frozen or the member pinned). A new
+    thread joins the cluster whose centroid it is closest to when the cosine is
+    ≥ ``join_threshold``; if that cluster is frozen it is only counted as
+    ``held``. The rest are clustered together with earlier leftovers into new
+    candidates.
+    """
+    threshold = _setting("KB_CLUSTER_THRESHOLD", 0.65) if threshold is None else threshold
+    min_size = _setting("KB_CLUSTER_MIN_SIZE", 2) if min_size is None else min_size
+    join_threshold = _setting("KB_JOIN_THRESHOLD", DEFAULT_JOIN_THRESHOLD) if join_threshold is None else join_threshold
+    embedder = _embedder(embedder)
+    with index_write_lock(name=".clustering.lock"):
+        ids, matrix, embedded = question_vectors(embedder=embedder, progress=progress)
+        report = ClusterReport(threads=len(ids), embedded=embedded)
+        vectors = {pk: matrix[i] for i, pk in enumerate(ids)}
+        with transaction.atomic():
+            frozen = frozen_cluster_ids()
+            current = _memberships()
+            asked = set(vectors) if thread_ids is None else {int(t) for t in thread_ids}
+            gone = [t for t in asked if t not in vectors and t in current
+                    and current[t][0] not in frozen and not current[t][1]]
+            ClusterMember.objects.filter(thread_id__in=gone).delete()
+            touched = {current[t][0] for t in gone}
+            unplaced = [pk for pk in ids if pk not in current]
+            new = [pk for pk in unplaced if pk in asked]
+            leftovers = [pk for pk in unplaced if pk not in asked]
+            existing = {
+                c.pk: np.frombuffer(bytes(c.centroid), dtype="<f4")
+                for c in Cluster.objects.filter(size__gt=0, centroid__isnull=False).exclude(
+                    status=Cluster.Status.MERGED).only("id", "centroid")
+            }
+            if not new:  # leftovers alone were clustered by earlier runs already
+                report.removed = _drop_empty(touched, frozen)
+                return _finish(report, touched=touched - _deleted(touched), vectors=vectors, frozen=frozen,
+                               min_size=min_size, draft=draft, progress=progress)
+            result = assign_incremental(
+                existing=existing, new_ids=new, new_vectors=np.vstack([vectors[t] for t in new]),
+                frozen=frozen, join_threshold=join_threshold,
+                leftover_ids=leftovers,
+                leftover_vectors=np.vstack([vectors[t] for t in leftovers]) if leftovers else None,
+                threshold=threshold, min_size=min_size,
+            )
+            ClusterMember.objects.bulk_create(
+                [ClusterMember(cluster_id=cid, thread_id=t) for t, cid in result.joined.items()])
+            report.joined, report.held = len(result.joined), len(result.held)
+            touched |= set(result.joined.values())
+            created = _create_clusters(result.new_clusters)
+            report.created = len(created)
+            touched |= set(created)
+            report.removed = _drop_empty(touched, frozen)
+            return _finish(report, touched=touched - _deleted(touched), vectors=vectors, frozen=frozen,
+                           min_size=min_size, draft=draft, progress=progress)
+
+
+# --- demand ------------------------------------------------------------------------------
+
+
+def cluster_demand(*, size: int, recent_growth: int, unmet_searches: int, needs_review: bool = False) -> float:
+    """Queue rank: every asker counts, recent askers and unanswered searchers more.
+
+    demand = size + 2·recent_growth + 3·unmet_searches, doubled plus 10 when the
+    cluster's article needs review, so stale articles rise above fresh candidates.
+    """
+    base = size + 2 * recent_growth + 3 * unmet_searches
+    return float(base * 2 + 10 if needs_review else base)
+
+
+def _unmet_counts(centroids: dict[int, np.ndarray], embedder: Embedder | None) -> Counter:
+    """Recent searches with few or weak results, each counted for the closest cluster if close enough."""
+    from search.models import SearchQueryLog
+
+    since = timezone.now() - timedelta(days=UNMET_DAYS)
+    poor = SearchQueryLog.objects.filter(created_at__gte=since).filter(
+        Q(results__lt=_setting("KB_UNMET_MIN_RESULTS", 3)) | Q(top_score__lt=_setting("KB_UNMET_TOP_SCORE", 0.5))
+    ).order_by("-created_at").values_list("query", flat=True)[:UNMET_MAX_QUERIES]
+    queries = [q.strip() for q in poor if q.strip()]
+    if not queries or not centroids:
+        return Counter()
+    from search.engine import embedding_key
+    from search.vectors import embed_missing
+
+    from kb.question_vectors import stored_vectors
+
+    embedder = _embedder(embedder)
+    keys = {q: embedding_key(q, embedder.name) for q in set(queries)}
+    embed_missing({k: q for q, k in keys.items()}, embedder=embedder)
+    found = stored_vectors(list(keys.values()))
+    cids = list(centroids)
+    base = np.vstack([centroids[c] for c in cids])
+    counts: Counter = Counter()
+    close = _setting("KB_UNMET_SIMILARITY", 0.55)
+    for q in queries:
+        vec = found.get(keys[q])
+        if vec is None:
+            continue
+        sims = base @ vec
+        best = int(np.argmax(sims))
+        if sims[best] >= close:
+            counts[cids[best]] += 1
+    return counts
+
+
+def clusters_demand_update(*, embedder: Embedder | None = None) -> None:
+    """Recompute growth, unmet searches and demand for every cluster with members."""
+    clusters = list(Cluster.objects.filter(size__gt=0).only("id", "size", "centroid"))
+    since = timezone.now() - timedelta(days=GROWTH_DAYS)
+    growth = Counter(ClusterMember.objects.filter(thread__created_at__gte=since).values_list("cluster_id", flat=True))
+    centroids = {c.pk: np.frombuffer(bytes(c.centroid), dtype="<f4") for c in clusters if c.centroid}
+    unmet = _unmet_counts(centroids, embedder)
+    review = set(Article.objects.filter(needs_review=True, cluster__isnull=False).values_list("cluster_id", flat=True))
+    for c in clusters:
+        c.recent_growth = growth.get(c.pk, 0)
+        c.unmet_searches = unmet.get(c.pk, 0)
+        c.demand = cluster_demand(size=c.size, recent_growth=c.recent_growth, unmet_searches=c.unmet_searches,
+                                  needs_review=c.pk in review)
+    Cluster.objects.bulk_update(clusters, ["recent_growth", "unmet_searches", "demand"], batch_size=1000)
+
+
+def cluster_demand_refresh(*, cluster_id: int) -> None:
+    """Recompute one cluster's demand from its stored figures (after a needs-review change)."""
+    cluster = Cluster.objects.filter(pk=cluster_id).first()
+    if cluster is None:
+        return
+    needs_review = Article.objects.filter(cluster=cluster, needs_review=True).exists()
+    cluster.demand = cluster_demand(size=cluster.size, recent_growth=cluster.recent_growth,
+                                    unmet_searches=cluster.unmet_searches, needs_review=needs_review)
+    cluster.save(update_fields=["demand", "updated_at"])
+
+
+# --- demo --------------------------------------------------------------------------------
+
+
+def demo_cluster(stdout) -> ClusterReport:
+    """Demo step: cluster every thread (full run the first time, then incremental) and print the top of the queue."""
+    stdout.write("Clustering questions into article drafts…")
+    if Cluster.objects.exists():
+        report = clusters_update()
+    else:
+        report = clusters_rebuild()
+    stdout.write(f"  {report.threads} questions → {report.clusters} clusters ({report.created} new, "
+                 f"{report.joined} joined, {report.drafted} drafts written)")
+    for cluster in Cluster.objects.filter(size__gt=0).order_by("-demand", "-size")[:5]:
+        stdout.write(f"  [{cluster.size:>2} threads, {cluster.sources} sources] {cluster.label}")
+    return report
+
+
+def thread_ids_unclustered() -> list[int]:
+    """Visible threads in no cluster (what an incremental run would try to place)."""
+    return list(visible_threads().filter(cluster_membership__isnull=True).values_list("id", flat=True))
+
+
+__all__ = [
+    "ClusterReport", "cluster_demand", "cluster_demand_refresh", "clusters_demand_update", "clusters_rebuild",
+    "clusters_refresh", "clusters_update", "demo_cluster", "frozen_cluster_ids", "locked_cluster_ids",
+    "thread_ids_unclustered",
+]

@@ -1,0 +1,82 @@
+"""``manage.py cluster``: group similar questions of every source into candidate articles.
+
+    manage.py cluster                 place threads not yet in a cluster (a full run when there are no clusters)
+    manage.py cluster --full          re-cluster everything, keeping cluster ids and editor decisions
+    manage.py cluster --threshold 0.7 --min-size 3
+"""
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from kb.clustering_service import clusters_rebuild, clusters_update, thread_ids_unclustered
+from kb.models import Cluster
+from search.engine import ModelUnavailable
+
+STAGES = {"embed": "embedding questions", "cluster": "clustering", "refresh": "updating clusters"}
+
+
+class _Bars:
+    """One tqdm bar per stage, driven by the service's ``(stage, done, total)`` callback."""
+
+    def __init__(self, stream, enabled: bool) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.bars: dict[str, tqdm] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        bar = self.bars.get(stage)
+        if bar is None or bar.total != total:
+            if bar is not None:
+                bar.close()
+            bar = self.bars[stage] = tqdm(total=total, desc=STAGES.get(stage, stage), file=self.stream,
+                                          leave=True, dynamic_ncols=True)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+class Command(BaseCommand):
+    help = "Cluster questions into candidate articles and draft an article for each new or changed cluster."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--full", action="store_true", help="re-cluster every thread (editor decisions kept)")
+        parser.add_argument("--threshold", type=float, default=None,
+                            help="cosine similarity an edge needs (default KB_CLUSTER_THRESHOLD, 0.65)")
+        parser.add_argument("--min-size", type=int, default=None, help="smallest cluster kept (default 2)")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    def handle(self, *args, **opts):
+        threshold, min_size = opts["threshold"], opts["min_size"]
+        if threshold is not None and not 0.0 < threshold < 1.0:
+            raise CommandError("--threshold must be between 0 and 1")
+        if min_size is not None and min_size < 2:
+            raise CommandError("--min-size must be at least 2")
+        bars = _Bars(self.stderr._out, enabled=not opts["no_progress"])
+        full = opts["full"] or not Cluster.objects.exists()
+        try:
+            if full:
+                report = clusters_rebuild(threshold=threshold, min_size=min_size, progress=bars)
+            else:
+                report = clusters_update(thread_ids=thread_ids_unclustered(), threshold=threshold,
+                                         min_size=min_size, progress=bars)
+        except ModelUnavailable as exc:
+            raise CommandError(f"the embedding model cannot be loaded: {exc}") from exc
+        finally:
+            bars.close()
+        kind = "full run" if full else "incremental run"
+        self.stdout.write(self.style.SUCCESS(
+            f"Clustering ({kind}): {report.threads} questions, {report.embedded} newly embedded"))
+        self.stdout.write(f"  clusters:   {report.clusters}")
+        self.stdout.write(f"  candidates: {report.candidates} (without an article)")
+        self.stdout.write(f"  new:        {report.created}")
+        self.stdout.write(f"  drafted:    {report.drafted}")
+        self.stdout.write(f"  joined:     {report.joined}")
+        if report.held:
+            self.stdout.write(f"  held:       {report.held} (close to a cluster an editor froze)")
+        if report.removed:
+            self.stdout.write(f"  dissolved:  {report.removed}")

@@ -1,0 +1,90 @@
+"""Question vectors for clustering: "title + question text" of visible threads, embedded once.
+
+Vectors are stored in ``search.models.Embedding`` keyed by (text, model) through
+``search.vectors.embed_missing``, so a thread whose question did not change is
+never embedded again, by clustering or by anyone else embedding the same text.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from community.models import Post, Thread
+from search.engine import Embedder, embedding_key, html_to_text, markdown_to_text
+from search.models import Embedding
+from search.vectors import Progress, chunks, embed_missing
+
+# The model reads at most 256 word pieces; longer text only costs tokenizer time.
+QUESTION_CHARS = 2000
+ROW_CHUNK = 2000
+
+
+def post_text(post: Post) -> str:
+    """Plain text of a post body (HTML or Markdown)."""
+    if post.body_format == Post.Format.HTML:
+        return html_to_text(post.body)
+    return markdown_to_text(post.body)
+
+
+def question_text(title: str, body_text: str) -> str:
+    """What a thread is embedded as: its title, then the start of its question."""
+    return f"{title.strip()}\n{' '.join(body_text.split())}"[:QUESTION_CHARS]
+
+
+def visible_threads():
+    """Threads of every source that readers can see (published, not hidden, not deleted)."""
+    return Thread.objects.filter(status=Thread.Status.PUBLISHED, is_hidden=False, is_deleted=False)
+
+
+def question_texts(*, thread_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """``{thread id: title + question text}`` for visible threads (all of them when ``thread_ids`` is None).
+
+    Ids of threads that are not visible (or gone) are left out, so the caller
+    can tell which of the ids it asked about have left.
+    """
+    threads = visible_threads()
+    if thread_ids is not None:
+        wanted = sorted({int(pk) for pk in thread_ids})
+        titles: dict[int, str] = {}
+        for chunk in chunks(wanted, ROW_CHUNK):
+            titles.update(threads.filter(pk__in=chunk).values_list("id", "title"))
+    else:
+        titles = dict(threads.values_list("id", "title"))
+    bodies: dict[int, str] = {}
+    ids = sorted(titles)
+    for chunk in chunks(ids, ROW_CHUNK):
+        for post in Post.objects.filter(thread_id__in=chunk, is_question=True).only(
+            "id", "thread_id", "body", "body_format"
+        ):
+            bodies.setdefault(post.thread_id, post_text(post))
+    return {pk: question_text(titles[pk], bodies.get(pk, "")) for pk in ids}
+
+
+def stored_vectors(keys: list[str]) -> dict[str, np.ndarray]:
+    found: dict[str, np.ndarray] = {}
+    for chunk in chunks(sorted(set(keys)), ROW_CHUNK):
+        for key, blob in Embedding.objects.filter(key__in=chunk).values_list("key", "vector"):
+            found[key] = np.frombuffer(bytes(blob), dtype="<f4").astype(np.float32)
+    return found
+
+
+def question_vectors(
+    *, thread_ids: Iterable[int] | None = None, embedder: Embedder, progress: Progress | None = None
+) -> tuple[list[int], np.ndarray, int]:
+    """``(thread ids, unit vectors n×d, how many texts were embedded now)`` for visible threads.
+
+    Only texts without a stored ``Embedding`` for ``embedder.name`` go through
+    the model. Row i of the matrix belongs to ``ids[i]``; ids are sorted.
+    """
+    texts = question_texts(thread_ids=thread_ids)
+    keys = {pk: embedding_key(text, embedder.name) for pk, text in texts.items()}
+    embedded = embed_missing({keys[pk]: texts[pk] for pk in texts}, embedder=embedder, progress=progress)
+    vectors = stored_vectors(list(keys.values()))
+    ids = [pk for pk in sorted(texts) if keys[pk] in vectors]
+    if not ids:
+        return [], np.zeros((0, 0), dtype=np.float32), embedded
+    matrix = np.vstack([vectors[keys[pk]] for pk in ids]).astype(np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix /= np.where(norms == 0, 1, norms)
+    return ids, matrix, embedded

@@ -1,0 +1,248 @@
+"""Knowledge-base reads: the editors' queue, a cluster's evidence, articles as a user may see them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet
+
+from community.models import Post, Thread
+from kb import permissions
+from kb.models import Article, ArticleFlag, Cluster, ClusterMember, EvidenceNote
+
+A, C = Article.Status, Cluster.Status
+QUEUE_LIMIT = 200
+# Filter values beyond the article statuses: candidates without an article, and cluster outcomes.
+QUEUE_STATUSES = ("candidate", "needs_review", *A.values, C.DISMISSED, C.MERGED)
+
+
+@dataclass
+class QueueItem:
+    """One row of the editors' queue: a candidate cluster, its article, or an article without a cluster."""
+
+    cluster: Cluster | None
+    article: Article | None
+    demand: float
+    needs_review: bool
+
+    @property
+    def title(self) -> str:
+        return self.article.title if self.article else str(self.cluster)
+
+    @property
+    def status(self) -> str:
+        if self.article is not None:
+            return self.article.status
+        return self.cluster.status
+
+    @property
+    def status_label(self) -> str:
+        return self.article.get_status_display() if self.article else self.cluster.get_status_display()
+
+    @property
+    def assigned_to(self):
+        if self.article is not None and self.article.assigned_to_id:
+            return self.article.assigned_to
+        return self.cluster.assigned_to if self.cluster is not None else None
+
+    @property
+    def url(self) -> str:
+        return self.cluster.get_absolute_url() if self.cluster else editor_url(self.article)
+
+
+def editor_url(article: Article) -> str:
+    from django.urls import reverse
+
+    return reverse("kb:edit", args=[article.pk])
+
+
+def _assignee_q(assignee: str | None, user, prefix: str) -> Q:
+    if not assignee:
+        return Q()
+    if assignee == "none":
+        return Q(**{f"{prefix}assigned_to__isnull": True})
+    if assignee == "me":
+        return Q(**{f"{prefix}assigned_to": user}) if user is not None and user.is_authenticated else Q(pk__in=[])
+    return Q(**{f"{prefix}assigned_to__username": assignee})
+
+
+def queue(*, user=None, source: str | None = None, tag: str | None = None, status: str | None = None,
+          assignee: str | None = None, limit: int = QUEUE_LIMIT) -> list[QueueItem]:
+    """Candidates and articles, needs-review first, then by demand (size, growth, unmet searches).
+
+    ``status``: ``candidate`` (no article yet), ``needs_review``, an article status, or
+    ``dismissed``/``merged``; by default everything still open (not archived, dismissed
+    or merged). ``assignee``: a username, ``me`` or ``none``. Unknown filter values
+    match nothing rather than everything.
+    """
+    clusters = Cluster.objects.select_related("assigned_to", "article", "article__assigned_to")
+    articles = Article.objects.filter(cluster__isnull=True).select_related("assigned_to")
+    if status in (C.DISMISSED, C.MERGED):
+        clusters, articles = clusters.filter(status=status), articles.none()
+    elif status == "candidate":
+        clusters, articles = clusters.filter(status=C.CANDIDATE, article__isnull=True), articles.none()
+    elif status == "needs_review":
+        clusters, articles = clusters.filter(article__needs_review=True), articles.filter(needs_review=True)
+    elif status in A.values:
+        clusters, articles = clusters.filter(article__status=status), articles.filter(status=status)
+    elif status:
+        return []
+    else:
+        clusters = clusters.exclude(status__in=[C.DISMISSED, C.MERGED]).exclude(article__status=A.ARCHIVED)
+        articles = articles.exclude(status=A.ARCHIVED)
+    if source:
+        clusters = clusters.filter(pk__in=ClusterMember.objects.filter(thread__source__slug=source).values("cluster"))
+        articles = articles.filter(sources__thread__source__slug=source)
+    if tag:
+        clusters = clusters.filter(
+            Q(pk__in=ClusterMember.objects.filter(thread__tags__name=tag).values("cluster")) | Q(article__tags__name=tag)
+        )
+        articles = articles.filter(tags__name=tag)
+    if assignee == "none":
+        clusters = clusters.filter(_assignee_q(assignee, user, "") & _assignee_q(assignee, user, "article__"))
+    elif assignee:
+        clusters = clusters.filter(_assignee_q(assignee, user, "") | _assignee_q(assignee, user, "article__"))
+    articles = articles.filter(_assignee_q(assignee, user, ""))
+    clusters = clusters.distinct().order_by(F("article__needs_review").desc(nulls_last=True), "-demand", "-size", "pk")
+    articles = articles.distinct().order_by("-needs_review", "-updated_at")
+    items = [QueueItem(cluster=c, article=getattr(c, "article", None), demand=c.demand,
+                       needs_review=bool(getattr(c, "article", None) and c.article.needs_review))
+             for c in clusters[:limit]]
+    items += [QueueItem(cluster=None, article=a, demand=0.0, needs_review=a.needs_review) for a in articles[:limit]]
+    items.sort(key=lambda item: (not item.needs_review, -item.demand))
+    return items[:limit]
+
+
+def queue_filter_choices() -> dict:
+    from harvest.models import Source
+    from community.models import Tag
+
+    return {
+        "sources": list(Source.objects.order_by("name").values_list("slug", "name")),
+        "tags": list(Tag.objects.filter(threads__cluster_membership__isnull=False).distinct().order_by("name")
+                     .values_list("name", flat=True)[:300]),
+        "statuses": [("candidate", "Candidate (no article yet)"), ("needs_review", "Needs review"),
+                     *A.choices, (C.DISMISSED, "Dismissed"), (C.MERGED, "Merged")],
+        "editors": editors(),
+    }
+
+
+def editors() -> list:
+    """Accounts that may be assigned work: active superusers and holders of ``kb.edit_article``."""
+    perm = Q(codename="edit_article", content_type__app_label="kb")
+    User = get_user_model()
+    from django.contrib.auth.models import Permission
+
+    perms = Permission.objects.filter(perm)
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__permissions__in=perms) | Q(user_permissions__in=perms))
+        .distinct().order_by("username")
+    )
+
+
+@dataclass
+class ClusterThread:
+    thread: Thread
+    similarity: float
+    pinned: bool
+    accepted: Post | None
+    best: Post | None
+
+
+@dataclass
+class ClusterDetail:
+    cluster: Cluster
+    article: Article | None
+    threads: list[ClusterThread]
+    first: datetime | None
+    last: datetime | None
+    sources: list[str]
+    votes: int
+    accepted: int
+    evidence: list[EvidenceNote] = field(default_factory=list)
+
+
+def cluster_detail(*, cluster: Cluster) -> ClusterDetail:
+    """The evidence an editor weighs: every thread (any source) with votes and accepted answers,
+    the date range, and answers flagged as contradicting or outdated (side by side)."""
+    answers = Post.objects.filter(is_question=False, is_hidden=False, is_deleted=False).select_related("author")
+    members = (
+        ClusterMember.objects.filter(cluster=cluster)
+        .select_related("thread__source")
+        .prefetch_related("thread__tags", Prefetch("thread__posts", queryset=answers, to_attr="answers"))
+        .order_by("-pinned", "-similarity", "thread_id")
+    )
+    threads = []
+    for member in members:
+        posts = member.thread.answers
+        accepted = next((post for post in posts if post.is_accepted), None)
+        best = max(posts, key=lambda post: (post.score, -post.pk), default=None)
+        threads.append(ClusterThread(member.thread, member.similarity, member.pinned, accepted, best))
+    span = Thread.objects.filter(cluster_membership__cluster=cluster).aggregate(first=Min("created_at"),
+                                                                                  last=Max("last_activity_at"))
+    evidence = list(EvidenceNote.objects.filter(cluster=cluster).select_related(
+        "first_post__thread__source", "first_post__author", "second_post__thread__source", "second_post__author"))
+    return ClusterDetail(
+        cluster=cluster, article=Article.objects.filter(cluster=cluster).first(), threads=threads,
+        first=span["first"], last=span["last"],
+        sources=sorted({item.thread.source.name for item in threads}),
+        votes=sum(item.thread.score for item in threads),
+        accepted=sum(1 for item in threads if item.accepted is not None), evidence=evidence,
+    )
+
+
+def article_for_user(slug: str, user) -> Article | None:
+    """The article at ``slug`` if ``user`` may read it, else None (a 404: we do not say it exists).
+
+    Published public articles: everyone; published internal: agents and editors;
+    drafts, in review, approved and archived: editors only.
+    """
+    article = Article.objects.filter(slug=slug).select_related("cluster").first()
+    if article is None or not permissions.can_view_article(user, article):
+        return None
+    return article
+
+
+def article_get_for_user(*, article_id: int, user) -> Article | None:
+    article = Article.objects.filter(pk=article_id).select_related("cluster", "assigned_to").first()
+    if article is None or not permissions.can_view_article(user, article):
+        return None
+    return article
+
+
+def articles_for_user(*, user, status: str | None = None) -> QuerySet[Article]:
+    """Articles ``user`` may read, newest change first (editors: every status)."""
+    articles = Article.objects.select_related("assigned_to").prefetch_related("tags")
+    if not permissions.can_edit(user):
+        articles = articles.filter(status=A.PUBLISHED)
+        if not permissions.can_view_internal(user):
+            articles = articles.filter(visibility=Article.Visibility.PUBLIC)
+    if status:
+        articles = articles.filter(status=status)
+    return articles.order_by("-updated_at", "-pk")
+
+
+def article_sources(*, article: Article) -> list:
+    """Sources for the credit box: the solution first, then other answers, then question phrasings."""
+    order = {"solution": 0, "other": 1, "question": 2}
+    sources = list(article.sources.select_related("thread__source", "post"))
+    sources.sort(key=lambda source: (order.get(source.role, 3), -source.score, source.pk))
+    return sources
+
+
+def article_usage(*, article: Article) -> dict:
+    """Figures for editors: views, helpful yes/no, flags (all and still open)."""
+    flags = ArticleFlag.objects.filter(article=article).aggregate(total=Count("id"), open=Count("id", filter=Q(resolved=False)))
+    return {
+        "views": article.views,
+        "helpful_yes": article.helpful_yes,
+        "helpful_no": article.helpful_no,
+        "flags": flags["total"],
+        "open_flags": flags["open"],
+    }
+
+
+def article_versions(*, article: Article):
+    return article.versions.select_related("author").order_by("-number")

@@ -1,0 +1,50 @@
+"""Clustering in the background: after every harvest, and on demand.
+
+The task takes thread ids (an incremental run) or none (a full re-run), calls
+the service and retries on transient database errors (a locked SQLite file, a
+restarting database). The model and FAISS work are deterministic, so a retry
+redoes the same run.
+"""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError, transaction
+
+logger = logging.getLogger(__name__)
+
+
+def _summary(report) -> dict:
+    return {"threads": report.threads, "embedded": report.embedded, "clusters": report.clusters,
+            "candidates": report.candidates, "created": report.created, "drafted": report.drafted,
+            "joined": report.joined, "held": report.held, "removed": report.removed}
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=15, acks_late=True)
+def cluster_threads(self, thread_ids: list[int] | None = None) -> dict:
+    """Place ``thread_ids`` into clusters (incremental), or re-cluster everything when None."""
+    from kb.clustering_service import clusters_rebuild, clusters_update
+
+    try:
+        if thread_ids is None:
+            return _summary(clusters_rebuild())
+        return _summary(clusters_update(thread_ids=thread_ids))
+    except DatabaseError as exc:
+        raise self.retry(exc=exc) from exc
+
+
+def harvest_finished_cluster(sender, run_id=None, thread_ids=None, **kwargs) -> None:
+    """Queue an incremental run for the harvested threads once the harvest's writes are committed."""
+    ids = sorted({int(pk) for pk in thread_ids or ()})
+    if not ids or not getattr(settings, "KB_AUTO_CLUSTER", True):
+        return
+
+    def send() -> None:
+        try:
+            cluster_threads.delay(ids)
+        except Exception:  # noqa: BLE001 - a broker outage must not fail the harvest; `manage.py cluster` catches up
+            logger.exception("could not queue clustering of %s harvested threads", len(ids))
+
+    transaction.on_commit(send)

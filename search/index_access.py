@@ -1,0 +1,95 @@
+"""One embedder and one live vector index per process, configured from settings.
+
+Web processes call ``get_live_index()`` on every query; it re-reads the index
+directory's ``CURRENT`` file at most every ``SEARCH_INDEX_RELOAD_SECONDS`` and
+swaps in a new version without a restart. Workers that write the index use
+``search.indexing`` instead, which loads and saves through ``index_store()``.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+import numpy as np
+from django.conf import settings
+
+from search.engine import Embedder, IndexStore, IndexUnavailable, LiveIndex, SentenceTransformerEmbedder
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_live: dict[tuple[str, str], LiveIndex] = {}
+_embedders: dict[str, Embedder] = {}
+
+__all__ = [
+    "IndexUnavailable",
+    "embed_query",
+    "get_embedder",
+    "get_live_index",
+    "index_store",
+    "passage_documents",
+    "reset_live_index",
+]
+
+
+def index_store() -> IndexStore:
+    """The versioned index files under ``settings.SEARCH_INDEX_DIR``."""
+    return IndexStore(settings.SEARCH_INDEX_DIR)
+
+
+def get_live_index() -> LiveIndex:
+    """The process's live index for the configured directory and model.
+
+    Raises ``IndexUnavailable`` when the index was never built, is corrupt, or was
+    built with another model. The caller falls back to keyword search and calls
+    ``search.keyword.schedule_rebuild``.
+    """
+    key = (str(settings.SEARCH_INDEX_DIR), settings.SEARCH_MODEL)
+    with _lock:
+        live = _live.get(key)
+        if live is None:
+            live = LiveIndex(
+                index_store(),
+                expected_model=settings.SEARCH_MODEL,
+                check_interval=float(getattr(settings, "SEARCH_INDEX_RELOAD_SECONDS", 1.0)),
+            )
+            _live[key] = live
+    # Loads on first use, and tells a missing index from a corrupt one.
+    live.get()
+    return live
+
+
+def reset_live_index() -> None:
+    """Forget loaded indexes (tests, or after the index directory was replaced)."""
+    with _lock:
+        _live.clear()
+
+
+def get_embedder() -> Embedder:
+    """The configured sentence-transformers model (``SEARCH_MODEL``), loaded lazily, one per process."""
+    name = settings.SEARCH_MODEL
+    with _lock:
+        embedder = _embedders.get(name)
+        if embedder is None:
+            embedder = _embedders[name] = SentenceTransformerEmbedder(name)
+    return embedder
+
+
+def embed_query(text: str) -> np.ndarray:
+    """A 1×dim float32 unit vector for one query. Raises ``ModelUnavailable`` without the model."""
+    return get_embedder().encode([text], batch_size=1)
+
+
+def passage_documents(passage_ids: list[int]) -> dict[int, int]:
+    """Map passage ids (FAISS ids) to document ids; ids no longer stored are left out."""
+    from search.models import Passage
+
+    ids = [int(pid) for pid in passage_ids if int(pid) >= 0]
+    if not ids:
+        return {}
+    mapping: dict[int, int] = {}
+    # Chunked: SQLite allows at most 32k bound parameters per statement.
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        mapping.update(Passage.objects.filter(pk__in=chunk).values_list("id", "document_id"))
+    return mapping

@@ -1,0 +1,72 @@
+"""Search pages: the results page and the as-you-type suggestions (htmx partial)."""
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from config.api import ServiceError
+from search import selectors
+from search.engine.query import QueryError
+from search.models import Document
+
+SUGGEST_LIMIT = 6
+# A suggestion must be close in meaning (cosine) and not far behind the best one: a dropdown
+# of five loosely related titles reads as noise, while the results page can afford them.
+SUGGEST_MIN_DENSE = 0.3
+SUGGEST_MAX_GAP = 0.2
+MAX_RAW_QUERY = 20_000
+
+
+@require_GET
+def search_results(request):
+    q = request.GET.get("q", "")[:MAX_RAW_QUERY]
+    kind = request.GET.get("type", "").strip()
+    tag = request.GET.get("tag", "").strip()
+    source = request.GET.get("source", "").strip()
+    context = {
+        "q": q.strip()[:500],
+        "kind": kind,
+        "tag": tag,
+        "source": source,
+        "kinds": Document.Kind.choices,
+        "results": None,
+        "error": "",
+    }
+    status = 200
+    if q.strip():
+        try:
+            results = selectors.search_documents(
+                query=q, user=request.user, kinds=[kind] if kind else None,
+                tag=tag or None, source=source or None, limit=20, channel="web",
+            )
+        except QueryError as exc:
+            context["error"] = str(exc)
+        except ServiceError as exc:
+            context["error"], status = exc.message, 400
+        else:
+            context.update(results=results, q=results.query)
+    return render(request, "search/results.html", context, status=status)
+
+
+def suggestions_worth_showing(found: list) -> list:
+    """Results close to the best one; in keyword-only mode (no vectors) every keyword match."""
+    dense = [r.dense_score for r in found if r.dense_score is not None]
+    if not dense:
+        return [r for r in found if r.keyword_score is not None]
+    floor = max(SUGGEST_MIN_DENSE, max(dense) - SUGGEST_MAX_GAP)
+    return [r for r in found if (r.dense_score or 0.0) >= floor]
+
+
+@require_GET
+def suggest(request):
+    q = request.GET.get("q", "")[:MAX_RAW_QUERY]
+    results: list = []
+    if len(q.strip()) >= 2:
+        try:
+            found = selectors.search_documents(
+                query=q, user=request.user, limit=SUGGEST_LIMIT, channel="suggest"
+            )
+        except (QueryError, ServiceError):
+            found = []
+        results = suggestions_worth_showing(found)
+    return render(request, "search/_suggestions.html", {"results": results, "q": q.strip()[:200]})

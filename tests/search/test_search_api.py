@@ -1,0 +1,64 @@
+"""GET /api/search through the test client: results, filters, schema."""
+from __future__ import annotations
+
+import pytest
+
+from tests.search.corpus import corpus  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_search_returns_typed_results_with_snippets(client, corpus):
+    response = client.get("/api/search", {"q": "my game console needs an open port"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == len(body["results"]) > 0 and body["degraded"] is False
+    top = body["results"][0]
+    assert top["title"] == "Open a port for a game console (port forwarding)"
+    assert top["type"] == "article" and top["url"] == "/kb/articles/2/"
+    assert set(top) >= {"id", "object_id", "type", "title", "url", "snippet", "score", "tags", "source"}
+    assert "<mark>" in top["snippet"] and top["tags"] == ["h2", "advanced"]
+
+
+def test_trailing_slash_works_too(client, corpus):
+    assert client.get("/api/search/", {"q": "guest network"}).status_code == 200
+
+
+def test_type_filter_returns_only_that_type(client, corpus):
+    for kind in ("article", "question", "thread"):
+        results = client.get("/api/search", {"q": "wifi router problem", "type": kind}).json()["results"]
+        assert results and {r["type"] for r in results} == {kind}
+
+
+def test_harvested_thread_is_found_by_meaning(client, corpus):
+    results = client.get("/api/search", {"q": "plug cannot join wireless, only does 2.4", "type": "thread"}).json()
+    assert results["results"][0]["title"] == "Smart plugs will not connect to the 2.4 GHz band"
+    assert results["results"][0]["source"] == "homenet-forum"
+
+
+def test_tag_and_source_filters(client, corpus):
+    tagged = client.get("/api/search", {"q": "router", "tag": "beacon"}).json()["results"]
+    assert tagged and all("beacon" in r["tags"] for r in tagged)
+    from_forum = client.get("/api/search", {"q": "router", "source": "homenet-forum"}).json()["results"]
+    assert [r["source"] for r in from_forum] == ["homenet-forum"]
+    assert client.get("/api/search", {"q": "router", "tag": "no-such-tag"}).json()["results"] == []
+
+
+def test_limit_is_honoured(client, corpus):
+    assert len(client.get("/api/search", {"q": "router", "limit": 2}).json()["results"]) == 2
+
+
+def test_accepted_answer_text_is_searchable(client, corpus):
+    results = client.get("/api/search", {"q": "move the satellite closer to the router", "type": "question"}).json()
+    assert results["results"][0]["title"] == "Beacon satellite keeps dropping off the mesh"
+
+
+def test_schema_documents_the_search_operation(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/search"]["get"]
+    params = {p["name"]: p for p in operation["parameters"]}
+    assert set(params) >= {"q", "type", "tag", "source", "limit"}
+    assert params["q"]["required"] is True
+    assert params["type"]["schema"]["enum"] == ["article", "question", "thread"]
+    assert params["limit"]["schema"]["type"] == "integer"
+    assert "/api/search/" not in schema["paths"]

@@ -1,0 +1,113 @@
+"""The results page, the suggestions partial, the header box and the ask form's similar questions."""
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.search.corpus import INTERNAL_WORD, corpus  # noqa: F401  (corpus is a fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.content.decode(), "html.parser")
+
+
+def test_results_page_shows_badges_snippets_and_links(client, corpus):
+    response = client.get("/search/", {"q": "open a port for my console"})
+    assert response.status_code == 200
+    page = soup(response)
+    first = page.select("li.search-result")[0]
+    assert first.select_one("a")["href"] == "/kb/articles/2/"
+    assert first.select_one(".badge").get_text() == "Article"
+    assert first.select_one(".snippet mark") is not None
+    assert page.select_one("#search-q")["value"] == "open a port for my console"
+
+
+def test_results_page_type_filter_and_badges(client, corpus):
+    page = soup(client.get("/search/", {"q": "wifi trouble", "type": "thread"}))
+    rows = page.select("li.search-result")
+    assert rows and {row["data-type"] for row in rows} == {"thread"}
+    assert rows[0].select_one(".badge").get_text() == "Harvested thread"
+    assert page.select_one("#search-type option[selected]")["value"] == "thread"
+
+
+def test_snippet_escapes_html_from_content(client, corpus, search_index_dir):
+    from search.documents import document_upsert
+    from search.indexing import index_rebuild
+
+    document_upsert(kind="article", object_id=99, title="Firmware notes", url="/kb/articles/99/", tags="",
+                    text="Firmware 4.2 fixes <script>alert('x')</script> the mesh backhaul.", source="kb",
+                    visibility="public", is_active=True)
+    index_rebuild()
+    html = client.get("/search/", {"q": "firmware mesh backhaul"}).content.decode()
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+def test_empty_page_shows_the_form_only(client):
+    page = soup(client.get("/search/"))
+    assert page.select_one("form.search-form") is not None and not page.select("li.search-result")
+
+
+def test_suggestions_partial_lists_a_few_links(client, corpus):
+    response = client.get("/search/suggest", {"q": "beacon keeps disconnecting"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    page = soup(response)
+    items = page.select("li.suggestion a")
+    assert 1 <= len(items) <= 6
+    assert items[0].get_text(" ", strip=True) == "Community question Beacon satellite keeps dropping off the mesh"
+    assert "Open a port for a game console (port forwarding)" not in page.get_text()
+    assert page.select_one("li.suggestion-all a")["href"].startswith("/search/?q=beacon")
+    assert "<html" not in response.content.decode()
+
+
+def test_suggestions_respect_visibility(client, corpus, agent):
+    q = f"beacon replacement procedure {INTERNAL_WORD}"
+    assert "RMA" not in client.get("/search/suggest", {"q": q}).content.decode()
+    client.force_login(agent)
+    assert "Beacon replacement (RMA) procedure for agents" in client.get("/search/suggest", {"q": q}).content.decode()
+
+
+def test_one_letter_suggests_nothing(client, corpus):
+    assert soup(client.get("/search/suggest", {"q": "b"})).select("li") == []
+
+
+def test_header_box_submits_to_the_search_page_with_debounced_suggestions(client):
+    page = soup(client.get("/questions/"))
+    form = page.select_one("form.header-search")
+    assert form["action"] == "/search/"
+    box = form.select_one("input[name=q]")
+    assert box["hx-get"] == "/search/suggest"
+    assert box["hx-trigger"] == "input changed delay:250ms"
+    assert box["hx-target"] == "#site-suggest" and page.select_one("#site-suggest") is not None
+
+
+def test_ask_form_similar_questions_are_semantic(client, corpus, alice):
+    client.force_login(alice)
+    html = client.get("/questions/similar/", {"title": "my satellite node loses connection at night"}).content.decode()
+    assert "Beacon satellite keeps dropping off the mesh" in html
+
+
+def test_similar_threads_returns_visible_threads_only(corpus, alice):
+    from community.models import Thread
+    from search.similar import similar_threads
+
+    beacon = corpus.threads["beacon"]
+    found = similar_threads(text="Beacon drops off the mesh every evening", user=alice)
+    assert found and isinstance(found[0], Thread) and found[0].pk == beacon.pk
+    assert beacon.pk not in [t.pk for t in similar_threads(text="Beacon drops off the mesh", exclude_id=beacon.pk)]
+    Thread.objects.filter(pk=beacon.pk).update(is_hidden=True)
+    assert beacon.pk not in [t.pk for t in similar_threads(text="Beacon drops off the mesh every evening")]
+
+
+def test_similar_threads_keyword_fallback_without_any_index(alice, tags, settings, tmp_path):
+    from community.services import question_create
+    from search.index_access import reset_live_index
+    from search.similar import similar_threads
+
+    settings.SEARCH_INDEX_DIR = tmp_path / "no-index"
+    reset_live_index()
+    thread = question_create(author=alice, title="Firmware update stuck at ninety percent", body="It hangs at ninety percent for an hour.",
+                             tags=["firmware"])
+    assert [t.pk for t in similar_threads(text="firmware update hangs", user=alice)] == [thread.pk]
+    reset_live_index()
