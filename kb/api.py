@@ -7,7 +7,6 @@ or invisible ids.
 """
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -42,15 +41,6 @@ def _article_for_editor(request, article_id: int) -> Article:
 def _cluster_for_editor(request, cluster_id: int) -> Cluster:
     permissions.check_can_edit(request.user)
     return get_object_or_404(Cluster, pk=cluster_id)
-
-
-def _user(username: str | None):
-    if not username:
-        return None
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise ServiceError(f"There is no account {username!r}.", field="assignee")
-    return user
 
 
 def _article_out(request, article: Article, code: int = 200) -> Response:
@@ -172,7 +162,7 @@ class ClusterAssignApi(APIView):
         cluster = _cluster_for_editor(request, cluster_id)
         data = AssignInput(data=request.data)
         data.is_valid(raise_exception=True)
-        assignee = _user(data.validated_data["assignee"])
+        assignee = selectors.assignee_get(data.validated_data["assignee"])
         permissions.check_can_assign(request.user, assignee)
         services.article_assign(editor=request.user, cluster=cluster, assignee=assignee)
         cluster.refresh_from_db()
@@ -280,7 +270,7 @@ class ArticleAssignApi(APIView):
         article = _article_for_editor(request, article_id)
         data = AssignInput(data=request.data)
         data.is_valid(raise_exception=True)
-        assignee = _user(data.validated_data["assignee"])
+        assignee = selectors.assignee_get(data.validated_data["assignee"])
         permissions.check_can_assign(request.user, assignee)
         services.article_assign(editor=request.user, article=article, assignee=assignee)
         return _article_out(request, article)

@@ -246,3 +246,15 @@ def article_usage(*, article: Article) -> dict:
 
 def article_versions(*, article: Article):
     return article.versions.select_related("author").order_by("-number")
+
+
+def assignee_get(username: str | None):
+    """The active account to assign work to, None for "nobody"; a clear error for an unknown name."""
+    from config.api import ServiceError
+
+    if not username:
+        return None
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ServiceError(f"There is no account {username!r}.", field="assignee")
+    return user

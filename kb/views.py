@@ -10,7 +10,6 @@ from functools import wraps
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -126,7 +125,7 @@ def cluster_action(request, pk: int):
             if isinstance(result, Article):
                 return redirect("kb:edit", pk=result.pk)
         elif action == "assign":
-            assignee = _assignee(request.POST.get("assignee", ""))
+            assignee = selectors.assignee_get(request.POST.get("assignee", ""))
             permissions.check_can_assign(user, assignee)
             services.article_assign(editor=user, cluster=cluster, assignee=assignee)
             messages.success(request, f"Assigned to {assignee.username}." if assignee else "Unassigned.")
@@ -135,15 +134,6 @@ def cluster_action(request, pk: int):
     except ServiceError as exc:
         messages.error(request, exc.message)
     return _back(request, cluster.get_absolute_url())
-
-
-def _assignee(username: str):
-    if not username:
-        return None
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise ServiceError(f"There is no account {username!r}.", field="assignee")
-    return user
 
 
 @editor_required
@@ -215,7 +205,7 @@ def article_action(request, pk: int):
             messages.success(request, "Merged.")
             return redirect("kb:edit", pk=result.pk) if isinstance(result, Article) else redirect(result)
         elif action == "assign":
-            assignee = _assignee(request.POST.get("assignee", ""))
+            assignee = selectors.assignee_get(request.POST.get("assignee", ""))
             permissions.check_can_assign(user, assignee)
             services.article_assign(editor=user, article=article, assignee=assignee)
             messages.success(request, f"Assigned to {assignee.username}." if assignee else "Unassigned.")
@@ -257,7 +247,7 @@ def assign(request):
     """The queue's assignment picker: ``item`` is ``article:ID`` or ``cluster:ID``."""
     try:
         item = _item(request.POST.get("item", ""))
-        assignee = _assignee(request.POST.get("assignee", ""))
+        assignee = selectors.assignee_get(request.POST.get("assignee", ""))
         permissions.check_can_assign(request.user, assignee)
         kwargs = {"article": item} if isinstance(item, Article) else {"cluster": item}
         services.article_assign(editor=request.user, assignee=assignee, **kwargs)
