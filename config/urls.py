@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("community.api_urls")),
     path("api/", include("search.api_urls")),
+    path("api/", include("support.api_urls")),
     path("api/kb/", include("kb.api_urls")),
     path("harvest/", include("harvest.urls")),
     path("kb/", include("kb.urls")),
