@@ -170,9 +170,12 @@ def _sqlite_search(terms: list[str], *, limit: int, document_ids: QuerySet | Non
     candidates = _restrict(Document.objects.filter(is_active=True), document_ids).values("pk")
     sub_sql, sub_params = candidates.query.sql_with_params()
     weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+    # ``+rowid``: without the unary plus SQLite drives the query from the IN-list and runs
+    # the full-text match once per candidate row (about 100x slower, growing with the corpus);
+    # with it, FTS5 matches once and the candidates only filter.
     sql = (
         f"SELECT rowid, bm25({FTS_TABLE}, {weights}) AS score FROM {FTS_TABLE} "
-        f"WHERE {FTS_TABLE} MATCH %s AND rowid IN ({sub_sql}) ORDER BY score, rowid LIMIT %s"
+        f"WHERE {FTS_TABLE} MATCH %s AND +rowid IN ({sub_sql}) ORDER BY score, rowid LIMIT %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [_fts_match(terms), *sub_params, limit])
