@@ -1,0 +1,430 @@
+"""Search performance: bulk indexing vs raw encoding, raw query cost vs API latency, index memory.
+
+    .venv/bin/python bench/search.py [--sizes 10000,100000] [--database-url postgres://…]
+                                     [--clients 1,8] [--requests 200] [--data DUMP_DIR]
+
+For each size N, in one run: a child process creates a throwaway database (a temp
+SQLite file, or a fresh database on the server of ``--database-url``) and index
+directory, migrates, and builds an index of N article documents. Texts recombine
+titles and sentences of the demo corpus (``fixtures/demo/community/*.json``) or,
+with ``--data``, of a Stack Exchange dump's ``Posts.xml``. The first min(N, --real) (default 10000)
+documents are encoded for real through ``search.indexing.index_documents`` (the
+bulk indexing throughput); the model's raw encode throughput (batch 64) is measured
+on the same passages in the same process. The remaining documents get one passage
+each whose stored vector is a slightly perturbed, renormalised copy of a real one,
+so the database, keyword index and FAISS index hold N real-sized documents without
+hours of encoding. The child also measures raw query cost (embed + FAISS search,
+k=10). Then the real app is started over HTTP (gunicorn, 2 workers; runserver if
+gunicorn fails) on the throwaway database and ``GET /api/search`` is timed with 1
+and 8 concurrent clients over loopback. Prints a table, then one JSON line per size.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_LIMIT = 10_000
+SEED = 20240605
+
+
+def percentiles(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+
+    def pick(share: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 2)
+
+    return {"p50": pick(0.50), "p95": pick(0.95)}
+
+
+# -- texts -----------------------------------------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_MARKUP = re.compile(r"[*_`#>]+|\[([^\]]*)\]\([^)]*\)")
+
+
+def _sentences(text: str) -> list[str]:
+    plain = _MARKUP.sub(lambda m: m.group(1) or "", text)
+    return [s.strip() for s in _SENTENCE.split(" ".join(plain.split())) if len(s.strip()) > 20]
+
+
+def corpus_pools(data: Path | None) -> tuple[list[str], list[str], list[str]]:
+    """(titles, question sentences, answer sentences) from the demo corpus or a dump."""
+    titles: list[str] = []
+    asks: list[str] = []
+    answers: list[str] = []
+    if data is None:
+        for path in sorted((REPO / "fixtures" / "demo" / "community").glob("*.json")):
+            for question in json.loads(path.read_text(encoding="utf-8"))["questions"]:
+                titles.append(question["title"])
+                asks += _sentences(question["body"])
+                for answer in question.get("answers", []):
+                    answers += _sentences(answer["body"])
+        return titles, asks, answers
+    from lxml import etree
+
+    sys.path.insert(0, str(REPO))
+    from search.engine import html_to_text
+
+    posts = data / "Posts.xml" if data.is_dir() else data
+    for _, row in etree.iterparse(str(posts), tag="row"):
+        body = _sentences(html_to_text(row.get("Body", "")))
+        if row.get("PostTypeId") == "1":
+            titles.append(row.get("Title") or "")
+            asks += body
+        elif row.get("PostTypeId") == "2":
+            answers += body
+        row.clear()
+    return [t for t in titles if t], asks, answers
+
+
+def make_documents(n: int, pools: tuple[list[str], list[str], list[str]]) -> list[tuple[str, str]]:
+    """``n`` distinct (title, text) pairs: a question of 2-4 sentences and an answer of 3-6."""
+    titles, asks, answers = pools
+    rng = random.Random(SEED)
+    seen: set[str] = set()
+    docs: list[tuple[str, str]] = []
+    while len(docs) < n:
+        title = rng.choice(titles)
+        question = " ".join(rng.sample(asks, rng.randint(2, 4)))
+        answer = " ".join(rng.sample(answers, rng.randint(3, 6)))
+        text = f"{question}\n\n{answer}"
+        if text in seen:  # equal texts would share one stored embedding
+            continue
+        seen.add(text)
+        docs.append((title, text))
+    return docs
+
+
+def make_queries(count: int, titles: list[str]) -> list[str]:
+    """Titles paraphrased by dropping one or two words (a reader's shorter wording)."""
+    rng = random.Random(SEED + 1)
+    queries = []
+    for _ in range(count):
+        words = rng.choice(titles).split()
+        for _ in range(min(2, max(0, len(words) - 3))):
+            words.pop(rng.randrange(len(words)))
+        queries.append(" ".join(words))
+    return queries
+
+
+# -- the worker: build and measure inside Django --------------------------------------
+
+def worker(size: int, data: Path | None, queries: int, real_limit: int = REAL_LIMIT) -> dict:
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    import numpy as np
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from search.documents import document_hash
+    from search.engine import embedding_key
+    from search.index_access import embed_query, get_embedder, get_live_index, reset_live_index
+    from search.indexing import index_documents, passage_texts
+    from search.keyword import keyword_index_update
+    from search.models import Document, Embedding, Passage
+    from search.vectors import chunks, index_write_lock, vector_index_rebuild_locked
+
+    log = lambda message: print(f"  [{size:,}] {message}", file=sys.stderr, flush=True)  # noqa: E731
+    call_command("migrate", verbosity=0)
+    pools = corpus_pools(data)
+    texts = make_documents(size, pools)
+    rows = [
+        Document(kind=Document.Kind.ARTICLE, object_id=i + 1, title=title, text=text, url=f"/kb/bench-{i + 1}/",
+                 tags="bench", source="bench", visibility=Document.Visibility.PUBLIC, is_active=True,
+                 content_hash=document_hash(title=title, text=text, synonyms=""))
+        for i, (title, text) in enumerate(texts)
+    ]
+    Document.objects.bulk_create(rows, batch_size=2000)
+    ids = list(Document.objects.order_by("pk").values_list("id", flat=True))
+    real_ids, fake_ids = ids[:real_limit], ids[real_limit:]
+
+    embedder = get_embedder()
+    embedder.encode(["warm up the model"] * 8, batch_size=8)
+    real_docs = list(Document.objects.filter(pk__in=real_ids).order_by("pk"))
+    passages = [text for doc in real_docs for text in passage_texts(doc, embedder=embedder)]
+    log(f"raw encode of {len(passages):,} passages (batch 64)…")
+    started = time.perf_counter()
+    embedder.encode(passages, batch_size=64)
+    raw_per_s = len(passages) / (time.perf_counter() - started)
+
+    log(f"bulk indexing of {len(real_ids):,} documents through index_documents…")
+    started = time.perf_counter()
+    report = index_documents(real_ids, embedder=embedder)
+    index_s = time.perf_counter() - started
+    index_per_s = report.embedded / index_s
+
+    if fake_ids:
+        log(f"adding {len(fake_ids):,} documents with perturbed stored vectors…")
+        first = dict(Passage.objects.filter(position=0).values_list("document_id", "embedding_key"))
+        bases = dict(Embedding.objects.filter(key__in=list(first.values())).values_list("key", "vector"))
+        base_vectors = np.stack([np.frombuffer(bytes(bases[first[pk]]), dtype="<f4") for pk in real_ids])
+        rng = np.random.default_rng(SEED)
+        by_pk = {doc.pk: doc for doc in rows} if rows[0].pk else {}
+        for chunk in chunks(fake_ids, 5000):
+            docs = [by_pk[pk] for pk in chunk] if by_pk else list(Document.objects.filter(pk__in=chunk))
+            noisy = base_vectors[rng.integers(0, len(base_vectors), len(docs))]
+            # sigma 0.02 per dimension: cosine ~0.93 to the source vector, so neighbours stay plausible.
+            noisy = noisy + rng.normal(0.0, 0.02, noisy.shape).astype(np.float32)
+            noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+            new_passages, new_vectors = [], []
+            for doc, vector in zip(docs, noisy):
+                text = f"{doc.title}\n{doc.text}"
+                key = embedding_key(text, settings.SEARCH_MODEL)
+                new_passages.append(Passage(document_id=doc.pk, position=0, text=text, embedding_key=key))
+                new_vectors.append(Embedding(key=key, model_name=settings.SEARCH_MODEL, dim=len(vector),
+                                             vector=np.ascontiguousarray(vector, dtype="<f4").tobytes()))
+                doc.indexed_hash = doc.content_hash
+            with transaction.atomic():
+                Embedding.objects.bulk_create(new_vectors, batch_size=1000, ignore_conflicts=True)
+                Passage.objects.bulk_create(new_passages, batch_size=1000)
+                Document.objects.bulk_update(docs, ["indexed_hash"], batch_size=1000)
+                keyword_index_update(chunk)
+        log("rebuilding the FAISS index from stored vectors…")
+        started = time.perf_counter()
+        with index_write_lock():
+            vector_index_rebuild_locked(embedder=embedder, progress=None)
+        log(f"  rebuilt in {time.perf_counter() - started:.0f} s")
+
+    reset_live_index()
+    index, _ = get_live_index().get()
+    query_texts = make_queries(queries, pools[0])
+    for text in query_texts[:10]:  # warm-up: first calls allocate
+        index.search(embed_query(text), 10)
+    embed_ms, faiss_ms, total_ms = [], [], []
+    for text in query_texts:
+        started = time.perf_counter()
+        vector = embed_query(text)
+        middle = time.perf_counter()
+        index.search(vector, 10)
+        done = time.perf_counter()
+        embed_ms.append((middle - started) * 1000)
+        faiss_ms.append((done - middle) * 1000)
+        total_ms.append((done - started) * 1000)
+    return {
+        "documents": size,
+        "real_documents": len(real_ids),
+        "passages": len(index),
+        "index_kind": index.kind,
+        "hnsw_threshold": settings.SEARCH_HNSW_THRESHOLD,
+        "index_bytes_per_doc": round(index.memory_bytes() / size, 1),
+        "raw_encode_per_s": round(raw_per_s, 1),
+        "index_per_s": round(index_per_s, 1),
+        "indexed_passages": report.embedded,
+        "index_s": round(index_s, 1),
+        "index_throughput_ratio": round(index_per_s / raw_per_s, 3),
+        "raw_query_ms": percentiles(total_ms),
+        "embed_ms": percentiles(embed_ms),
+        "faiss_ms": percentiles(faiss_ms),
+        "queries": query_texts,
+    }
+
+
+# -- the app over HTTP --------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict, log_path: Path) -> tuple[subprocess.Popen, str, str]:
+    """gunicorn with 2 sync workers, or runserver if gunicorn does not come up; waits until it answers."""
+    import requests
+
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    for name in ("gunicorn", "runserver"):
+        port = free_port()
+        if name == "gunicorn":
+            args = [str(gunicorn), "config.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                    "--timeout", "300", "--log-level", "warning"]
+        else:
+            args = [sys.executable, "manage.py", "runserver", "--noreload", "--nothreading", f"127.0.0.1:{port}"]
+        log = open(log_path, "ab")
+        process = subprocess.Popen(args, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                # The first search loads the model and the index in that worker.
+                if requests.get(f"{base}/api/search", params={"q": "beacon"}, timeout=120).status_code == 200:
+                    return process, base, name
+            except requests.RequestException:
+                time.sleep(0.5)
+        stop_server(process)
+        print(f"{name} did not answer (see {log_path})", file=sys.stderr)
+    raise RuntimeError("the app did not start")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def api_latency(base: str, queries: list[str], *, clients: int, requests_total: int) -> dict:
+    """p50/p95 in ms of ``requests_total`` searches spread over ``clients`` threads, each with a Session."""
+    import requests
+
+    samples: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    counter = iter(range(requests_total))
+
+    def client() -> None:
+        session = requests.Session()
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            started = time.perf_counter()
+            response = session.get(f"{base}/api/search", params={"q": queries[i % len(queries)], "limit": 10},
+                                   timeout=120)
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                if response.status_code == 200 and response.json()["count"]:
+                    samples.append(elapsed)
+                else:
+                    errors.append(f"{response.status_code} {response.text[:120]}")
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        print(f"  {len(errors)} failed or empty responses, e.g. {errors[0]}", file=sys.stderr)
+    return percentiles(samples) if samples else {"p50": None, "p95": None}
+
+
+# -- the driver ----------------------------------------------------------------------
+
+def with_database(url: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
+
+
+def run_size(size: int, opts, tmp: Path) -> dict | None:
+    base_env = {**os.environ, "GLEANER_DATA_DIR": str(tmp), "SEARCH_INDEX_DIR": str(tmp / "index"),
+                "LOG_LEVEL": "WARNING", "DEBUG": "true", "SEARCH_AUTO_INDEX": "false", "KB_AUTO_CLUSTER": "false",
+                "COMMUNITY_RATE_LIMITS": "false", "RATE_SEARCH": "10000000/minute",
+                "CELERY_TASK_ALWAYS_EAGER": "true"}
+    base_env.pop("CELERY_BROKER_URL", None)
+    admin, pg_name = None, None
+    if opts.database_url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        admin = psycopg.connect(with_database(opts.database_url, "postgres"), autocommit=True, connect_timeout=5)
+        pg_name = f"gleaner_bench_{uuid.uuid4().hex[:10]}"
+        admin.execute(f'CREATE DATABASE "{pg_name}"')
+        base_env["DATABASE_URL"] = with_database(opts.database_url, pg_name)
+    else:
+        base_env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    try:
+        args = [sys.executable, __file__, "--worker", str(size), "--requests", str(opts.requests),
+                "--real", str(opts.real)]
+        if opts.data:
+            args += ["--data", str(opts.data)]
+        done = subprocess.run(args, env=base_env, cwd=REPO, stdout=subprocess.PIPE, text=True)
+        if done.returncode:
+            print(f"{size:,}: the build failed (exit {done.returncode})", file=sys.stderr)
+            return None
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        queries = result.pop("queries")
+        print(f"  [{size:,}] starting the app over HTTP…", file=sys.stderr, flush=True)
+        process, base, server = start_server(base_env, tmp / "server.log")
+        try:
+            api_latency(base, queries, clients=2, requests_total=20)  # warm both workers
+            result["server"] = server
+            result["api_ms"] = {}
+            for clients in opts.clients:
+                result["api_ms"][str(clients)] = api_latency(base, queries, clients=clients,
+                                                             requests_total=opts.requests)
+        finally:
+            stop_server(process)
+        one = result["api_ms"].get("1", next(iter(result["api_ms"].values())))
+        result["api_p95_over_raw"] = round(one["p95"] / result["raw_query_ms"]["p95"], 2) if one["p95"] else None
+        return result
+    finally:
+        if admin is not None:
+            admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            admin.close()
+
+
+def describe(results: list[dict], clients: list[int]) -> None:
+    print()
+    print(f"{'documents':>10} {'passages':>9} {'index':>6} {'B/doc':>7} {'encode/s':>9} {'index/s':>8} {'ratio':>6} "
+          f"{'raw p50':>8} {'raw p95':>8} " + " ".join(f"{f'api{c} p50':>9} {f'api{c} p95':>9}" for c in clients)
+          + f" {'p95/raw':>8}")
+    for r in results:
+        api = " ".join(f"{r['api_ms'][str(c)]['p50']:>9} {r['api_ms'][str(c)]['p95']:>9}" for c in clients)
+        print(f"{r['documents']:>10,} {r['passages']:>9,} {r['index_kind']:>6} {r['index_bytes_per_doc']:>7,.0f} "
+              f"{r['raw_encode_per_s']:>9} {r['index_per_s']:>8} {r['index_throughput_ratio']:>6} "
+              f"{r['raw_query_ms']['p50']:>8} {r['raw_query_ms']['p95']:>8} {api} {r['api_p95_over_raw']:>8}")
+    print("  times in ms; raw = embed + FAISS search (k=10) in-process; api = GET /api/search over loopback HTTP "
+          f"({results[0]['server'] if results else '?'}, 2 workers), hybrid ranking, snippets and query log included")
+    for r in results:
+        fake = r["documents"] - r["real_documents"]
+        note = (f"{r['real_documents']:,} encoded for real ({r['indexed_passages']:,} passages in {r['index_s']} s), "
+                f"{fake:,} with perturbed copies of real vectors (not encoded)") if fake else "all encoded for real"
+        print(f"  {r['documents']:,} documents: {note}; index {r['index_kind']} (HNSW from "
+              f"{r['hnsw_threshold']:,} passages); raw split: embed p50 {r['embed_ms']['p50']} ms, "
+              f"FAISS p50 {r['faiss_ms']['p50']} ms")
+    print()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--database-url", default="", help="PostgreSQL server (a throwaway database is created)")
+    parser.add_argument("--clients", default="1,8")
+    parser.add_argument("--requests", type=int, default=200, help="queries per measurement")
+    parser.add_argument("--data", type=Path, default=None, help="Stack Exchange dump folder (Posts.xml) for texts")
+    parser.add_argument("--real", type=int, default=REAL_LIMIT,
+                        help="documents encoded for real (the rest get perturbed copies of their vectors)")
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    opts = parser.parse_args()
+    if opts.worker:
+        print(json.dumps(worker(opts.worker, opts.data, opts.requests, opts.real)))
+        return 0
+    opts.clients = [int(c) for c in opts.clients.split(",")]
+    results = []
+    for size in [int(s) for s in opts.sizes.split(",")]:
+        with tempfile.TemporaryDirectory(prefix="gleaner-bench-search-") as tmp:
+            result = run_size(size, opts, Path(tmp))
+        if result:
+            results.append(result)
+            print(f"  [{size:,}] done: {json.dumps({k: v for k, v in result.items()})}", file=sys.stderr, flush=True)
+    if results:
+        describe(results, opts.clients)
+    for r in results:
+        keys = ("documents", "raw_query_ms", "api_ms", "api_p95_over_raw", "index_throughput_ratio",
+                "index_bytes_per_doc")
+        print(json.dumps({key: r[key] for key in keys}))
+    return 0 if results else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
