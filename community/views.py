@@ -24,6 +24,13 @@ def _form_error(form, exc: ServiceError) -> None:
     form.add_error(field, exc.message)
 
 
+def _safe_next(request, next_url: str, fallback: str) -> str:
+    """``next_url`` when it stays on this site, else ``fallback``: links must not bounce people elsewhere."""
+    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        return next_url
+    return reverse(fallback)
+
+
 def _visible_thread(request, thread_id: int) -> Thread:
     thread = selectors.thread_get_for_user(thread_id=thread_id, user=request.user)
     if thread is None:
@@ -285,12 +292,7 @@ def signup(request):
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome, {user.public_name}!")
-                next_url = request.GET.get("next", "")
-                # Only same-site targets: a crafted sign-up link must not bounce people to another site.
-                safe = url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure())
-                if not safe:
-                    next_url = "community:questions"
-                return redirect(next_url)
+                return redirect(_safe_next(request, request.GET.get("next", ""), "community:questions"))
     return render(request, "community/signup.html", {"form": form})
 
 
@@ -359,4 +361,4 @@ def moderate(request, post_id: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Done: {action.replace('_', ' ')}.")
-    return redirect(request.POST.get("next") or reverse("community:moderation"))
+    return redirect(_safe_next(request, request.POST.get("next", ""), "community:moderation"))

@@ -409,3 +409,14 @@ def test_signup_never_sends_people_off_site(client):
     data.update(username="dan", email="dan@example.com")
     response = client.post("/accounts/signup/?next=/tags/", data)
     assert response["Location"] == "/tags/"
+
+
+@pytest.mark.django_db
+def test_moderation_actions_never_redirect_off_site(client, editor, question):
+    client.force_login(editor)
+    post = question.question
+    response = client.post(f"/posts/{post.pk}/moderate/", {"action": "lock", "next": "https://evil.example/phish"})
+    assert response.status_code == 302
+    assert response["Location"] == "/moderation/"
+    response = client.post(f"/posts/{post.pk}/moderate/", {"action": "unlock", "next": question.get_absolute_url()})
+    assert response["Location"] == question.get_absolute_url()
