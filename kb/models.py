@@ -199,3 +199,26 @@ class ArticleFlag(models.Model):
     contact_id = models.BigIntegerField(null=True, blank=True, help_text="The support contact it came from, if any.")
     resolved = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+
+class ArticleView(models.Model):
+    """One reader opening a published article, and how they got there (a learning signal)."""
+
+    class Via(models.TextChoices):
+        SEARCH = "search", "Search results"
+        SUGGEST = "suggest", "Search suggestions"
+        RELATED = "related", "Related articles"
+        AGENT = "agent", "Agent console"
+        DIRECT = "direct", "Direct link"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="view_events")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="article_views")
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    via = models.CharField(max_length=20, choices=Via.choices, default=Via.DIRECT)
+    query = models.CharField(max_length=500, blank=True, help_text="The search that led here, when there was one.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["article", "via"])]
