@@ -81,8 +81,9 @@ class Command(BaseCommand):
             call_command("runserver", f"{opts['host']}:{opts['port']}", use_reloader=False)
 
     def extra_steps(self):
-        """After the data is in: build the search index, then cluster threads into article drafts."""
+        """After the data is in: index, cluster threads into drafts, publish some and open demo contacts."""
         from kb.clustering_service import demo_cluster
         from search.indexing import demo_index
+        from support.demo import demo_support
 
-        return [demo_index, demo_cluster]
+        return [demo_index, demo_cluster, demo_support]
