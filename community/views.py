@@ -99,7 +99,8 @@ def question_detail(request, thread_id: int):
 
 @login_required
 def question_ask(request):
-    initial = {"title": request.GET.get("q", "")[:200]}
+    # Prefilled from the help center's "Ask the community" (``?title=``) or a search (``?q=``).
+    initial = {"title": (request.GET.get("title") or request.GET.get("q", ""))[:200]}
     form = QuestionForm(request.POST or None, initial=initial)
     try:
         permissions.check_can_ask(request.user)

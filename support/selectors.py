@@ -1,10 +1,23 @@
-"""Support reads: the contacts a user may see, and article suggestions for a transcript."""
+"""Support reads: the contacts a user may see, article suggestions, and the agent console's views."""
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, field
+from datetime import datetime
 
+import nh3
+from django.db.models import Count, Q, QuerySet
+
+from config.api import ServiceError
 from support import permissions
-from support.models import Contact
+from support.models import Contact, SuggestionEvent
+from support.ranking import (
+    Message,
+    conversation_query,
+    fuse_recent,
+    latest_customer_message,
+    latest_weight,
+    rerank,
+)
 
 SUGGEST_MAX_LIMIT = 50
 
@@ -24,7 +37,7 @@ def contact_get(*, contact_id: int) -> Contact | None:
             .prefetch_related("messages__author", "viewed_articles").filter(pk=contact_id).first())
 
 
-def article_suggestions(*, text: str, agent, limit: int = 10) -> list[dict]:
+def article_suggestions(*, text: str, agent, limit: int = 10, log: bool = True) -> list[dict]:
     """Published articles (public and internal) for a conversation, best first.
 
     Precondition: ``check_can_handle(agent)``. Raises ``QueryError`` when ``text``
@@ -34,7 +47,7 @@ def article_suggestions(*, text: str, agent, limit: int = 10) -> list[dict]:
     from search.selectors import search_documents
 
     limit = max(1, min(int(limit), SUGGEST_MAX_LIMIT))
-    results = search_documents(query=text, user=agent, kinds=["article"], limit=limit, channel="agent")
+    results = search_documents(query=text, user=agent, kinds=["article"], limit=limit, channel="agent", log=log)
     visibility = dict(Document.objects.filter(pk__in=[r.document_id for r in results])
                       .values_list("pk", "visibility"))
     return [
@@ -43,3 +56,232 @@ def article_suggestions(*, text: str, agent, limit: int = 10) -> list[dict]:
          "tags": list(r.tags)}
         for r in results
     ]
+
+
+# --- help center: "My help" (a signed-in customer's own questions and contacts) ------------------
+
+
+def my_contacts(*, user) -> QuerySet[Contact]:
+    """The contacts attached to ``user``'s account, last updated first. Precondition: signed in.
+
+    Only their own, even for agents: the console is where agents see everyone's.
+    """
+    return Contact.objects.filter(customer=user).order_by("-updated_at", "-pk")
+
+
+def my_contact_get(*, user, contact_id: int) -> Contact | None:
+    """``user``'s own contact with its messages and context, or None (someone else's reads as missing)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return (Contact.objects.filter(pk=contact_id, customer=user)
+            .prefetch_related("messages__author", "viewed_articles").first())
+
+
+def my_community_activity(*, user, limit: int = 20) -> dict:
+    """``user``'s questions and answers, held ones included (marked), hidden or deleted ones not."""
+    from community.models import Post, Thread
+
+    questions = (Thread.objects.filter(author=user, is_hidden=False, is_deleted=False)
+                 .order_by("-created_at", "-pk")[:limit])
+    answers = (Post.objects.filter(author=user, is_question=False, is_hidden=False, is_deleted=False,
+                                   thread__is_hidden=False, thread__is_deleted=False)
+               # An answer in someone else's held question cannot be opened yet.
+               .filter(Q(thread__status=Thread.Status.PUBLISHED) | Q(thread__author=user))
+               .select_related("thread").order_by("-created_at", "-pk")[:limit])
+    return {"questions": list(questions), "answers": list(answers)}
+
+
+# --- the agent console ---------------------------------------------------------------------------
+
+CONSOLE_WHO = ("all", "mine", "unassigned")
+SEARCH_MAX_CHARS = 200
+SIDEBAR_LIMIT = 8
+# Extra candidates fetched beyond what is shown, so the link boost can lift a near-tie from just
+# below the cut and dismissed articles leave no hole.
+BOOST_POOL = 4
+EXCERPT_CHARS = 400
+
+
+def console_contacts(*, agent, who: str = "all", status: str | None = None, channel: str | None = None,
+                     q: str | None = None) -> QuerySet[Contact]:
+    """Contacts for the console list, newest activity first. Precondition: ``check_can_handle(agent)``.
+
+    ``who``: ``all``, ``mine`` (assigned to ``agent``) or ``unassigned``; ``q`` matches the
+    subject, the customer's e-mail or name. Unknown filter values raise ``ServiceError``
+    (a 400), so a typo never silently shows everything.
+    """
+    if who not in CONSOLE_WHO:
+        raise ServiceError(f"Unknown filter {who!r}: use one of {', '.join(CONSOLE_WHO)}.", field="who")
+    if status and status not in Contact.Status.values:
+        raise ServiceError(f"Unknown status {status!r}.", code="invalid_status", field="status")
+    if channel and channel not in Contact.Channel.values:
+        raise ServiceError(f"Unknown channel {channel!r}.", code="invalid_channel", field="channel")
+    contacts = Contact.objects.select_related("customer", "assigned_agent").annotate(message_count=Count("messages"))
+    if who == "mine":
+        contacts = contacts.filter(assigned_agent=agent)
+    elif who == "unassigned":
+        contacts = contacts.filter(assigned_agent__isnull=True)
+    if status:
+        contacts = contacts.filter(status=status)
+    if channel:
+        contacts = contacts.filter(channel=channel)
+    q = " ".join((q or "").split())[:SEARCH_MAX_CHARS]
+    if q:
+        contacts = contacts.filter(Q(subject__icontains=q) | Q(customer_email__icontains=q)
+                                   | Q(customer_name__icontains=q))
+    return contacts.order_by("-updated_at", "-id")
+
+
+def last_message_id(*, contact: Contact) -> int:
+    """The newest message's id: the sidebar's key for "has the conversation changed?"."""
+    return contact.messages.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def dismissed_article_ids(*, contact: Contact) -> set[int]:
+    return set(SuggestionEvent.objects.filter(contact=contact, action=SuggestionEvent.Action.DISMISSED)
+               .values_list("article_id", flat=True))
+
+
+def _messages(contact: Contact) -> list:
+    return [Message(sender=m.sender, body=m.body) for m in contact.messages.order_by("created_at", "id")]
+
+
+def conversation_text(*, contact: Contact) -> str:
+    """What the suggestions search for: see ``support.ranking.conversation_query``."""
+    return conversation_query(contact.subject, _messages(contact))
+
+
+def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    stop = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
+    return cut[: stop + 1] if stop > limit // 2 else cut[: cut.rfind(" ")].rstrip(" ,;:") + " …"
+
+
+def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT) -> list[dict]:
+    """Published articles (public and internal) for this conversation, best first, minus dismissed ones.
+
+    Precondition: ``check_can_handle(agent)``. The conversation becomes one query (latest
+    customer message first, see ``support.ranking.conversation_query``); when the customer wrote
+    more than once, their latest message is also searched alone and blended in by its share of
+    the text (``fuse_recent``). Articles that resolved other contacts then get a small bounded
+    boost (``rerank``). Each item is ``article_suggestions``'s
+    dict plus ``internal``, ``excerpt`` (the matched passage, cut for a reply) and
+    ``boost``/``links``; ``snippet_html`` is re-sanitised to plain text with ``<mark>`` only.
+    A conversation with nothing searchable in it has no suggestions.
+    """
+    from search.engine.query import QueryError
+
+    messages = _messages(contact)
+    query = conversation_query(contact.subject, messages)
+    latest = latest_customer_message(messages)
+    dismissed = dismissed_article_ids(contact=contact)
+    wanted = min(SUGGEST_MAX_LIMIT, limit + len(dismissed) + BOOST_POOL)
+    try:
+        found = article_suggestions(text=query, agent=agent, limit=wanted)
+    except QueryError:
+        return []
+    if latest:
+        # Searched alone too, so a new question in a long conversation is not drowned by the old one.
+        try:
+            recent = article_suggestions(text=latest, agent=agent, limit=wanted, log=False)
+        except QueryError:
+            recent = []
+        found = fuse_recent(found, recent, latest_weight(latest, query))
+    found = [item for item in found if item["article_id"] not in dismissed]
+    links = dict(Contact.objects.filter(resolved_by_id__in=[item["article_id"] for item in found])
+                 .exclude(pk=contact.pk).order_by().values("resolved_by_id").annotate(n=Count("id"))
+                 .values_list("resolved_by_id", "n"))
+    result = []
+    for item in rerank(found, links)[:limit]:
+        item["snippet_html"] = nh3.clean(item["snippet_html"], tags={"mark"}, attributes={})
+        item["internal"] = item["visibility"] == "internal"
+        item["excerpt"] = _excerpt(item["passage"])
+        result.append(item)
+    return result
+
+
+def reply_insert_texts(*, title: str, url: str, excerpt: str) -> dict[str, str]:
+    """What "Insert link" and "Insert excerpt" put into the reply box (``url`` absolute)."""
+    link = f"{title}: {url}"
+    quoted = "\n".join(f"> {line}" for line in excerpt.splitlines() if line.strip())
+    return {"link": link, "excerpt": f"{quoted}\n\n{link}" if quoted else link}
+
+
+def capture_prefill(*, contact: Contact) -> dict:
+    """A draft's starting text from a conversation: subject → title, the customer's messages → problem,
+    the agents' replies → solution. E-mail addresses and phone numbers are masked: a draft may be
+    published one day, and customers' details must not be."""
+    from harvest.cleaning import mask_contacts
+
+    messages = list(contact.messages.order_by("created_at", "id"))
+
+    def joined(sender: str) -> str:
+        return "\n\n".join(mask_contacts(m.body.strip()) for m in messages if m.sender == sender and m.body.strip())
+
+    return {"title": contact.subject, "problem": joined("customer"), "solution": joined("agent"), "tags": ""}
+
+
+@dataclass
+class ViewedArticle:
+    article: object
+    views: int
+    last_viewed: datetime
+    via: str  # how the last view came about (ArticleView.via label)
+
+
+@dataclass
+class CustomerOverview:
+    """Everything the console knows about the person behind a contact. Agents only."""
+
+    contact: Contact
+    account: object | None
+    questions: list = field(default_factory=list)
+    answers: list = field(default_factory=list)
+    contacts: list = field(default_factory=list)
+    viewed: list[ViewedArticle] = field(default_factory=list)
+    votes: list = field(default_factory=list)
+
+
+CUSTOMER_LIST_LIMIT = 20
+
+
+def customer_overview(*, contact: Contact, agent) -> CustomerOverview:
+    """The customer's community questions and answers, their other contacts (by account or address),
+    the articles they viewed and voted on. Precondition: ``check_can_handle(agent)``.
+
+    Only what the agent may see is listed: visible threads and posts, articles ``agent`` can read.
+    """
+    from community.models import Post, Thread
+    from kb.models import ArticleFeedback, ArticleView
+    from kb.permissions import can_view_article
+
+    account = contact.customer
+    others = Contact.objects.filter(customer_email__iexact=contact.customer_email)
+    if account is not None:
+        others = Contact.objects.filter(Q(customer=account) | Q(customer_email__iexact=contact.customer_email))
+    overview = CustomerOverview(
+        contact=contact, account=account,
+        contacts=list(others.exclude(pk=contact.pk).select_related("assigned_agent", "resolved_by")
+                      .order_by("-created_at")[:CUSTOMER_LIST_LIMIT]),
+    )
+    if account is None:
+        return overview
+    visible_threads = Thread.objects.filter(status=Thread.Status.PUBLISHED, is_hidden=False, is_deleted=False)
+    overview.questions = list(visible_threads.filter(author=account).order_by("-created_at")[:CUSTOMER_LIST_LIMIT])
+    overview.answers = list(
+        Post.visible.filter(author=account, is_question=False, thread__in=visible_threads)
+        .select_related("thread").order_by("-created_at")[:CUSTOMER_LIST_LIMIT])
+    viewed: dict[int, ViewedArticle] = {}
+    for view in ArticleView.objects.filter(user=account).select_related("article").order_by("-created_at")[:500]:
+        if view.article_id in viewed:
+            viewed[view.article_id].views += 1
+        elif can_view_article(agent, view.article):
+            viewed[view.article_id] = ViewedArticle(view.article, 1, view.created_at, view.get_via_display())
+    overview.viewed = list(viewed.values())[:CUSTOMER_LIST_LIMIT]
+    overview.votes = [vote for vote in ArticleFeedback.objects.filter(user=account).select_related("article")
+                      .order_by("-created_at")[:CUSTOMER_LIST_LIMIT * 2] if can_view_article(agent, vote.article)
+                      ][:CUSTOMER_LIST_LIMIT]
+    return overview

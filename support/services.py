@@ -134,3 +134,53 @@ def contact_link_article(*, agent, contact: Contact, article) -> Contact:
     contact.save(update_fields=["resolved_by", "updated_at"])
     suggestion_record(agent=agent, contact=contact, article=article, action=SuggestionEvent.Action.LINKED)
     return contact
+
+
+# --- what agents do with suggested articles ----------------------------------------------------
+
+
+@transaction.atomic
+def suggestion_dismiss(*, agent, contact: Contact, article) -> SuggestionEvent:
+    """Hide ``article`` from this contact's suggestions from now on. Precondition: ``check_can_use_article``.
+
+    Dismissing twice keeps the first event: the count editors see is per contact.
+    """
+    existing = SuggestionEvent.objects.filter(contact=contact, article=article,
+                                              action=SuggestionEvent.Action.DISMISSED).first()
+    if existing is not None:
+        return existing
+    return suggestion_record(agent=agent, contact=contact, article=article, action=SuggestionEvent.Action.DISMISSED)
+
+
+@transaction.atomic
+def suggestion_insert(*, agent, contact: Contact, article) -> SuggestionEvent:
+    """Record that the agent put a link or an excerpt of ``article`` into a reply.
+
+    Precondition: ``check_can_use_article``. The text itself goes into the reply box on the
+    agent's side; it becomes part of the conversation only when the reply is sent.
+    """
+    return suggestion_record(agent=agent, contact=contact, article=article, action=SuggestionEvent.Action.INSERTED)
+
+
+def suggestions_record_shown(*, agent, contact: Contact, article_ids: Iterable[int]) -> int:
+    """Record ``shown`` once per article per contact (the sidebar re-ranks often); returns how many were new."""
+    ids = list(dict.fromkeys(int(i) for i in article_ids))
+    if not ids:
+        return 0
+    seen = set(SuggestionEvent.objects.filter(contact=contact, article_id__in=ids, action=SuggestionEvent.Action.SHOWN)
+               .values_list("article_id", flat=True))
+    new = [SuggestionEvent(contact=contact, article_id=i, agent=agent, action=SuggestionEvent.Action.SHOWN)
+           for i in ids if i not in seen]
+    SuggestionEvent.objects.bulk_create(new)
+    return len(new)
+
+
+@transaction.atomic
+def article_capture_from_contact(*, agent, contact: Contact, title: str, problem: str, solution: str,
+                                 tags: Iterable[str] = ()):
+    """A new article draft from a conversation, for the editors' queue. Precondition:
+    ``check_can_capture_article(agent)``. ``support.selectors.capture_prefill`` gives the starting text."""
+    from kb.flags import article_draft_capture
+
+    return article_draft_capture(agent=agent, title=title, problem=problem, solution=solution, tags=tags,
+                                 origin=f"captured from contact #{contact.pk} by agent {agent.username}")

@@ -1,0 +1,101 @@
+"""An anonymous customer in a real browser: search from the home page, read, say "No", contact support.
+
+Real chromium (Playwright), real live server, real embedding model and FAISS index.
+Playwright runs in a thread of its own, as in ``tests/search/test_search_browser.py``:
+the session-wide browser fixture keeps a sync Playwright loop in the main thread once
+another folder's browser test has used it, and a second one cannot start there.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+from tests.support.helpcenter_fixtures import embedder, help_index, publish_articles  # noqa: F401  (fixtures)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+QUERY = "beacon ring blinking amber"
+
+
+def in_browser(base_url: str, scenario) -> None:
+    """Run ``scenario(page)`` in a fresh headless chromium, in a thread without an event loop."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"chromium not found at {CHROMIUM}: install Debian's chromium package (or set GLEANER_CHROMIUM)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed: pip install the project's dev extras")
+
+    def job() -> None:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+            try:
+                context = browser.new_context(base_url=base_url, locale="en-US")
+                context.set_default_timeout(TIMEOUT_MS)
+                scenario(context.new_page())
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(job).result()
+
+
+def test_customer_searches_reads_says_no_and_contacts_support(live_server, editor, help_index, embedder):
+    from kb.models import ArticleFeedback, ArticleView
+    from support.models import Contact
+
+    # Published (and indexed after each commit) exactly as an editor's publish does it.
+    articles = publish_articles(editor, indexed=True)
+    amber = articles["amber"]
+    seen = {}
+
+    def scenario(page) -> None:
+        from playwright.sync_api import expect
+
+        page.goto("/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Hearthlink Help")
+        box = page.get_by_role("searchbox", name="Search help articles and the community")
+        box.press_sequentially(QUERY, delay=15)
+        suggestion = page.locator("#help-suggest li.suggestion").first
+        expect(suggestion).to_contain_text(amber.title)
+
+        box.press("Enter")
+        page.wait_for_url("**/search/?q=*")
+        result = page.locator("li.search-result").first
+        expect(result).to_contain_text(amber.title)
+        result.get_by_role("link", name=amber.title).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(amber.title)
+
+        feedback = page.locator("#feedback")
+        expect(feedback.get_by_role("heading", name="Was this helpful?")).to_be_visible()
+        feedback.get_by_role("button", name="No").click()
+        expect(feedback.get_by_role("heading", name="Sorry it did not help.")).to_be_visible()
+        feedback.get_by_label("What was missing or wrong? (optional)").fill("My ring is amber and blinking fast.")
+        feedback.get_by_role("button", name="Send comment").click()
+        expect(feedback.get_by_role("status")).to_contain_text("Thanks for your comment")
+
+        feedback.get_by_role("link", name="contact support").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Contact support")
+        sent_with = page.locator("fieldset.help-context")
+        expect(sent_with).to_contain_text(QUERY)
+        expect(sent_with).to_contain_text(amber.title)
+        expect(page.get_by_label("Subject")).to_have_value(QUERY)
+        page.get_by_label("Your name").fill("Robin")
+        page.get_by_label("E-mail address").fill("robin@example.org")
+        page.get_by_label("How can we help?").fill("Moved the Beacon as the article says; still amber.")
+        page.get_by_role("button", name="Send to support").click()
+
+        expect(page.get_by_role("heading", level=1)).to_have_text("Thanks, we have your request")
+        seen["confirmation"] = page.locator(".help-contact-number").inner_text()
+
+    in_browser(live_server.url, scenario)
+
+    contact = Contact.objects.get()
+    assert seen["confirmation"] == f"#{contact.pk}"
+    assert contact.search_terms == [QUERY] and list(contact.viewed_articles.all()) == [amber]
+    assert contact.customer is None and contact.channel == "web_form"
+    feedback = ArticleFeedback.objects.get(article=amber)
+    assert feedback.helpful is False and feedback.comment == "My ring is amber and blinking fast."
+    assert ArticleView.objects.filter(article=amber, via="search", query=QUERY).count() == 1
