@@ -160,6 +160,8 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     "harvest-due-sources": {"task": "harvest.tasks.harvest_due_sources", "schedule": 60.0},
     "search-index-dirty": {"task": "search.tasks.index_dirty", "schedule": env_float("SEARCH_INDEX_INTERVAL", 2.0)},
+    # Anonymous help-center visitors get sessions; expired ones are deleted once a day.
+    "sessions-clear-expired": {"task": "support.tasks.sessions_clear", "schedule": 24 * 60 * 60.0},
 }
 
 # --- REST API ----------------------------------------------------------------------

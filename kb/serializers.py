@@ -4,7 +4,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from kb import permissions, selectors
+from kb import permissions, selectors, usage_selectors
 from kb.models import Article, ArticleVersion, Cluster
 
 
@@ -52,7 +52,7 @@ class ArticleOutput(ArticleSummaryOutput):
         "views": serializers.IntegerField(), "helpful_yes": serializers.IntegerField(),
         "helpful_no": serializers.IntegerField(), "flags": serializers.IntegerField(),
         "open_flags": serializers.IntegerField(),
-        # Learning signals (kb.selectors.article_usage): views by how readers came, agents' actions.
+        # Learning signals (kb.usage_selectors.article_usage): views by how readers came, agents' actions.
         "views_from_search": serializers.IntegerField(), "views_other": serializers.IntegerField(),
         "views_by_via": serializers.DictField(child=serializers.IntegerField()),
         "agent_shown": serializers.IntegerField(), "agent_inserts": serializers.IntegerField(),
@@ -67,7 +67,7 @@ class ArticleOutput(ArticleSummaryOutput):
         request = self.context.get("request")
         if request is None or not permissions.can_edit(request.user):
             return None
-        return selectors.article_usage(article=article)
+        return usage_selectors.article_usage(article=article)
 
 
 class ClusterOutput(serializers.ModelSerializer):

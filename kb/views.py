@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from community.rendering import render_markdown
 from config.api import NotAllowed, ServiceError
-from kb import permissions, selectors, services, usage
+from kb import permissions, selectors, services, usage, usage_selectors
 from kb.models import Article, Cluster
 from kb.versions import version_diff_html
 from kb.workflow import TRANSITIONS, actions_from
@@ -161,7 +161,7 @@ def article_edit(request, pk: int):
     actions = [(action, action.replace("_", " ").capitalize()) for action in actions_from(article.status)
                if permissions.can_transition(request.user, article, action)]
     return render(request, "kb/edit.html", {
-        "article": article, "form": form, "actions": actions, "usage": selectors.article_usage(article=article),
+        "article": article, "form": form, "actions": actions, "usage": usage_selectors.article_usage(article=article),
         "sources": selectors.article_sources(article=article), "merge_choices": _merge_choices(exclude=article),
         "versions": selectors.article_versions(article=article)[:5], "editors": selectors.editors(),
         "preview": _preview_parts(initial), "visibilities": Article.Visibility.choices,
@@ -290,9 +290,9 @@ def article_read(request, slug: str):
         "other_html": render_markdown(article.other_solutions),
         "sources": selectors.article_sources(article=article),
         "can_edit": can_edit,
-        "usage": selectors.article_usage(article=article) if can_edit else None,
-        "signals": selectors.article_usage_signals(article=article) if can_edit else None,
-        "related": selectors.article_related(article=article, user=request.user),
-        "my_feedback": selectors.article_feedback_of(article=article, user=request.user, session_key=session_key),
+        "usage": usage_selectors.article_usage(article=article) if can_edit else None,
+        "signals": usage_selectors.article_usage_signals(article=article) if can_edit else None,
+        "related": usage_selectors.article_related(article=article, user=request.user),
+        "my_feedback": usage_selectors.article_feedback_of(article=article, user=request.user, session_key=session_key),
         "help_q": help_context.help_context_read(request.session).last_term,
     })

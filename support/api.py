@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import permissions as drf_permissions, serializers, status
+from rest_framework import exceptions, permissions as drf_permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from community.ratelimit import rate_limited
 from config.api import ServiceError, name_nested_serializers
 from kb.models import ArticleFlag
 from support import permissions, selectors, services
@@ -61,7 +62,14 @@ class ContactDetailOutput(ContactOutput):
         fields = ContactOutput.Meta.fields + ["viewed_articles", "messages"]
 
     def get_viewed_articles(self, contact) -> list[dict]:
-        return [{"id": a.id, "title": a.title, "url": a.get_absolute_url()} for a in contact.viewed_articles.all()]
+        from kb.permissions import can_view_article
+
+        # A contact may carry internal articles (an agent read them, or a caller sent their ids);
+        # a customer reading their own contact sees only what they may read anyway.
+        request = self.context.get("request")
+        user = request.user if request is not None else None
+        return [{"id": a.id, "title": a.title, "url": a.get_absolute_url()} for a in contact.viewed_articles.all()
+                if can_view_article(user, a)]
 
 
 class ContactListApi(APIView):
@@ -103,8 +111,14 @@ class ContactListApi(APIView):
             values["customer_name"] = values["customer_name"] or request.user.public_name
         if not values.get("customer_email"):
             raise ServiceError("An e-mail address is required.", code="email_required", field="customer_email")
+        # The contact form's limit and counter (RATE_CONTACT, per IP or account), so the API is no way
+        # around it; agents and gateways are not limited, they open contacts for many customers.
+        if not permissions.can_handle_contacts(request.user) and rate_limited(request, "contact"):
+            raise exceptions.Throttled(detail="You have sent several requests in a short time. "
+                                              "Wait a while and send this one again.")
         contact = services.contact_create(**values, link_account=request.user.is_authenticated)
-        return Response(ContactDetailOutput(selectors.contact_get(contact_id=contact.pk)).data,
+        return Response(ContactDetailOutput(selectors.contact_get(contact_id=contact.pk),
+                                            context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -113,7 +127,7 @@ class ContactDetailApi(APIView):
 
     @extend_schema(responses=ContactDetailOutput)
     def get(self, request, contact_id: int):
-        return Response(ContactDetailOutput(visible_contact(request, contact_id)).data)
+        return Response(ContactDetailOutput(visible_contact(request, contact_id), context={"request": request}).data)
 
 
 class MessageCreateApi(APIView):

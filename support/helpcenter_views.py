@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from community.ratelimit import rate_limited
 from config.api import NotAllowed, ServiceError
-from kb import selectors as kb_selectors, usage
+from kb import selectors as kb_selectors, usage, usage_selectors
 from kb.permissions import can_view_article
 from support import context as help_context, permissions, selectors, services
 from support.forms import ContactForm, ContactReplyForm, FeedbackForm
@@ -33,8 +33,8 @@ def _first_error(form) -> str:
 @require_GET
 def home(request):
     return render(request, TEMPLATES + "home.html", {
-        "popular": kb_selectors.articles_popular(),
-        "topics": kb_selectors.articles_recent_by_topic(),
+        "popular": usage_selectors.articles_popular(),
+        "topics": usage_selectors.articles_recent_by_topic(),
         "help_q": help_context.help_context_read(request.session).last_term,
     })
 
@@ -66,7 +66,7 @@ def article_feedback(request, slug: str):
     context = {
         "article": article, "feedback_error": error, "feedback_form": form if error else None,
         "feedback_saved": not error and bool(comment),
-        "my_feedback": kb_selectors.article_feedback_of(article=article, user=request.user,
+        "my_feedback": usage_selectors.article_feedback_of(article=article, user=request.user,
                                                         session_key=request.session.session_key or ""),
         "help_q": help_context.help_context_read(request.session).last_term,
     }

@@ -9,7 +9,7 @@ from django.test import Client
 from config.api import ServiceError
 from kb.flags import article_draft_capture, article_flag_create
 from kb.models import Article, ArticleFeedback, ArticleFlag, ArticleView
-from kb.selectors import article_usage
+from kb.usage_selectors import article_usage
 from kb.services import article_mark_reviewed
 from support import services as support_services
 from support.models import SuggestionEvent

@@ -216,7 +216,7 @@ def test_related_falls_back_to_shared_tags_and_hides_internal_from_customers(age
 
 
 def test_related_articles_come_from_the_search_index(agent, indexed_articles):
-    from kb.selectors import article_related
+    from kb.usage_selectors import article_related
     from django.contrib.auth.models import AnonymousUser
 
     amber, offline, guest = indexed_articles["amber"], indexed_articles["offline"], indexed_articles["guest"]
