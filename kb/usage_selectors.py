@@ -104,22 +104,28 @@ def articles_popular(*, limit: int = 6) -> list[Article]:
 
 
 def articles_recent_by_topic(*, topics: int = 6, per_topic: int = 4, scan: int = 60) -> list[TopicGroup]:
-    """The newest public published articles grouped by tag, the topic with the newest article first.
+    """The newest public published articles grouped by help-center topic, the freshest topic first.
 
-    An article with several tags appears under each; untagged ones under "Other".
+    A topic is ``Tag.topic`` (the demo's "Firmware updates" over the tag ``firmware``);
+    tags without one (version numbers and model names from harvested forums) do not make
+    a group of their own. Where no tag has a topic at all, tag names stand in. An
+    article appears once under each of its topics; articles without one under "Other".
     """
-    recent = (_public_published().prefetch_related("tags")
-              .order_by(F("published_at").desc(nulls_last=True), "-pk")[:scan])
+    recent = list(_public_published().prefetch_related("tags")
+                  .order_by(F("published_at").desc(nulls_last=True), "-pk")[:scan])
+    use_topics = any(tag.topic for article in recent for tag in article.tags.all())
     groups: dict = {}
     for article in recent:
-        for tag in list(article.tags.all()) or [None]:
-            key = tag.pk if tag is not None else None
-            if key not in groups:
-                groups[key] = TopicGroup(label=(tag.topic or tag.name) if tag is not None else "Other", tag=tag,
-                                         articles=[])
-            if len(groups[key].articles) < per_topic:
-                groups[key].articles.append(article)
-    ordered = [group for key, group in groups.items() if key is not None]
+        tags = [tag for tag in article.tags.all() if tag.topic or not use_topics]
+        labels = {}
+        for tag in tags:
+            labels.setdefault(tag.topic if use_topics else tag.name, tag)
+        for label, tag in (labels.items() or [(None, None)]):
+            if label not in groups:
+                groups[label] = TopicGroup(label=label or "Other", tag=tag, articles=[])
+            if len(groups[label].articles) < per_topic:
+                groups[label].articles.append(article)
+    ordered = [group for label, group in groups.items() if label is not None]
     if None in groups:
         ordered.append(groups[None])
     return ordered[:topics]
