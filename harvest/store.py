@@ -15,6 +15,10 @@ threads, one of existing posts, one upsert (``INSERT … ON CONFLICT DO UPDATE``
 table, and tag rows only for threads that changed. If a batch fails in the
 database, its records are retried one by one so one bad item is recorded and
 skipped instead of aborting the run.
+
+This module decides what to write; the reads and writes themselves go through a
+writer: ``harvest.store_orm`` (the Django ORM, any database) or, on PostgreSQL,
+``harvest.store_pg`` (``COPY`` into staging tables; same stored result, faster).
 """
 from __future__ import annotations
 
@@ -23,11 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from community.models import Comment, Post, PostRevision, Tag, Thread, ThreadLink
+from community.models import Post, Thread, ThreadLink
 from community.signals import threads_changed
 from harvest import cleaning
 from harvest.cleaning import aware, record_hash
@@ -35,18 +39,10 @@ from harvest.models import HarvestError, HarvestRun, Source
 from harvest.records import (
     CommentRecord, DeletedRecord, ItemError, LinkRecord, PostRecord, Record, ThreadRecord,
 )
+from harvest.store_orm import CommentRow, OrmWriter, PostRow, ThreadRow
 
 logger = logging.getLogger(__name__)
 
-THREAD_FIELDS = [
-    "title", "url", "author_name", "created_at", "last_activity_at", "score", "view_count", "answer_count",
-    "license", "is_closed", "closed_reason", "duplicate_of_external_id", "accepted_post_external_id",
-    "is_deleted", "content_hash", "search_dirty", "updated_at",
-]
-POST_FIELDS = [
-    "body", "author_name", "url", "created_at", "edited_at", "score", "is_accepted", "license", "is_deleted",
-    "content_hash",
-]
 # Thread ids remembered across batches (answers often arrive after their question's
 # batch); cleared when full so memory stays bounded whatever the dump's size.
 _THREAD_CACHE_MAX = 200_000
@@ -66,6 +62,15 @@ class _Counts:
         self.failed += 1
         self.errors.append((item, message))
 
+    def add(self, other: "_Counts") -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.deleted += other.deleted
+        self.failed += other.failed
+        self.errors += other.errors
+        self.changed_threads |= other.changed_threads
+
 
 def describe(record: Record) -> str:
     """The item an error is about, as an editor would look for it."""
@@ -80,6 +85,15 @@ def describe(record: Record) -> str:
     if isinstance(record, DeletedRecord):
         return f"thread {record.thread_external_id}"
     return record.item
+
+
+def writer_for(source: Source) -> OrmWriter:
+    """The bulk ``COPY`` writer on PostgreSQL (unless ``HARVEST_BULK_COPY`` is off), else the ORM one."""
+    if connection.vendor == "postgresql" and settings.HARVEST_BULK_COPY:
+        from harvest.store_pg import PostgresWriter
+
+        return PostgresWriter(source=source)
+    return OrmWriter(source=source)
 
 
 class ThreadStore:
@@ -105,7 +119,7 @@ class ThreadStore:
         self.cursor: dict | None = None
         self.changed_thread_ids: set[int] = set()
         self._threads: dict[str, tuple[int, str]] = {}  # external id -> (id, accepted post's external id)
-        self._tag_ids: dict[str, int] = {}
+        self.db = writer_for(source)
 
     # -- intake -------------------------------------------------------------------
     def add(self, record: Record, cursor: dict | None) -> None:
@@ -129,16 +143,20 @@ class ThreadStore:
                 self._save_progress(counts)
         except DatabaseError:
             logger.warning("batch of %d records failed in the database; storing them one by one", len(batch))
-            self._threads.clear()  # ids cached by the rolled-back batch may not exist
+            self._forget_ids()
             counts = _Counts()
             with transaction.atomic():
                 for record in batch:
+                    # Counted only once stored: a refused post is failed, not also new.
+                    one = _Counts()
                     try:
                         with transaction.atomic():
-                            self._write([record], counts)
+                            self._write([record], one)
                     except DatabaseError as exc:
-                        self._threads.clear()
+                        self._forget_ids()
                         counts.fail(describe(record), f"could not be stored: {exc}".strip())
+                    else:
+                        counts.add(one)
                 self._save_progress(counts)
         self.changed_thread_ids |= counts.changed_threads
         if counts.changed_threads:
@@ -146,6 +164,11 @@ class ThreadStore:
             transaction.on_commit(lambda: threads_changed.send(sender=Thread, thread_ids=ids))
         if self.after_batch:
             self.after_batch()
+
+    def _forget_ids(self) -> None:
+        """Drop the ids cached from a rolled-back transaction: its threads and tags may not exist."""
+        self._threads.clear()
+        self.db.forget_ids()
 
     def record_error(self, item: str, message: str) -> None:
         HarvestError.objects.create(run=self.run, item=item[:1000], message=message)
@@ -195,12 +218,8 @@ class ThreadStore:
 
     def _upsert_threads(self, records: list[ThreadRecord], counts: _Counts) -> None:
         by_id = {record.external_id: record for record in records}  # the last version in a batch wins
-        existing = {
-            row["external_id"]: row
-            for row in Thread.objects.filter(source=self.source, external_id__in=list(by_id)).values(
-                "id", "external_id", "content_hash", "is_deleted", "accepted_post_external_id")
-        }
-        changed: list[Thread] = []
+        existing = self.db.existing_threads(by_id)
+        changed: list[ThreadRow] = []
         tag_sets: dict[str, tuple[str, ...]] = {}
         for ext_id, record in by_id.items():
             digest = record_hash(
@@ -209,14 +228,13 @@ class ThreadStore:
                 record.accepted_post_external_id, record.license, self.mask,
             )
             row = existing.get(ext_id)
-            if row and row["content_hash"] == digest and not row["is_deleted"]:
-                self._remember(ext_id, row["id"], row["accepted_post_external_id"])
+            if row and row[1] == digest and not row[2]:
+                self._remember(ext_id, row[0], row[3])
                 continue
             answers = record.answer_count
             if answers is None:
                 answers = sum(not post.is_question for post in record.posts)
-            changed.append(Thread(
-                source=self.source,
+            changed.append(ThreadRow(
                 external_id=ext_id,
                 title=cleaning.clean_text(record.title, mask=self.mask, limit=500) or "(untitled)",
                 url=record.url[:1000],
@@ -231,43 +249,24 @@ class ThreadStore:
                 closed_reason=record.closed_reason[:200],
                 duplicate_of_external_id=record.duplicate_of_external_id,
                 accepted_post_external_id=record.accepted_post_external_id,
-                is_deleted=False,
                 content_hash=digest,
-                search_dirty=True,
             ))
             tag_sets[ext_id] = record.tags
         if not changed:
             return
-        Thread.objects.bulk_create(
-            changed, update_conflicts=True, unique_fields=["source", "external_id"], update_fields=THREAD_FIELDS,
-        )
+        ids = self.db.upsert_threads(changed)
         for thread in changed:
-            self._remember(thread.external_id, thread.pk, thread.accepted_post_external_id)
-            counts.changed_threads.add(thread.pk)
-        self._set_tags({self._threads[e][0]: tags for e, tags in tag_sets.items()},
-                       replace={existing[e]["id"] for e in tag_sets if e in existing})
-
-    def _set_tags(self, thread_tags: dict[int, tuple[str, ...]], *, replace: set[int]) -> None:
-        names = {name.strip()[:50].lower() for tags in thread_tags.values() for name in tags if name.strip()}
-        unknown = names - self._tag_ids.keys()
-        if unknown:
-            Tag.objects.bulk_create([Tag(name=n) for n in unknown], ignore_conflicts=True)
-            self._tag_ids.update(Tag.objects.filter(name__in=unknown).values_list("name", "id"))
-        through = Thread.tags.through
-        if replace:
-            through.objects.filter(thread_id__in=replace).delete()
-        rows = {(tid, self._tag_ids[n.strip()[:50].lower()]) for tid, tags in thread_tags.items()
-                for n in tags if n.strip()}
-        if rows:
-            through.objects.bulk_create([through(thread_id=t, tag_id=g) for t, g in rows], ignore_conflicts=True)
+            if thread.external_id in ids:
+                self._remember(thread.external_id, ids[thread.external_id], thread.accepted_post_external_id)
+                counts.changed_threads.add(ids[thread.external_id])
+        self.db.set_tags({ids[e]: tags for e, tags in tag_sets.items() if e in ids},
+                         replace={existing[e][0] for e in tag_sets if e in existing})
 
     def _thread_ids(self, external_ids: set[str]) -> None:
         """Load the ids of threads this store has not met yet (stored by an earlier run or batch)."""
         missing = [ext for ext in external_ids if ext not in self._threads]
         if missing:
-            rows = Thread.objects.filter(source=self.source, external_id__in=missing).values_list(
-                "external_id", "id", "accepted_post_external_id")
-            for ext, tid, accepted in rows:
+            for ext, tid, accepted in self.db.thread_ids(missing):
                 self._remember(ext, tid, accepted)
 
     def _upsert_posts(self, items: list[tuple[str, PostRecord, str | None]], counts: _Counts) -> None:
@@ -281,73 +280,37 @@ class ThreadStore:
             accepted = known[1] if accepted is None else accepted
             is_accepted = record.is_accepted or (bool(accepted) and accepted == record.external_id)
             keyed[(known[0], record.external_id)] = (record, is_accepted)
-        existing = {
-            (row[1], row[2]): row
-            for row in Post.objects.filter(
-                thread_id__in={tid for tid, _ in keyed}, external_id__in={ext for _, ext in keyed}
-            ).values_list("id", "thread_id", "external_id", "content_hash", "is_deleted")
-        }
-        written: list[Post] = []
-        replaced: list[int] = []
+        existing = self.db.existing_posts(keyed) if keyed else {}
+        written: list[PostRow] = []
+        replaced: dict[int, tuple[int, str]] = {}
         for (tid, ext), (record, is_accepted) in keyed.items():
             digest = record_hash(record.body_html, record.author_name, record.created_at, record.edited_at,
                                  record.score, is_accepted, record.url, record.license, self.mask, self.max_chars)
             row = existing.get((tid, ext))
-            if row and row[3] == digest and not row[4]:
+            if row and row[1] == digest and not row[2]:
                 counts.unchanged += 1
                 continue
             body, warning = cleaning.clean_body(record.body_html or "", mask=self.mask, max_chars=self.max_chars)
             if warning:
                 counts.errors.append((describe(record), warning))
-            written.append(Post(
+            written.append(PostRow(
                 thread_id=tid, external_id=ext, is_question=record.is_question,
                 author_name=cleaning.clean_text(record.author_name, mask=False, limit=200),
-                body=body, body_format=Post.Format.HTML, url=record.url[:1000],
+                body=body, url=record.url[:1000],
                 created_at=aware(record.created_at) or timezone.now(), edited_at=aware(record.edited_at),
                 score=record.score, is_accepted=is_accepted,
-                license=(record.license or self.source.license)[:100], is_deleted=False, content_hash=digest,
+                license=(record.license or self.source.license)[:100], content_hash=digest,
             ))
             if row:
                 counts.updated += 1
-                replaced.append(row[0])
+                replaced[row[0]] = (tid, ext)
             else:
                 counts.new += 1
             counts.changed_threads.add(tid)
         if not written:
             return
-        # Bodies being replaced, read before the upsert overwrites them (kept as revisions).
-        old = list(Post.objects.filter(pk__in=replaced).values_list("id", "body", "edited_at")) if replaced else []
-        accepted_threads = {post.thread_id for post in written if post.is_accepted}
-        if accepted_threads:
-            # One accepted answer per thread (a database constraint): clear the previous
-            # mark first, except on posts about to be written accepted again.
-            keep = {(post.thread_id, post.external_id) for post in written if post.is_accepted}
-            stale = Post.objects.filter(thread_id__in=accepted_threads, is_accepted=True).values_list(
-                "id", "thread_id", "external_id")
-            clear = [pid for pid, tid, ext in stale if (tid, ext) not in keep]
-            if clear:
-                Post.objects.filter(pk__in=clear).update(is_accepted=False)
-        Post.objects.bulk_create(
-            written, update_conflicts=True, unique_fields=["thread", "external_id"], update_fields=POST_FIELDS,
-        )
-        if old:
-            new_body = {(post.thread_id, post.external_id): post.body for post in written}
-            key_of = {row[0]: key for key, row in existing.items()}
-            revisions = [(pid, body, edited) for pid, body, edited in old if new_body[key_of[pid]] != body]
-            if revisions:
-                self._keep_revisions(revisions)
-        Thread.objects.filter(pk__in=counts.changed_threads, search_dirty=False).update(search_dirty=True)
-
-    def _keep_revisions(self, revisions) -> None:
-        numbers: dict[int, int] = {}
-        for post_id, number in PostRevision.objects.filter(
-                post_id__in=[r[0] for r in revisions]).values_list("post_id", "number"):
-            numbers[post_id] = max(numbers.get(post_id, 0), number)
-        PostRevision.objects.bulk_create([
-            PostRevision(post_id=pid, number=numbers.get(pid, 0) + 1, body=body, editor_name="(source)",
-                         reason="replaced by a newer version at the source", created_at=edited or timezone.now())
-            for pid, body, edited in revisions
-        ])
+        self.db.upsert_posts(written, replaced=replaced)
+        self.db.mark_search_dirty(counts.changed_threads)
 
     def _mark_missing_posts(self, thread_id: int, record: ThreadRecord, counts: _Counts) -> None:
         seen = {p.external_id for p in record.posts}
@@ -359,31 +322,13 @@ class ThreadStore:
             counts.changed_threads.add(thread_id)
 
     def _upsert_comments(self, records: list[CommentRecord]) -> None:
-        post_ids = dict(
-            Post.objects.filter(thread__source=self.source, external_id__in={r.post_external_id for r in records})
-            .values_list("external_id", "id")
-        )
-        existing = {
-            (post_id, ext): (cid, body)
-            for cid, post_id, ext, body in Comment.objects.filter(
-                post_id__in=post_ids.values(), external_id__in={r.external_id for r in records}
-            ).values_list("id", "post_id", "external_id", "body")
-        }
-        written = []
-        for record in records:
-            pid = post_ids.get(record.post_external_id)
-            if pid is None:
-                continue  # a comment on a post we do not hold (deleted or a wiki post): nothing to attach it to
-            body = cleaning.clean_text(cleaning.strip_tags(record.body), mask=self.mask, limit=2000)
-            row = existing.get((pid, record.external_id))
-            if row and row[1] == body:
-                continue
-            written.append(Comment(post_id=pid, external_id=record.external_id, body=body,
-                                   author_name=record.author_name[:200], score=record.score,
-                                   created_at=aware(record.created_at) or timezone.now()))
-        if written:
-            Comment.objects.bulk_create(written, update_conflicts=True, unique_fields=["post", "external_id"],
-                                        update_fields=["body", "score", "author_name"])
+        self.db.upsert_comments([
+            CommentRow(post_external_id=record.post_external_id, external_id=record.external_id,
+                       body=cleaning.clean_text(cleaning.strip_tags(record.body), mask=self.mask, limit=2000),
+                       author_name=record.author_name[:200], score=record.score,
+                       created_at=aware(record.created_at) or timezone.now())
+            for record in records
+        ])
 
     def _mark_deleted(self, record: DeletedRecord, counts: _Counts) -> None:
         updated = Thread.objects.filter(
