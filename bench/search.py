@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search.py [--sizes 10000,100000] [--database-url postgres://…]
                                      [--clients 1,8] [--requests 200] [--data DUMP_DIR]
+                                     [--keep DIR] [--endpoint search|suggest|both]
 
 For each size N, in one run: a child process creates a throwaway database (a temp
 SQLite file, or a fresh database on the server of ``--database-url``) and index
@@ -14,9 +15,18 @@ on the same passages in the same process. The remaining documents get one passag
 each whose stored vector is a slightly perturbed, renormalised copy of a real one,
 so the database, keyword index and FAISS index hold N real-sized documents without
 hours of encoding. The child also measures raw query cost (embed + FAISS search,
-k=10). Then the real app is started over HTTP (gunicorn, 2 workers; runserver if
-gunicorn fails) on the throwaway database and ``GET /api/search`` is timed with 1
-and 8 concurrent clients over loopback. Prints a table, then one JSON line per size.
+k=10) for the texts the timed endpoint receives (cleaned as the API cleans them).
+Then the real app is started over HTTP (gunicorn, 2 workers; runserver if
+gunicorn fails) on the throwaway database and timed with 1 and 8 concurrent
+clients over loopback: ``GET /api/search`` with short queries (``--endpoint
+search``, the default) and/or ``POST /api/agent/suggest`` with 2,000-character
+chat transcripts under an agent's token (``--endpoint suggest``; ``bench/suggest.py``
+is this mode). Prints a table, then one JSON line per size and endpoint.
+
+``--keep DIR`` keeps the built database and index under ``DIR/<vendor>-<N>`` (on
+PostgreSQL the database name is kept in a file there) and reuses them on the next
+run, so measuring again, or profiling with ``bench/search_profile.py``, does not
+rebuild 100k documents. Delete the folder (and drop the named database) when done.
 """
 from __future__ import annotations
 
@@ -121,27 +131,41 @@ def make_queries(count: int, titles: list[str]) -> list[str]:
 
 # -- the worker: build and measure inside Django --------------------------------------
 
-def worker(size: int, data: Path | None, queries: int, real_limit: int = REAL_LIMIT) -> dict:
-    sys.path.insert(0, str(REPO))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
+BUILD_MARKER = "bench-build.json"
+AGENT_USERNAME = "bench-agent"
+TRANSCRIPT_CHARS = 2000
 
-    django.setup()
+
+def make_transcripts(count: int, pools: tuple[list[str], list[str], list[str]],
+                     chars: int = TRANSCRIPT_CHARS) -> list[str]:
+    """Chat transcripts of exactly ``chars`` characters: the customer asks, the agent answers, in turns."""
+    titles, asks, answers = pools
+    rng = random.Random(SEED + 2)
+    transcripts = []
+    for _ in range(count):
+        lines = [f"Customer: {rng.choice(titles)}"]
+        while sum(len(line) + 1 for line in lines) < chars:
+            speaker, pool = ("Agent", answers) if len(lines) % 2 else ("Customer", asks)
+            lines.append(f"{speaker}: {' '.join(rng.sample(pool, rng.randint(1, 2)))}")
+        transcripts.append("\n".join(lines)[:chars])
+    return transcripts
+
+
+def build(size: int, data: Path | None, real_limit: int) -> dict:
+    """Fill the (empty, migrated) database and index with ``size`` documents; returns the build figures."""
     import numpy as np
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import transaction
 
     from search.documents import document_hash
     from search.engine import embedding_key
-    from search.index_access import embed_query, get_embedder, get_live_index, reset_live_index
+    from search.index_access import get_embedder
     from search.indexing import index_documents, passage_texts
     from search.keyword import keyword_index_update
     from search.models import Document, Embedding, Passage
     from search.vectors import chunks, index_write_lock, vector_index_rebuild_locked
 
     log = lambda message: print(f"  [{size:,}] {message}", file=sys.stderr, flush=True)  # noqa: E731
-    call_command("migrate", verbosity=0)
     pools = corpus_pools(data)
     texts = make_documents(size, pools)
     rows = [
@@ -200,14 +224,43 @@ def worker(size: int, data: Path | None, queries: int, real_limit: int = REAL_LI
         with index_write_lock():
             vector_index_rebuild_locked(embedder=embedder, progress=None)
         log(f"  rebuilt in {time.perf_counter() - started:.0f} s")
+    return {
+        "documents": size,
+        "real_documents": len(real_ids),
+        "raw_encode_per_s": round(raw_per_s, 1),
+        "index_per_s": round(index_per_s, 1),
+        "indexed_passages": report.embedded,
+        "index_s": round(index_s, 1),
+        "index_throughput_ratio": round(index_per_s / raw_per_s, 3),
+    }
 
-    reset_live_index()
+
+def agent_token() -> str:
+    """An agent account's API token (created once per database), for ``POST /api/agent/suggest``."""
+    from rest_framework.authtoken.models import Token
+
+    from community.models import User
+    from community.roles import AGENT, role_assign
+
+    user, created = User.objects.get_or_create(username=AGENT_USERNAME, defaults={"email": "agent@bench.invalid"})
+    if created:
+        user.set_unusable_password()
+        user.save()
+        role_assign(user=user, role=AGENT)
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+def raw_cost(texts: list[str]) -> dict:
+    """Embed + FAISS search (k=10) per text, in-process: the floor any API answer pays."""
+    from search.engine import clean_query
+    from search.index_access import embed_query, get_live_index
+
     index, _ = get_live_index().get()
-    query_texts = make_queries(queries, pools[0])
-    for text in query_texts[:10]:  # warm-up: first calls allocate
+    cleaned = [clean_query(text) for text in texts]  # what the API embeds
+    for text in cleaned[:10]:  # warm-up: first calls allocate
         index.search(embed_query(text), 10)
     embed_ms, faiss_ms, total_ms = [], [], []
-    for text in query_texts:
+    for text in cleaned:
         started = time.perf_counter()
         vector = embed_query(text)
         middle = time.perf_counter()
@@ -216,22 +269,64 @@ def worker(size: int, data: Path | None, queries: int, real_limit: int = REAL_LI
         embed_ms.append((middle - started) * 1000)
         faiss_ms.append((done - middle) * 1000)
         total_ms.append((done - started) * 1000)
+    return {"raw_query_ms": percentiles(total_ms), "embed_ms": percentiles(embed_ms), "faiss_ms": percentiles(faiss_ms)}
+
+
+def _bring_up_to_date(size: int) -> None:
+    """A kept build made by older code may lack what the index holds now (e.g. the keyword index)."""
+    from search.engine import IndexUnavailable
+    from search.index_access import index_store
+    from search.vectors import vector_index_apply
+
+    store = index_store()
+    try:
+        store.load_keyword(store.current_version())
+    except IndexUnavailable as exc:
+        print(f"  [{size:,}] {exc}: building it…", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        vector_index_apply(add_ids=[], remove_ids=[])
+        print(f"  [{size:,}]   built in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+
+
+def worker(size: int, data: Path | None, queries: int, real_limit: int = REAL_LIMIT) -> dict:
+    """Build (or reuse a kept build), then measure raw query cost for both endpoints' texts."""
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from search.index_access import get_live_index, reset_live_index
+
+    marker = Path(settings.DATA_DIR) / BUILD_MARKER
+    if marker.exists():
+        built = json.loads(marker.read_text())
+        if built["documents"] != size:
+            raise SystemExit(f"{marker} holds a build of {built['documents']:,} documents, not {size:,}")
+        print(f"  [{size:,}] reusing the kept build in {marker.parent}", file=sys.stderr, flush=True)
+        call_command("migrate", verbosity=0)
+        _bring_up_to_date(size)
+    else:
+        call_command("migrate", verbosity=0)
+        built = build(size, data, real_limit)
+        marker.write_text(json.dumps(built))
+    reset_live_index()
+    index, _ = get_live_index().get()
+    pools = corpus_pools(data)
+    query_texts = make_queries(queries, pools[0])
+    transcripts = make_transcripts(queries, pools)
     return {
-        "documents": size,
-        "real_documents": len(real_ids),
+        **built,
         "passages": len(index),
         "index_kind": index.kind,
         "hnsw_threshold": settings.SEARCH_HNSW_THRESHOLD,
         "index_bytes_per_doc": round(index.memory_bytes() / size, 1),
-        "raw_encode_per_s": round(raw_per_s, 1),
-        "index_per_s": round(index_per_s, 1),
-        "indexed_passages": report.embedded,
-        "index_s": round(index_s, 1),
-        "index_throughput_ratio": round(index_per_s / raw_per_s, 3),
-        "raw_query_ms": percentiles(total_ms),
-        "embed_ms": percentiles(embed_ms),
-        "faiss_ms": percentiles(faiss_ms),
+        "raw": {"search": raw_cost(query_texts), "suggest": raw_cost(transcripts)},
+        "token": agent_token(),
         "queries": query_texts,
+        "transcripts": transcripts,
     }
 
 
@@ -281,8 +376,13 @@ def stop_server(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def api_latency(base: str, queries: list[str], *, clients: int, requests_total: int) -> dict:
-    """p50/p95 in ms of ``requests_total`` searches spread over ``clients`` threads, each with a Session."""
+def api_latency(base: str, texts: list[str], *, clients: int, requests_total: int, endpoint: str = "search",
+                token: str = "") -> dict:
+    """p50/p95 in ms of ``requests_total`` calls spread over ``clients`` threads, each with a Session.
+
+    ``search``: ``GET /api/search?q=…&limit=10`` anonymously; ``suggest``: ``POST /api/agent/suggest``
+    with ``{"text": …, "limit": 10}`` under the agent's token. An error or an empty answer is not timed.
+    """
     import requests
 
     samples: list[float] = []
@@ -290,19 +390,27 @@ def api_latency(base: str, queries: list[str], *, clients: int, requests_total: 
     lock = threading.Lock()
     counter = iter(range(requests_total))
 
+    def call(session, text: str):
+        if endpoint == "suggest":
+            response = session.post(f"{base}/api/agent/suggest", json={"text": text, "limit": 10}, timeout=120)
+            return response, response.status_code == 200 and bool(response.json()["results"])
+        response = session.get(f"{base}/api/search", params={"q": text, "limit": 10}, timeout=120)
+        return response, response.status_code == 200 and bool(response.json()["count"])
+
     def client() -> None:
         session = requests.Session()
+        if token:
+            session.headers["Authorization"] = f"Token {token}"
         while True:
             with lock:
                 i = next(counter, None)
             if i is None:
                 return
             started = time.perf_counter()
-            response = session.get(f"{base}/api/search", params={"q": queries[i % len(queries)], "limit": 10},
-                                   timeout=120)
+            response, ok = call(session, texts[i % len(texts)])
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
-                if response.status_code == 200 and response.json()["count"]:
+                if ok:
                     samples.append(elapsed)
                 else:
                     errors.append(f"{response.status_code} {response.text[:120]}")
@@ -318,6 +426,10 @@ def api_latency(base: str, queries: list[str], *, clients: int, requests_total: 
 
 
 # -- the driver ----------------------------------------------------------------------
+
+ENDPOINTS = {"search": "GET /api/search (short queries, anonymous)",
+             "suggest": "POST /api/agent/suggest (2,000-character transcripts, agent token)"}
+
 
 def with_database(url: str, name: str) -> str:
     from urllib.parse import urlsplit, urlunsplit
@@ -337,8 +449,14 @@ def run_size(size: int, opts, tmp: Path) -> dict | None:
         import psycopg
 
         admin = psycopg.connect(with_database(opts.database_url, "postgres"), autocommit=True, connect_timeout=5)
-        pg_name = f"gleaner_bench_{uuid.uuid4().hex[:10]}"
-        admin.execute(f'CREATE DATABASE "{pg_name}"')
+        kept = tmp / "bench-database.txt"
+        if opts.keep and kept.exists():
+            pg_name = kept.read_text().strip()
+        else:
+            pg_name = f"gleaner_bench_{uuid.uuid4().hex[:10]}"
+            admin.execute(f'CREATE DATABASE "{pg_name}"')
+            if opts.keep:
+                kept.write_text(pg_name)
         base_env["DATABASE_URL"] = with_database(opts.database_url, pg_name)
     else:
         base_env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
@@ -352,77 +470,110 @@ def run_size(size: int, opts, tmp: Path) -> dict | None:
             print(f"{size:,}: the build failed (exit {done.returncode})", file=sys.stderr)
             return None
         result = json.loads(done.stdout.strip().splitlines()[-1])
-        queries = result.pop("queries")
+        texts = {"search": result.pop("queries"), "suggest": result.pop("transcripts")}
+        token = result.pop("token")
+        result["database"] = "postgresql" if pg_name else "sqlite"
         print(f"  [{size:,}] starting the app over HTTP…", file=sys.stderr, flush=True)
         process, base, server = start_server(base_env, tmp / "server.log")
         try:
-            api_latency(base, queries, clients=2, requests_total=20)  # warm both workers
             result["server"] = server
             result["api_ms"] = {}
-            for clients in opts.clients:
-                result["api_ms"][str(clients)] = api_latency(base, queries, clients=clients,
-                                                             requests_total=opts.requests)
+            for endpoint in opts.endpoints:
+                # Warm both workers (first calls allocate; the suggest path loads the agent's roles).
+                api_latency(base, texts[endpoint], clients=2, requests_total=20, endpoint=endpoint, token=token)
+                result["api_ms"][endpoint] = {
+                    str(clients): api_latency(base, texts[endpoint], clients=clients, requests_total=opts.requests,
+                                              endpoint=endpoint, token=token)
+                    for clients in opts.clients
+                }
         finally:
             stop_server(process)
-        one = result["api_ms"].get("1", next(iter(result["api_ms"].values())))
-        result["api_p95_over_raw"] = round(one["p95"] / result["raw_query_ms"]["p95"], 2) if one["p95"] else None
+        result["api_p95_over_raw"] = {}
+        for endpoint, by_clients in result["api_ms"].items():
+            one = by_clients.get("1", next(iter(by_clients.values())))
+            raw = result["raw"][endpoint]["raw_query_ms"]["p95"]
+            result["api_p95_over_raw"][endpoint] = round(one["p95"] / raw, 2) if one["p95"] else None
         return result
     finally:
         if admin is not None:
-            admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            if not opts.keep:
+                admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
             admin.close()
 
 
-def describe(results: list[dict], clients: list[int]) -> None:
+def describe(results: list[dict], clients: list[int], endpoints: list[str]) -> None:
     print()
-    print(f"{'documents':>10} {'passages':>9} {'index':>6} {'B/doc':>7} {'encode/s':>9} {'index/s':>8} {'ratio':>6} "
-          f"{'raw p50':>8} {'raw p95':>8} " + " ".join(f"{f'api{c} p50':>9} {f'api{c} p95':>9}" for c in clients)
-          + f" {'p95/raw':>8}")
+    print(f"{'documents':>10} {'db':>10} {'passages':>9} {'index':>6} {'B/doc':>7} {'encode/s':>9} {'index/s':>8} "
+          f"{'ratio':>6}")
     for r in results:
-        api = " ".join(f"{r['api_ms'][str(c)]['p50']:>9} {r['api_ms'][str(c)]['p95']:>9}" for c in clients)
-        print(f"{r['documents']:>10,} {r['passages']:>9,} {r['index_kind']:>6} {r['index_bytes_per_doc']:>7,.0f} "
-              f"{r['raw_encode_per_s']:>9} {r['index_per_s']:>8} {r['index_throughput_ratio']:>6} "
-              f"{r['raw_query_ms']['p50']:>8} {r['raw_query_ms']['p95']:>8} {api} {r['api_p95_over_raw']:>8}")
-    print("  times in ms; raw = embed + FAISS search (k=10) in-process; api = GET /api/search over loopback HTTP "
-          f"({results[0]['server'] if results else '?'}, 2 workers), hybrid ranking, snippets and query log included")
+        print(f"{r['documents']:>10,} {r['database']:>10} {r['passages']:>9,} {r['index_kind']:>6} "
+              f"{r['index_bytes_per_doc']:>7,.0f} {r['raw_encode_per_s']:>9} {r['index_per_s']:>8} "
+              f"{r['index_throughput_ratio']:>6}")
+    for endpoint in endpoints:
+        print(f"\n  {ENDPOINTS[endpoint]}")
+        print(f"{'documents':>10} {'db':>10} {'raw p50':>8} {'raw p95':>8} "
+              + " ".join(f"{f'api{c} p50':>9} {f'api{c} p95':>9}" for c in clients) + f" {'p95/raw':>8}")
+        for r in results:
+            raw = r["raw"][endpoint]["raw_query_ms"]
+            api = " ".join(f"{r['api_ms'][endpoint][str(c)]['p50']:>9} {r['api_ms'][endpoint][str(c)]['p95']:>9}"
+                           for c in clients)
+            print(f"{r['documents']:>10,} {r['database']:>10} {raw['p50']:>8} {raw['p95']:>8} {api} "
+                  f"{r['api_p95_over_raw'][endpoint]:>8}")
+    print("\n  times in ms; raw = embed + FAISS search (k=10) in-process on the text the API embeds; api = over "
+          f"loopback HTTP ({results[0]['server'] if results else '?'}, 2 workers), hybrid ranking, permission "
+          "re-check, snippets and query log included")
     for r in results:
         fake = r["documents"] - r["real_documents"]
         note = (f"{r['real_documents']:,} encoded for real ({r['indexed_passages']:,} passages in {r['index_s']} s), "
                 f"{fake:,} with perturbed copies of real vectors (not encoded)") if fake else "all encoded for real"
-        print(f"  {r['documents']:,} documents: {note}; index {r['index_kind']} (HNSW from "
-              f"{r['hnsw_threshold']:,} passages); raw split: embed p50 {r['embed_ms']['p50']} ms, "
-              f"FAISS p50 {r['faiss_ms']['p50']} ms")
+        split = "; ".join(f"{e} embed p50 {r['raw'][e]['embed_ms']['p50']} ms, FAISS p50 {r['raw'][e]['faiss_ms']['p50']} ms"
+                          for e in endpoints)
+        print(f"  {r['documents']:,} documents ({r['database']}): {note}; index {r['index_kind']} (HNSW from "
+              f"{r['hnsw_threshold']:,} passages); raw split: {split}")
     print()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None, *, endpoint: str = "search", sizes: str = "10000,100000") -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--sizes", default=sizes)
     parser.add_argument("--database-url", default="", help="PostgreSQL server (a throwaway database is created)")
     parser.add_argument("--clients", default="1,8")
-    parser.add_argument("--requests", type=int, default=200, help="queries per measurement")
+    parser.add_argument("--requests", type=int, default=200, help="calls per measurement")
     parser.add_argument("--data", type=Path, default=None, help="Stack Exchange dump folder (Posts.xml) for texts")
     parser.add_argument("--real", type=int, default=REAL_LIMIT,
                         help="documents encoded for real (the rest get perturbed copies of their vectors)")
+    parser.add_argument("--endpoint", choices=("search", "suggest", "both"), default=endpoint)
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the built database and index under this folder and reuse them next time")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
-    opts = parser.parse_args()
+    opts = parser.parse_args(argv)
     if opts.worker:
         print(json.dumps(worker(opts.worker, opts.data, opts.requests, opts.real)))
         return 0
     opts.clients = [int(c) for c in opts.clients.split(",")]
+    opts.endpoints = ["search", "suggest"] if opts.endpoint == "both" else [opts.endpoint]
+    vendor = "postgresql" if opts.database_url.startswith(("postgres://", "postgresql://")) else "sqlite"
     results = []
     for size in [int(s) for s in opts.sizes.split(",")]:
-        with tempfile.TemporaryDirectory(prefix="gleaner-bench-search-") as tmp:
-            result = run_size(size, opts, Path(tmp))
+        if opts.keep:
+            folder = (opts.keep / f"{vendor}-{size}").resolve()
+            folder.mkdir(parents=True, exist_ok=True)
+            result = run_size(size, opts, folder)
+        else:
+            with tempfile.TemporaryDirectory(prefix="gleaner-bench-search-") as tmp:
+                result = run_size(size, opts, Path(tmp))
         if result:
             results.append(result)
-            print(f"  [{size:,}] done: {json.dumps({k: v for k, v in result.items()})}", file=sys.stderr, flush=True)
+            print(f"  [{size:,}] done: {json.dumps(result)}", file=sys.stderr, flush=True)
     if results:
-        describe(results, opts.clients)
+        describe(results, opts.clients, opts.endpoints)
     for r in results:
-        keys = ("documents", "raw_query_ms", "api_ms", "api_p95_over_raw", "index_throughput_ratio",
-                "index_bytes_per_doc")
-        print(json.dumps({key: r[key] for key in keys}))
+        for name in opts.endpoints:
+            print(json.dumps({"endpoint": name, "documents": r["documents"], "database": r["database"],
+                              "raw_query_ms": r["raw"][name]["raw_query_ms"], "api_ms": r["api_ms"][name],
+                              "api_p95_over_raw": r["api_p95_over_raw"][name],
+                              "index_throughput_ratio": r["index_throughput_ratio"],
+                              "index_bytes_per_doc": r["index_bytes_per_doc"]}))
     return 0 if results else 1
 
 

@@ -6,9 +6,13 @@ class SearchConfig(AppConfig):
     verbose_name = "Search"
 
     def ready(self) -> None:
+        from django.core.signals import request_finished, request_started
+
         from community.signals import threads_changed
         from harvest.signals import harvest_finished
-        from search import receivers
+        from search import query_log, receivers
 
         threads_changed.connect(receivers.threads_changed_index, dispatch_uid="search.threads_changed")
         harvest_finished.connect(receivers.harvest_finished_index, dispatch_uid="search.harvest_finished")
+        request_started.connect(query_log.request_started, dispatch_uid="search.query_log.started")
+        request_finished.connect(query_log.request_finished, dispatch_uid="search.query_log.finished")

@@ -2,8 +2,9 @@
 
 Three layers can drift apart: threads vs ``Document`` rows (a lost signal),
 ``Document`` vs its ``Passage`` rows (a failed indexing pass), and passages vs
-the FAISS ids and the keyword index (a crash between commit and save, a
-restored backup, a deleted file). ``index_check`` reports each kind by id;
+the FAISS ids and the keyword indexes — the database's full-text index and the
+in-memory one saved with each vector index version (a crash between commit and
+save, a restored backup, a deleted file). ``index_check`` reports each kind by id;
 ``index_repair`` fixes them with the same services the indexer uses.
 """
 from __future__ import annotations
@@ -103,19 +104,25 @@ def index_check() -> Drift:
     drift.passages_unembedded = sorted(
         live_passages.exclude(embedding_key__in=current_vectors).values_list("id", flat=True)
     )
+    in_keyword = keyword_indexed_ids()
+    store = index_store()
     try:
-        index, _ = index_store().load_current(expected_model=settings.SEARCH_MODEL)
+        index, meta = store.load_current(expected_model=settings.SEARCH_MODEL)
     except IndexUnavailable as exc:
-        drift.index_error = str(exc)
+        drift.index_error = str(exc)  # a rebuild makes both anew
+        in_memory = in_keyword
     else:
         stored = vector_index_ids(index)
         drift.faiss_missing = sorted(expected - stored)
         drift.faiss_orphaned = sorted(stored - expected)
+        try:
+            in_memory = {int(pk) for pk in store.load_keyword(meta["version"]).doc_ids}
+        except IndexUnavailable:
+            in_memory = set()  # a version saved before it existed: every document is missing
 
     active_ids = set(active.values_list("id", flat=True))
-    in_keyword = keyword_indexed_ids()
-    drift.keyword_missing = sorted(active_ids - in_keyword)
-    drift.keyword_orphaned = sorted(in_keyword - active_ids)
+    drift.keyword_missing = sorted(active_ids - (in_keyword & in_memory))
+    drift.keyword_orphaned = sorted((in_keyword | in_memory) - active_ids)
     return drift
 
 
@@ -135,14 +142,16 @@ def index_repair(*, embedder: Embedder | None = None, progress: Progress | None 
     if drift.documents_stale:
         index_documents(drift.documents_stale, embedder=embedder, update_vectors=False, progress=progress)
     drift = index_check()
-    patch = len(drift.faiss_missing) + len(drift.faiss_orphaned)
-    if drift.index_error or drift.passages_unembedded or patch > REBUILD_SHARE * max(drift.passages, 1):
-        with index_write_lock():
-            vector_index_rebuild_locked(embedder=embedder, progress=progress)
-    elif patch:
-        vector_index_apply(add_ids=drift.faiss_missing, remove_ids=drift.faiss_orphaned, embedder=embedder)
     if drift.keyword_missing:
         keyword_index_update(drift.keyword_missing)
     if drift.keyword_orphaned:
         keyword_index_remove(drift.keyword_orphaned)
+    patch = len(drift.faiss_missing) + len(drift.faiss_orphaned)
+    keyword_drift = drift.keyword_missing + drift.keyword_orphaned
+    if drift.index_error or drift.passages_unembedded or patch > REBUILD_SHARE * max(drift.passages, 1):
+        with index_write_lock():
+            vector_index_rebuild_locked(embedder=embedder, progress=progress)
+    elif patch or keyword_drift:
+        vector_index_apply(add_ids=drift.faiss_missing, remove_ids=drift.faiss_orphaned, embedder=embedder,
+                           documents=keyword_drift)
     return index_check()

@@ -80,16 +80,32 @@ def embed_query(text: str) -> np.ndarray:
     return get_embedder().encode([text], batch_size=1)
 
 
-def passage_documents(passage_ids: list[int]) -> dict[int, int]:
-    """Map passage ids (FAISS ids) to document ids; ids no longer stored are left out."""
+def passage_documents(passage_ids: list[int], *, candidates=None) -> dict[int, int]:
+    """Map passage ids (FAISS ids) to document ids; ids no longer stored are left out.
+
+    With ``candidates`` (``permissions.Candidates``, or a ``Document`` queryset)
+    passages of documents outside them are left out too. ``Candidates`` are
+    checked in the same query, read by the passages' primary keys, so the cost
+    follows the number of ids, never the size of the candidate set.
+    """
     from search.models import Passage
+    from search.permissions import Candidates, as_candidates
 
     ids = [int(pid) for pid in passage_ids if int(pid) >= 0]
     if not ids:
         return {}
+    candidates = as_candidates(candidates)
     mapping: dict[int, int] = {}
     # Chunked: SQLite allows at most 32k bound parameters per statement.
     for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        mapping.update(Passage.objects.filter(pk__in=chunk).values_list("id", "document_id"))
+        rows = Passage.objects.filter(pk__in=ids[start:start + 5000]).order_by()
+        if isinstance(candidates, Candidates):
+            fields = [f"document__{name}" for name in Candidates.FIELDS]
+            mapping.update((pid, doc) for pid, doc, *row in rows.values_list("id", "document_id", *fields)
+                           if candidates.decide(doc, *row))
+        else:
+            mapping.update(rows.values_list("id", "document_id"))
+    if candidates is not None and not isinstance(candidates, Candidates) and mapping:
+        allowed = candidates.filter_ids(set(mapping.values()))
+        mapping = {pid: doc for pid, doc in mapping.items() if doc in allowed}
     return mapping

@@ -107,21 +107,26 @@ def index_documents(
     report = IndexReport()
     added: list[int] = []
     removed: list[int] = []
+    changed: list[int] = []
     for done, chunk in enumerate(chunks(ids, DOC_CHUNK), start=1):
-        chunk_added, chunk_removed = _index_chunk(chunk, embedder=embedder, report=report, progress=progress)
+        chunk_added, chunk_removed, chunk_changed = _index_chunk(
+            chunk, embedder=embedder, report=report, progress=progress)
         added += chunk_added
         removed += chunk_removed
+        changed += chunk_changed
         if progress:
             progress("documents", min(done * DOC_CHUNK, len(ids)), len(ids))
     report.passages_added, report.passages_removed = len(added), len(removed)
-    if update_vectors and (added or removed):
-        report.version, report.rebuilt = vector_index_apply(add_ids=added, remove_ids=removed, embedder=embedder)
+    if update_vectors and (added or removed or changed):
+        report.version, report.rebuilt = vector_index_apply(
+            add_ids=added, remove_ids=removed, embedder=embedder, documents=changed)
     return report
 
 
 def _index_chunk(
     ids: list[int], *, embedder: Embedder, report: IndexReport, progress: Progress | None
-) -> tuple[list[int], list[int]]:
+) -> tuple[list[int], list[int], list[int]]:
+    """``(passage ids added, passage ids removed, documents re-split)`` for one chunk of documents."""
     docs = list(Document.objects.filter(pk__in=ids))
     old: dict[int, dict[int, tuple[int, str]]] = defaultdict(dict)
     for pid, doc_id, position, key in Passage.objects.filter(document_id__in=ids).values_list(
@@ -167,7 +172,7 @@ def _index_chunk(
             pid for pid, doc_id, pos in Passage.objects.filter(document_id__in=list(plans)).values_list(
                 "id", "document_id", "position") if (doc_id, pos) in keys
         ]
-    return added, removed
+    return added, removed, list(plans)
 
 
 def threads_index(*, thread_ids: Iterable[int], embedder: Embedder | None = None) -> IndexReport:

@@ -1,14 +1,21 @@
-"""The keyword index: upkeep and queries, per database vendor.
+"""The keyword index: upkeep and queries.
+
+Queries go to the in-memory BM25 index saved with each vector index version
+(``search.engine.keyword_index``, kept by ``search.vectors``) when the live
+version has one. The database's own full-text index is the fallback (no vector
+index yet, or one saved before the keyword index existed) and is kept here:
 
 PostgreSQL keeps a weighted tsvector in ``Document.search_vector`` (title A,
 synonyms B, text C) under a GIN index; SQLite keeps an FTS5 table
 (``search_document_fts``, rowid = document id) ranked by bm25 with the same
 title > synonyms > text weighting. Both are written by ``search.indexing`` in
-the same pass that writes passages, so the two rankers see the same documents.
+the same pass that writes passages, so the rankers see the same documents.
 
-Queries are OR-of-terms on both: a support question in natural language rarely
-has every word in the answer, and the rankers already reward documents that
-match more of them.
+Queries are OR-of-terms everywhere: a support question in natural language
+rarely has every word in the answer, and BM25 already rewards documents that
+match more of them. That is also why the database path is slow on a large
+corpus: it scores every document holding any query word (see the module
+docstring of ``keyword_index``).
 """
 from __future__ import annotations
 
@@ -16,10 +23,11 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
+import numpy as np
 from django.db import connection
 from django.db.models import F, QuerySet
 
-from search.engine import query_terms
+from search.engine import KeywordIndex, query_terms
 from search.models import Document, IndexState
 
 logger = logging.getLogger(__name__)
@@ -116,23 +124,67 @@ def _sqlite_update(ids: list[int]) -> None:
 # --- queries ------------------------------------------------------------------------
 
 
-def keyword_search(query: str, *, limit: int, document_ids: QuerySet | None = None) -> list[tuple[int, float]]:
+def keyword_search(query: str, *, limit: int, document_ids=None) -> list[tuple[int, float]]:
     """Active documents matching any term of ``query``: ``[(document id, score)]``, best first.
 
-    ``document_ids`` optionally restricts the candidates (a ``Document`` queryset or
-    a ``values_list("id", flat=True)`` queryset, e.g. the visibility filter); it is
-    applied inside the query, so ``limit`` results are returned when they exist.
-    Scores are higher-is-better on both vendors (SQLite's bm25 is negated) but not
-    comparable across vendors. An empty list when the query has no searchable term.
+    ``document_ids`` optionally restricts the candidates: ``permissions.Candidates``,
+    a ``Document`` queryset or a ``values_list("id", flat=True)`` queryset. ``limit``
+    results are returned when they exist. Scores are higher-is-better (BM25 from the
+    in-memory index; on the database fallback SQLite's negated bm25 or PostgreSQL's
+    ts_rank, not comparable with each other). An empty list when the query has no
+    searchable term.
     """
+    from search.permissions import as_candidates
+
     terms = query_terms(query)[:MAX_TERMS]
     if not terms or limit <= 0:
         return []
+    candidates = as_candidates(document_ids)
+    memory = _memory_index()
+    if memory is not None:
+        return _memory_search(memory, terms, limit=limit, candidates=candidates)
+    ids = candidates.queryset().values("pk") if candidates is not None else None
     if _vendor() == "postgresql":
-        return _pg_search(terms, limit=limit, document_ids=document_ids)
+        return _pg_search(terms, limit=limit, document_ids=ids)
     if _vendor() == "sqlite":
-        return _sqlite_search(terms, limit=limit, document_ids=document_ids)
+        return _sqlite_search(terms, limit=limit, document_ids=ids)
     raise NotImplementedError(f"keyword search is not implemented for {_vendor()}")
+
+
+def _memory_index() -> KeywordIndex | None:
+    from search.index_access import IndexUnavailable, get_live_index
+
+    try:
+        return get_live_index().keyword()
+    except IndexUnavailable:
+        return None
+
+
+# Ranked keyword hits are checked against the candidates a page at a time (the first as long
+# as the answer: most hits usually pass), growing 4x; past this many pages the candidate ids
+# are read whole instead (a filter few hits pass).
+FIRST_PAGE = 10
+MAX_PAGES = 4
+
+
+def _memory_search(index: KeywordIndex, terms: list[str], *, limit: int, candidates) -> list[tuple[int, float]]:
+    kinds = getattr(candidates, "kinds", ()) or None
+    scores = index.scores(terms, kinds=kinds)
+    if candidates is None:
+        return index.ranked(scores, limit)
+    found: list[tuple[int, float]] = []
+    skip, page = 0, max(FIRST_PAGE, limit)
+    for _ in range(MAX_PAGES):
+        hits = index.ranked(scores, page, skip=skip)
+        if not hits:
+            return found
+        allowed = candidates.filter_ids(doc for doc, _ in hits)
+        found += [(doc, score) for doc, score in hits if doc in allowed]
+        if len(found) >= limit:
+            return found[:limit]
+        skip, page = skip + len(hits), page * 4
+    allowed = np.fromiter(candidates.queryset().values_list("pk", flat=True), dtype=np.int64)
+    return index.ranked(np.where(np.isin(index.doc_ids, allowed), scores, 0.0), limit)
 
 
 def _restrict(qs: QuerySet, document_ids: QuerySet | None) -> QuerySet:

@@ -5,14 +5,15 @@ agent            public + internal
 editor, admin    public + internal + draft
 everyone         never a hidden, held or deleted thread, never an inactive document
 
-Visibility is enforced twice: ``document_queryset`` restricts the query itself,
-and ``recheck_documents`` re-reads the source rows before results leave the
-selector, because the search tables lag the source by one indexing pass (a
+Visibility is enforced twice: ``Candidates`` restricts what the rankers may
+return, and ``recheck_documents`` re-reads the source rows before results leave
+the selector, because the search tables lag the source by one indexing pass (a
 thread hidden a second ago still has an active ``Document``).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
@@ -36,14 +37,93 @@ def allowed_visibilities(user) -> tuple[str, ...]:
     return (Document.Visibility.PUBLIC,)
 
 
-def document_queryset(user, *, visibilities: Iterable[str] | None = None) -> QuerySet[Document]:
-    """Active documents ``user`` may see; the base of every search query.
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """The documents a search may return: active, of an allowed visibility, and matching the filters.
 
-    ``visibilities`` is the result of ``allowed_visibilities(user)`` when the
-    caller already computed it (it costs a query for signed-in users).
+    One rule, applied two ways with the same meaning: ``queryset()`` inside SQL,
+    and ``filter_ids()`` on the few ids a ranker proposes, read by primary key.
+    The rankers use the second: a filter that matches most of the table (every
+    public document, every article) is cheap by key but costly as a subquery,
+    and without statistics SQLite picks the kind index for it (seconds at 100k).
     """
+
+    visibilities: tuple[str, ...]
+    kinds: tuple[str, ...] = ()
+    tag: str | None = None
+    source: str | None = None
+    # Decisions already read (document id -> allowed), so one search reads a row once
+    # whether the dense or the keyword ranker proposed it first.
+    decided: dict[int, bool] = field(default_factory=dict, compare=False, repr=False)
+
+    FIELDS = ("is_active", "visibility", "kind", "tags", "source")
+
+    def queryset(self) -> QuerySet[Document]:
+        qs = Document.objects.filter(is_active=True, visibility__in=self.visibilities)
+        if self.kinds:
+            qs = qs.filter(kind__in=self.kinds)
+        if self.tag:
+            qs = qs.filter(tag_condition(self.tag))
+        if self.source:
+            qs = qs.filter(source=self.source)
+        return qs
+
+    def allows(self, is_active: bool, visibility: str, kind: str, tags: str, source: str) -> bool:
+        """The ``queryset()`` condition for one row's ``FIELDS``."""
+        return bool(
+            is_active and visibility in self.visibilities
+            and (not self.kinds or kind in self.kinds)
+            and (not self.tag or self.tag in tags.split(" "))
+            and (not self.source or source == self.source)
+        )
+
+    def decide(self, doc_id: int, *fields) -> bool:
+        """``allows`` for one document's ``FIELDS``, remembered for ``filter_ids``."""
+        allowed = self.decided[doc_id] = self.allows(*fields)
+        return allowed
+
+    def filter_ids(self, ids: Iterable[int]) -> set[int]:
+        """The ids among ``ids`` of documents these candidates hold (one query by primary key, for
+        the ids not decided yet; a missing row is not held)."""
+        ids = list(ids)
+        unknown = [pk for pk in ids if pk not in self.decided]
+        if unknown:
+            for pk, *fields in Document.objects.filter(pk__in=unknown).order_by().values_list("pk", *self.FIELDS):
+                self.decide(pk, *fields)
+            for pk in unknown:
+                self.decided.setdefault(pk, False)
+        return {pk for pk in ids if self.decided[pk]}
+
+
+class QuerysetCandidates:
+    """Any ``Document`` queryset as candidates (tests and tools; the selector builds ``Candidates``)."""
+
+    kinds: tuple[str, ...] = ()
+
+    def __init__(self, queryset: QuerySet[Document]) -> None:
+        self._queryset = queryset
+
+    def queryset(self) -> QuerySet[Document]:
+        return self._queryset
+
+    def filter_ids(self, ids: Iterable[int]) -> set[int]:
+        ids = list(ids)
+        return set(self._queryset.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+
+
+def as_candidates(candidates) -> "Candidates | QuerysetCandidates | None":
+    """``Candidates`` as given, a queryset wrapped, ``None`` (every active document) as ``None``."""
+    if candidates is None or isinstance(candidates, (Candidates, QuerysetCandidates)):
+        return candidates
+    return QuerysetCandidates(candidates)
+
+
+def search_candidates(user, *, visibilities: Iterable[str] | None = None, kinds: Iterable[str] = (),
+                      tag: str | None = None, source: str | None = None) -> Candidates:
+    """What ``user`` may find, narrowed by the (already checked) filters."""
     allowed = tuple(visibilities) if visibilities is not None else allowed_visibilities(user)
-    return Document.objects.filter(is_active=True, visibility__in=allowed)
+    return Candidates(visibilities=allowed, kinds=tuple(kinds), tag=(tag or "").strip() or None,
+                      source=(source or "").strip() or None)
 
 
 def tag_condition(tag: str) -> Q:

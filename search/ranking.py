@@ -11,13 +11,13 @@ degrades to keyword ranking instead of failing, logs it and schedules a rebuild.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
-from django.db.models import QuerySet
+from django.db import DatabaseError, connection, transaction
 
 from search.engine.embedding import ModelUnavailable
 from search.engine.fusion import DEFAULT_RRF_K, convex, rrf
@@ -107,39 +107,42 @@ def fuse(
     ]
 
 
-def dense_ranking(query: str, *, depth: int, candidates: QuerySet | None = None) -> list[tuple[int, float, int]]:
+def dense_ranking(query: str, *, depth: int, candidates=None) -> list[tuple[int, float, int]]:
     """Top ``depth`` documents by best-passage cosine, restricted to ``candidates`` when given.
 
-    Raises ``IndexUnavailable`` / ``ModelUnavailable``. Passages are mapped to
-    documents for the top ``8 × depth`` passages only, and the document search
-    is asked for no more documents than that window holds, so a restrictive
-    filter cannot make FAISS walk the whole index.
+    Raises ``IndexUnavailable`` / ``ModelUnavailable``. One FAISS search fetches a
+    window of the top ``8 × depth`` passages (at least 64); documents are ranked
+    by their best passage within it, so a restrictive filter cannot make FAISS
+    walk the whole index. The window's passages are mapped to the documents
+    ``candidates`` allow best first, ``2 × depth`` at a time, doubling, until
+    ``depth`` documents are found: usually the first query suffices, and the
+    result is the same as mapping the whole window at once.
     """
+    from search.engine.vector_index import best_per_document
     from search.index_access import embed_query, get_live_index, passage_documents
 
     live = get_live_index()
     index, _ = live.get()
     vector = embed_query(query)
     window = max(64, depth * 8)
-    _, ids = index.search(vector, window)
-    passage_ids = [int(pid) for pid in ids[0] if pid >= 0]
-    mapping = passage_documents(passage_ids)
-    if candidates is not None and mapping:
-        allowed = set(candidates.filter(pk__in=set(mapping.values())).values_list("pk", flat=True))
-        mapping = {pid: doc for pid, doc in mapping.items() if doc in allowed}
-    reachable = len(set(mapping.values()))
-    if not reachable:
-        return []
-    found = index.search_documents(vector, min(depth, reachable), mapping)
-    return [(int(doc), float(score), int(passage)) for doc, score, passage in found]
+    scores, ids = index.search(vector, window)
+    scores, ids = scores[0], ids[0]
+    valid = [int(pid) for pid in ids if pid >= 0]  # FAISS pads the end with -1
+    mapping: dict[int, int] = {}
+    mapped, step = 0, max(32, 2 * depth)
+    while True:
+        mapping.update(passage_documents(valid[mapped:mapped + step], candidates=candidates))
+        mapped, step = mapped + step, step * 2
+        found = best_per_document(scores[:mapped], ids[:mapped], mapping, depth)
+        if len(found) >= depth or mapped >= len(valid):
+            return [(int(doc), float(score), int(passage)) for doc, score, passage in found]
 
 
-def keyword_ranking(query: str, *, depth: int, candidates: QuerySet | None = None) -> list[tuple[int, float]]:
-    """Top ``depth`` documents from the keyword index (PostgreSQL FTS or SQLite FTS5)."""
+def keyword_ranking(query: str, *, depth: int, candidates=None) -> list[tuple[int, float]]:
+    """Top ``depth`` documents from the keyword index (in memory; the database's full-text index as fallback)."""
     from search.keyword import keyword_search
 
-    ids = candidates.values("pk") if candidates is not None else None
-    return [(int(doc), float(score)) for doc, score in keyword_search(query, limit=depth, document_ids=ids)]
+    return [(int(doc), float(score)) for doc, score in keyword_search(query, limit=depth, document_ids=candidates)]
 
 
 def request_rebuild(reason: str) -> None:
@@ -153,15 +156,18 @@ def rank(
     query: str,
     *,
     limit: int,
-    candidates: QuerySet | None = None,
+    candidates=None,
     config: FusionConfig | None = None,
 ) -> Ranking:
     """Rank active documents for a cleaned ``query``; never raises for a missing index.
 
-    Precondition: ``query`` went through ``clean_query``. ``candidates`` is the
-    queryset of documents the caller may return (visibility and filters
-    applied); ``None`` means every document.
+    Precondition: ``query`` went through ``clean_query``. ``candidates`` are the
+    documents the caller may return (``permissions.Candidates``, or any
+    ``Document`` queryset); ``None`` means every document.
     """
+    from search.permissions import as_candidates
+
+    candidates = as_candidates(candidates)
     config = config or FusionConfig.from_settings()
     depth = min(MAX_DEPTH, max(limit * 3, 30))
     mode = {"dense": "dense", "keyword": "keyword"}.get(config.method, "hybrid")
@@ -177,8 +183,10 @@ def rank(
             config, mode = FusionConfig(method="keyword"), "keyword-fallback"
     if config.method != "dense":
         try:
-            # A savepoint, so a failing keyword query does not abort the caller's transaction.
-            with transaction.atomic():
+            # Inside a caller's transaction, a savepoint, so a failing keyword query does not abort
+            # it. Outside one, none: on SQLite (transaction_mode IMMEDIATE) a transaction of
+            # its own would take the write lock and queue every search behind the others.
+            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
                 keyword = keyword_ranking(query, depth=depth, candidates=candidates)
         except DatabaseError as exc:
             # A missing FTS table must not take search down either; dense alone still answers.

@@ -3,7 +3,9 @@
 ``search_documents`` is what the API, the results page, the header suggestions
 and the agent console call. It cleans the query, restricts the candidates to
 what the user may see and asked for, ranks, re-checks the rows it is about to
-return against their source tables, builds snippets and logs the query.
+return against their source tables, builds snippets and logs the query (after
+the response, see ``search.query_log``). ``docs/search.md`` says what each
+stage costs.
 """
 from __future__ import annotations
 
@@ -11,12 +13,11 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
-
 from search import permissions
 from search.engine.query import clean_query
 from search.engine.snippets import make_snippet
-from search.models import Document, Passage, SearchQueryLog
+from search.models import Document, Passage
+from search.query_log import query_log_record
 from search.ranking import FusionConfig, Hit, rank
 
 logger = logging.getLogger(__name__)
@@ -100,13 +101,7 @@ def search_documents(
     limit = max(1, min(int(limit), MAX_LIMIT))
 
     visibilities = permissions.allowed_visibilities(user)
-    candidates = permissions.document_queryset(user, visibilities=visibilities)
-    if kinds:
-        candidates = candidates.filter(kind__in=kinds)
-    if tag:
-        candidates = candidates.filter(permissions.tag_condition(tag.strip()))
-    if source:
-        candidates = candidates.filter(source=source.strip())
+    candidates = permissions.search_candidates(user, visibilities=visibilities, kinds=kinds, tag=tag, source=source)
 
     ranking = rank(cleaned, limit=limit, candidates=candidates, config=config)
     results = SearchResults(_materialize(ranking.hits, cleaned, user=user, visibilities=visibilities),
@@ -119,9 +114,11 @@ def search_documents(
 def _materialize(hits: list[Hit], query: str, *, user, visibilities) -> list[SearchResult]:
     if not hits:
         return []
-    rows = Document.objects.in_bulk([hit.document_id for hit in hits])
+    # Not the tsvector (PostgreSQL) nor the synonyms: neither is shown, and both can be long.
+    rows = Document.objects.defer("search_vector", "synonyms").in_bulk([hit.document_id for hit in hits])
     allowed = {doc.pk for doc in permissions.recheck_documents(rows.values(), user=user, visibilities=visibilities)}
-    passages = Passage.objects.in_bulk([hit.passage_id for hit in hits if hit.passage_id is not None])
+    passages = Passage.objects.only("id", "text").in_bulk(
+        [hit.passage_id for hit in hits if hit.passage_id is not None])
     results = []
     for hit in hits:
         document = rows.get(hit.document_id)
@@ -153,15 +150,10 @@ def _materialize(hits: list[Hit], query: str, *, user, visibilities) -> list[Sea
 
 
 def _log(query: str, *, user, channel: str, results: SearchResults) -> None:
-    try:
-        # A savepoint: a failed insert must not poison the caller's transaction.
-        with transaction.atomic():
-            SearchQueryLog.objects.create(
-                query=query[:512],
-                user=user if user is not None and getattr(user, "is_authenticated", False) else None,
-                channel=channel if channel in CHANNELS else "web",
-                results=min(len(results), 32767),
-                top_score=results[0].score if results else 0.0,
-            )
-    except Exception:  # noqa: BLE001 - losing one log row must not lose the answer
-        logger.exception("could not log search query")
+    query_log_record(
+        query=query[:512],
+        user=user if user is not None and getattr(user, "is_authenticated", False) else None,
+        channel=channel if channel in CHANNELS else "web",
+        results=min(len(results), 32767),
+        top_score=results[0].score if results else 0.0,
+    )

@@ -3,7 +3,9 @@
 Writers serialise on a lock file in ``SEARCH_INDEX_DIR`` across load-modify-save,
 so two workers never lose each other's additions; readers never wait (they use
 ``LiveIndex`` over the versioned files). Vectors are stored as little-endian
-float32 bytes keyed by ``embedding_key(text, model)``.
+float32 bytes keyed by ``embedding_key(text, model)``. Each saved version also
+holds the in-memory keyword index (``search.engine.keyword_index``) of the same
+pass, kept in step here from the ``Document`` rows.
 """
 from __future__ import annotations
 
@@ -17,9 +19,9 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
-from search.engine import Embedder, IndexUnavailable, VectorIndex, embedding_key
+from search.engine import Embedder, IndexUnavailable, KeywordDocument, KeywordIndex, VectorIndex, embedding_key
 from search.index_access import get_embedder, index_store
-from search.models import Embedding, IndexState, Passage
+from search.models import Document, Embedding, IndexState, Passage
 
 logger = logging.getLogger(__name__)
 
@@ -106,20 +108,48 @@ def index_write_lock(*, blocking: bool = True, name: str = ".indexing.lock") -> 
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+def keyword_documents(ids: list[int] | None = None) -> Iterator[KeywordDocument]:
+    """Active documents as the keyword index reads them: all of them, or those of ``ids``."""
+    qs = Document.objects.filter(is_active=True).order_by("pk")
+    fields = ("id", "kind", "title", "synonyms", "text")
+    if ids is not None:
+        for chunk in chunks(sorted(set(ids)), ROW_CHUNK):
+            for row in qs.filter(pk__in=chunk).values_list(*fields):
+                yield KeywordDocument(*row)
+        return
+    last = 0
+    while True:
+        rows = list(qs.filter(pk__gt=last).values_list(*fields)[:ROW_CHUNK])
+        if not rows:
+            return
+        last = rows[-1][0]
+        for row in rows:
+            yield KeywordDocument(*row)
+
+
+def keyword_index_build() -> KeywordIndex:
+    """A keyword index of every active document, read in chunks."""
+    return KeywordIndex.build(keyword_documents())
+
+
 def vector_index_apply(
-    *, add_ids: list[int], remove_ids: list[int], embedder: Embedder | None = None
+    *, add_ids: list[int], remove_ids: list[int], embedder: Embedder | None = None,
+    documents: list[int] | None = None,
 ) -> tuple[int | None, bool]:
     """Remove and add passages in the current FAISS index and save one new version.
 
-    Returns ``(version, rebuilt)``. When there is no usable index (missing,
-    corrupt, other model) or HNSW tombstones pass their limit, the whole index is
-    rebuilt from the database instead, which includes these changes.
-    Precondition: the passage rows are committed.
+    ``documents`` are documents whose searchable text changed (or that were
+    deactivated or deleted): their keyword entries are re-read from the database
+    into the version's keyword index (which is built in full when the current
+    version has none). Returns ``(version, rebuilt)``. When there is no usable
+    index (missing, corrupt, other model) or HNSW tombstones pass their limit,
+    the whole index is rebuilt from the database instead, which includes these
+    changes. Precondition: the passage and document rows are committed.
     """
     store = index_store()
     with index_write_lock():
         try:
-            index, _ = store.load_current(expected_model=settings.SEARCH_MODEL)
+            index, meta = store.load_current(expected_model=settings.SEARCH_MODEL)
         except IndexUnavailable as exc:
             logger.warning("rebuilding the vector index: %s", exc)
             return vector_index_rebuild_locked(embedder=embedder, progress=None), True
@@ -141,9 +171,22 @@ def vector_index_apply(
                 return vector_index_rebuild_locked(embedder=embedder, progress=None), True
         if index.needs_rebuild:
             return vector_index_rebuild_locked(embedder=embedder, progress=None), True
-        version = store.save(index, meta={"model": settings.SEARCH_MODEL})
+        keyword = _keyword_apply(store, meta["version"], documents or [])
+        version = store.save(index, meta={"model": settings.SEARCH_MODEL}, keyword=keyword)
         state_update(version=version, passages=len(index))
         return version, False
+
+
+def _keyword_apply(store, version: int, documents: list[int]) -> KeywordIndex | None:
+    """The keyword index for the next version: None (carry over) when nothing changed and it is usable."""
+    try:
+        current = store.load_keyword(version)
+    except IndexUnavailable as exc:
+        logger.warning("building the keyword index: %s", exc)
+        return keyword_index_build()
+    if not documents:
+        return None
+    return current.apply(remove=documents, add=keyword_documents(documents))
 
 
 def state_update(**values) -> IndexState:
@@ -210,7 +253,10 @@ def vector_index_rebuild_locked(*, embedder: Embedder | None, progress: Progress
             progress("faiss", min(len(index or ()), total), total)
     if index is None:
         index = VectorIndex(_model_dim(embedder), hnsw_threshold=settings.SEARCH_HNSW_THRESHOLD)
-    version = index_store().save(index, meta={"model": settings.SEARCH_MODEL})
+    keyword = keyword_index_build()
+    if progress:
+        progress("keyword", len(keyword), len(keyword))
+    version = index_store().save(index, meta={"model": settings.SEARCH_MODEL}, keyword=keyword)
     state_update(version=version, passages=len(index), needs_rebuild=False, reason="")
     return version
 

@@ -121,3 +121,19 @@ def _celery_mode(request, settings):
 def _fast_passwords(settings):
     """PBKDF2 costs ~0.3 s a user; tests make dozens. The hasher is not what these tests are about."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def search_index_dir(settings, tmp_path):
+    """Point ``SEARCH_INDEX_DIR`` at a fresh directory and forget any loaded index.
+
+    For every test: keyword search answers from the live index when there is
+    one, so a test must never see an index another run left in ``var/index``.
+    """
+    from search.index_access import reset_live_index
+
+    settings.SEARCH_INDEX_DIR = tmp_path / "index"
+    settings.SEARCH_INDEX_RELOAD_SECONDS = 0.0
+    reset_live_index()
+    yield settings.SEARCH_INDEX_DIR
+    reset_live_index()

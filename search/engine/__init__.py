@@ -13,6 +13,7 @@ from .embedding import (
 )
 from .fusion import Ranked, convex, rrf
 from .index_store import IndexStore, IndexUnavailable, LiveIndex
+from .keyword_index import KeywordDocument, KeywordIndex
 from .metrics import evaluate, mrr_at_k, ndcg_at_k, recall_at_k, split_dev_test
 from .passages import html_to_text, markdown_to_text, split_passages
 from .query import QueryError, clean_query, query_terms
@@ -25,6 +26,8 @@ __all__ = [
     "HashingEmbedder",
     "IndexStore",
     "IndexUnavailable",
+    "KeywordDocument",
+    "KeywordIndex",
     "LiveIndex",
     "ModelUnavailable",
     "QueryError",

@@ -3,7 +3,8 @@
 Layout of the store directory::
 
     index-<version>.faiss   serialized FAISS index
-    index-<version>.json    meta: version, model, dim, count, created, checksum, ...
+    index-<version>.keyword the BM25 keyword index of the same pass (``keyword_index``)
+    index-<version>.json    meta: version, model, dim, count, created, checksums, ...
     CURRENT                 the version readers should load (one integer)
 
 A writer writes both files under temporary names, ``os.replace``s them into
@@ -29,12 +30,13 @@ from typing import Hashable, Iterator
 
 import numpy as np
 
+from .keyword_index import KeywordIndex
 from .vector_index import VectorIndex
 
 logger = logging.getLogger(__name__)
 
 KEEP_VERSIONS = 2
-_VERSION_FILE = re.compile(r"^index-(\d+)\.(faiss|json)$")
+_VERSION_FILE = re.compile(r"^index-(\d+)\.(faiss|json|keyword)$")
 
 
 class IndexUnavailable(RuntimeError):
@@ -77,6 +79,9 @@ class IndexStore:
     def _paths(self, version: int) -> tuple[Path, Path]:
         return self.directory / f"index-{version}.faiss", self.directory / f"index-{version}.json"
 
+    def _keyword_path(self, version: int) -> Path:
+        return self.directory / f"index-{version}.keyword"
+
     @contextlib.contextmanager
     def _writer_lock(self) -> Iterator[None]:
         # Serialises writers across processes (two rebuild tasks at once).
@@ -111,19 +116,29 @@ class IndexStore:
             raise IndexUnavailable(f"{self._current_path} is corrupt: {raw[:40]!r} is not a version")
         return int(raw)
 
-    def save(self, index: VectorIndex, *, meta: dict) -> int:
-        """Write ``index`` as a new version, make it current, prune old versions.
+    def save(self, index: VectorIndex, *, meta: dict, keyword: KeywordIndex | None = None) -> int:
+        """Write ``index`` (and ``keyword``) as a new version, make it current, prune old versions.
 
         ``meta`` must contain ``"model"`` (the embedder name the vectors came
-        from); other keys are stored as given. Returns the new version number.
+        from); other keys are stored as given. Without ``keyword`` the current
+        version's keyword index, if any, carries over unchanged. Returns the new
+        version number.
         """
         if not meta.get("model"):
             raise ValueError('meta must name the embedding model: meta={"model": ...}')
         data = index.to_bytes()
+        keyword_data = keyword.to_bytes() if keyword is not None else None
         with self._writer_lock():
             known = self.versions()
-            version = max(known + [self.current_version() or 0]) + 1
+            previous = self.current_version()
+            version = max(known + [previous or 0]) + 1
             faiss_path, json_path = self._paths(version)
+            if keyword_data is not None:
+                _write_atomic(self._keyword_path(version), keyword_data)
+                keyword_record = {"checksum": "sha256:" + hashlib.sha256(keyword_data).hexdigest(),
+                                  "documents": len(keyword)}
+            else:
+                keyword_record = self._carry_keyword(previous, version)
             record = {
                 **meta,
                 "version": version,
@@ -135,6 +150,7 @@ class IndexStore:
                 "checksum": "sha256:" + hashlib.sha256(data).hexdigest(),
                 "tombstones": sorted(index.tombstones),
                 "options": index.options(),
+                "keyword": keyword_record,
             }
             _write_atomic(faiss_path, data)
             _write_atomic(json_path, json.dumps(record, indent=1).encode("utf-8"))
@@ -144,6 +160,21 @@ class IndexStore:
             self._prune(keep_from=version)
         logger.info("vector index v%s saved: %s passages, %s", version, record["count"], record["kind"])
         return version
+
+    def _carry_keyword(self, previous: int | None, version: int) -> dict | None:
+        """Link the previous version's keyword file to ``version``; its meta entry, or None."""
+        if previous is None:
+            return None
+        try:
+            record = json.loads(self._paths(previous)[1].read_text(encoding="utf-8")).get("keyword")
+            if record:
+                try:
+                    os.link(self._keyword_path(previous), self._keyword_path(version))
+                except OSError:  # no hard links here: copy
+                    _write_atomic(self._keyword_path(version), self._keyword_path(previous).read_bytes())
+            return record or None
+        except (OSError, ValueError):
+            return None
 
     def _prune(self, *, keep_from: int) -> None:
         keep = set(sorted(v for v in self.versions() if v <= keep_from)[-KEEP_VERSIONS:])
@@ -182,6 +213,22 @@ class IndexStore:
             raise IndexUnavailable(f"Vector index version {version} cannot be read by FAISS: {exc}") from exc
         return index, meta
 
+    def load_keyword(self, version: int) -> KeywordIndex:
+        """The keyword index saved with ``version``, checksum verified; raises ``IndexUnavailable``."""
+        try:
+            record = json.loads(self._paths(version)[1].read_text(encoding="utf-8")).get("keyword")
+            if not record:
+                raise IndexUnavailable(f"Index version {version} has no keyword index (saved before it existed)")
+            data = self._keyword_path(version).read_bytes()
+        except (OSError, ValueError) as exc:
+            raise IndexUnavailable(f"Keyword index of version {version} is unreadable: {exc}") from exc
+        if record.get("checksum") != "sha256:" + hashlib.sha256(data).hexdigest():
+            raise IndexUnavailable(f"Keyword index of version {version} is corrupt: checksum does not match")
+        try:
+            return KeywordIndex.from_bytes(data)
+        except ValueError as exc:
+            raise IndexUnavailable(f"Keyword index of version {version}: {exc}") from exc
+
     def load_current(self, *, expected_model: str | None = None) -> tuple[VectorIndex, dict]:
         """Load the version ``CURRENT`` points at.
 
@@ -211,6 +258,9 @@ class LiveIndex:
     already running keep their reference to the old index, which stays valid.
     If the new version is unreadable, the old one keeps serving and the failure
     is logged; ``IndexUnavailable`` is raised only when nothing was ever loaded.
+    The version's keyword index is swapped in with it (``keyword()``); a version
+    without a readable one leaves ``keyword()`` None, and keyword search uses the
+    database's full-text index instead.
     """
 
     def __init__(
@@ -221,6 +271,7 @@ class LiveIndex:
         self.check_interval = check_interval
         self._lock = threading.Lock()
         self._index: VectorIndex | None = None
+        self._keyword: KeywordIndex | None = None
         self._meta: dict = {}
         self._version: int | None = None
         self._checked_at = float("-inf")
@@ -249,12 +300,25 @@ class LiveIndex:
                     self._failed_version = current
                     logger.error("keeping vector index v%s: %s", self._version, exc)
                 else:
-                    self._index, self._meta, self._version = index, meta, current
+                    keyword = self._load_keyword(current)
+                    self._index, self._keyword, self._meta, self._version = index, keyword, meta, current
                     self._failed_version = None
             if self._index is None:
                 # Repeat the store's own diagnosis (missing / corrupt) for the caller.
                 return self.store.load_current(expected_model=self.expected_model)
             return self._index, self._meta
+
+    def _load_keyword(self, version: int) -> KeywordIndex | None:
+        try:
+            return self.store.load_keyword(version)
+        except IndexUnavailable as exc:
+            logger.warning("keyword search falls back to the database: %s", exc)
+            return None
+
+    def keyword(self) -> KeywordIndex | None:
+        """The keyword index of the version ``get()`` serves (None: the database's full-text index answers)."""
+        self.get()
+        return self._keyword
 
     def search_documents(self, vector: np.ndarray, k: int, passage_to_doc) -> list[tuple[Hashable, float, int]]:
         index, _ = self.get()

@@ -1,6 +1,7 @@
 """Query cleaning and term extraction shared by search, keyword ranking and snippets."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -83,6 +84,8 @@ def _cut_tail(text: str, limit: int) -> str:
     return piece.lstrip()
 
 
+# Cached: snippets stem every word of every result they show, and words repeat.
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A deliberately tiny stemmer: plural, -ing, -ed, possessive, final e.
 

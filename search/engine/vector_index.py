@@ -57,6 +57,31 @@ def _as_ids(ids: Iterable[int] | np.ndarray) -> np.ndarray:
     return array
 
 
+def best_per_document(
+    scores: np.ndarray,
+    ids: np.ndarray,
+    passage_to_doc: Callable[[int], Hashable | None] | Mapping[int, Hashable],
+    k: int,
+) -> list[tuple[Hashable, float, int]]:
+    """The first ``k`` documents of one ranked passage row: ``[(doc_id, score, passage_id)]``.
+
+    ``scores``/``ids`` are one row of ``VectorIndex.search`` (best first, ``-1`` padding).
+    A document scores as its best passage (max-pooling); passages the mapping does
+    not know are skipped.
+    """
+    lookup = passage_to_doc.get if isinstance(passage_to_doc, Mapping) else passage_to_doc
+    best: dict[Hashable, tuple[float, int]] = {}
+    for score, pid in zip(scores.tolist(), ids.tolist()):
+        if pid < 0:
+            break
+        doc = lookup(pid)
+        if doc is not None and doc not in best:
+            best[doc] = (score, pid)
+            if len(best) == k:
+                break
+    return [(doc, score, pid) for doc, (score, pid) in best.items()]
+
+
 class VectorIndex:
     """A FAISS index of passage vectors with add, remove and document-level search.
 
@@ -254,23 +279,15 @@ class VectorIndex:
         the index is exhausted. Passages the mapping does not know (a document
         deleted since indexing) are skipped; a callable may return ``None`` for that.
         """
-        lookup = passage_to_doc.get if isinstance(passage_to_doc, Mapping) else passage_to_doc
         query = _as_matrix(vector, self.dim)[:1]
         fetch = max(k * 4, k)
         while True:
             scores, ids = self.search(query, fetch)
-            best: dict[Hashable, tuple[float, int]] = {}
-            for score, pid in zip(scores[0], ids[0]):
-                if pid < 0:
-                    break
-                doc = lookup(int(pid))
-                if doc is not None and doc not in best:
-                    best[doc] = (float(score), int(pid))
+            found = best_per_document(scores[0], ids[0], passage_to_doc, k)
             exhausted = ids[0][-1] < 0 or fetch >= len(self)
-            if len(best) >= k or exhausted:
-                break
+            if len(found) >= k or exhausted:
+                return found
             fetch *= 2
-        return [(doc, score, pid) for doc, (score, pid) in list(best.items())[:k]]
 
     def memory_bytes(self) -> int:
         """Approximate resident size of the index (vectors, graph, id maps)."""

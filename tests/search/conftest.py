@@ -26,13 +26,6 @@ def embedder():
     return model
 
 
-@pytest.fixture
-def search_index_dir(settings, tmp_path):
-    """Point ``SEARCH_INDEX_DIR`` at a fresh directory and forget any loaded index."""
-    from search.index_access import reset_live_index
-
-    settings.SEARCH_INDEX_DIR = tmp_path / "index"
-    settings.SEARCH_INDEX_RELOAD_SECONDS = 0.0
-    reset_live_index()
-    yield settings.SEARCH_INDEX_DIR
-    reset_live_index()
+# Every test in the suite gets its own index directory (defined in tests/conftest.py); modules
+# import it from here by name.
+from tests.conftest import search_index_dir  # noqa: E402,F401

@@ -1,0 +1,66 @@
+"""The query path at the database edges: candidates read by key, the keyword index search uses, the query log."""
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from search import keyword, permissions
+from search.index_access import get_live_index, index_store, passage_documents, reset_live_index
+from search.keyword import keyword_search
+from search.models import Document, Passage, SearchQueryLog
+from tests.search.corpus import corpus  # noqa: F401  (a fixture)
+
+pytestmark = pytest.mark.django_db
+
+FILTERS = [
+    dict(visibilities=("public",)),
+    dict(visibilities=("public", "internal"), kinds=("article",)),
+    dict(visibilities=("public", "internal", "draft"), kinds=("question", "thread")),
+    dict(visibilities=("public",), tag="h1"),
+    dict(visibilities=("public",), tag="wifi", kinds=("article",)),
+    dict(visibilities=("public", "internal"), source="homenet-forum"),
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_candidates_by_key_match_the_same_filter_in_sql(corpus, filters):
+    candidates = permissions.Candidates(**filters)
+    every = list(Document.objects.values_list("pk", flat=True))
+    assert candidates.filter_ids(every) == set(candidates.queryset().values_list("pk", flat=True))
+    # The dense side checks the same rule on the passages' documents, in one query.
+    passages = list(Passage.objects.values_list("pk", flat=True))
+    assert set(passage_documents(passages, candidates=candidates).values()) <= candidates.filter_ids(every)
+
+
+def test_search_keyword_answers_from_the_live_index_and_the_database_agrees(corpus):
+    assert get_live_index().keyword() is not None
+    public = permissions.Candidates(visibilities=("public",))
+    query = "guest network wifi for visitors"
+    memory = keyword_search(query, limit=5, document_ids=public)
+    assert memory[0][0] == corpus.documents["guest"].pk
+    if connection.vendor == "sqlite":
+        # The fallback is FTS5 with the same tokenizer and BM25: the same ranking.
+        reset_live_index()
+        for path in index_store().directory.glob("index-*.keyword"):
+            path.unlink()
+        database = keyword_search(query, limit=5, document_ids=public)
+        assert [doc for doc, _ in database] == [doc for doc, _ in memory]
+        assert [score for _, score in database] == pytest.approx([score for _, score in memory])
+
+
+def test_a_filter_few_keyword_hits_pass_still_fills_the_page(corpus, monkeypatch):
+    # One page of one hit, then the candidate ids are read whole (the path for rare filters).
+    monkeypatch.setattr(keyword, "FIRST_PAGE", 1)
+    monkeypatch.setattr(keyword, "MAX_PAGES", 1)
+    only_h2 = permissions.Candidates(visibilities=("public",), tag="h2")
+    hits = keyword_search("router port console firmware", limit=5, document_ids=only_h2)
+    assert [doc for doc, _ in hits] == [corpus.documents["ports"].pk]
+
+
+def test_an_api_search_is_logged_once_the_response_is_done(client, corpus, agent):
+    client.force_login(agent)
+    response = client.get("/api/search", {"q": "guest network"})
+    assert response.status_code == 200
+    row = SearchQueryLog.objects.get()
+    assert (row.query, row.user, row.channel, row.results) == ("guest network", agent, "api", response.json()["count"])
+    assert row.top_score == response.json()["results"][0]["score"]
