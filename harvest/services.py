@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -245,21 +245,15 @@ def _mark_vanished(source: Source, run: HarvestRun, seen: SeenSet, store: Thread
 
 
 def _resolve_duplicates(source: Source) -> None:
-    """Point ``duplicate_of`` at the original thread now that both may be stored."""
-    pending = list(
-        Thread.objects.filter(source=source, duplicate_of__isnull=True).exclude(duplicate_of_external_id="")
-        .values_list("id", "duplicate_of_external_id")
-    )
-    # A list, not a subquery: PostgreSQL plans ``IN (SELECT …)`` on the whole table badly.
-    for start in range(0, len(pending), 900):
-        chunk = pending[start:start + 900]
-        originals = dict(
-            Thread.objects.filter(source=source, external_id__in={ext for _, ext in chunk})
-            .values_list("external_id", "id")
-        )
-        for thread_id, original_ext in chunk:
-            if original_ext in originals:
-                Thread.objects.filter(pk=thread_id).update(duplicate_of_id=originals[original_ext])
+    """Point ``duplicate_of`` at the original thread now that both may be stored.
+
+    One statement for the whole source: each pending duplicate probes the unique
+    (source, external id) index for its original; duplicates whose original is not
+    stored (yet) keep ``duplicate_of`` empty and are tried again by the next run.
+    """
+    original = Thread.objects.filter(source=source, external_id=OuterRef("duplicate_of_external_id"))
+    (Thread.objects.filter(source=source, duplicate_of__isnull=True).exclude(duplicate_of_external_id="")
+     .filter(Exists(original)).update(duplicate_of_id=Subquery(original.values("id")[:1])))
 
 
 def harvest_due_sources(*, now=None) -> list[int]:

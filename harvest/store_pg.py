@@ -93,6 +93,10 @@ class PostgresWriter(OrmWriter):
         super().__init__(source=source)
         self._planned_rows: dict[str, float] = {}  # table -> rows its statistics count
         self._added_rows: dict[str, int] = {}  # table -> rows written since
+        # Staging tables created on ``_staged_on`` (a temporary table lives as long as its
+        # session): created once per connection, not once per batch.
+        self._staged_on = None
+        self._staged: set[str] = set()
 
     # -- plumbing ------------------------------------------------------------------
     def _cursor(self) -> psycopg.Cursor:
@@ -129,12 +133,21 @@ class PostgresWriter(OrmWriter):
         definition = ", ".join(f"{name} {kind}" for name, kind in [("seq", "integer"), *columns])
         names = ", ".join(name for name, _ in [("seq", ""), *columns])
         with connection.wrap_database_errors, self._cursor() as cur:
-            cur.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({definition}) ON COMMIT DELETE ROWS")
+            if self._staged_on is not connection.connection:
+                self._staged_on, self._staged = connection.connection, set()
+            if table not in self._staged:
+                cur.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({definition}) ON COMMIT DELETE ROWS")
             # Rows of an earlier record of the same transaction (the one-by-one retry) go first.
             cur.execute(f"DELETE FROM {table}")
             with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for seq, row in enumerate(rows):
                     copy.write_row((seq, *row))
+        self._staged.add(table)
+
+    def forget_ids(self) -> None:
+        super().forget_ids()
+        # A staging table created in the rolled-back transaction is gone with it.
+        self._staged.clear()
 
     # -- threads -------------------------------------------------------------------
     def _threads(self, columns: str, external_ids: list[str]) -> list[tuple]:

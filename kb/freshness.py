@@ -131,12 +131,21 @@ def article_check_flags(*, article: Article) -> bool:
 # --- receivers (connected in kb.apps) ------------------------------------------------------
 
 
+def _any_checked_articles() -> bool:
+    # One cheap query first: a harvest sends these signals for every stored batch, and
+    # while no article is published (a new install, a first harvest) there is nothing
+    # to compare, so the join over hundreds of thread ids is not worth running.
+    return Article.objects.filter(status__in=CHECKED_STATUSES).exists()
+
+
 def threads_changed_freshness(sender, thread_ids=None, **kwargs) -> None:
-    articles_check_sources(thread_ids=thread_ids or ())
+    if thread_ids and _any_checked_articles():
+        articles_check_sources(thread_ids=thread_ids)
 
 
 def harvest_finished_freshness(sender, run_id=None, thread_ids=None, **kwargs) -> None:
-    articles_check_sources(thread_ids=thread_ids or ())
+    if thread_ids and _any_checked_articles():
+        articles_check_sources(thread_ids=thread_ids)
 
 
 def feedback_saved(sender, instance: ArticleFeedback, created: bool = False, **kwargs) -> None:

@@ -25,6 +25,7 @@ from .xmlrows import count_rows, iter_rows
 PHASES = ("posts", "comments", "links")
 _FILES = ("Posts.xml", "Users.xml", "Comments.xml", "PostLinks.xml")
 _SKIPPED_ACCEPTED_BATCH = 10_000
+USER_FIELDS = ("Id", "DisplayName")  # what ``Staging.load_users`` reads
 
 Item = tuple[Record, "dict | None"]
 
@@ -116,7 +117,7 @@ class StackExchangeDumpImporter:
     def _stage_users(self, dump: DumpFiles, staging: Staging) -> list[ItemError]:
         try:
             with dump.open("Users.xml") as stream:
-                return list(staging.load_users(iter_rows(stream, file_name="Users.xml")))
+                return list(staging.load_users(iter_rows(stream, file_name="Users.xml", fields=USER_FIELDS)))
         except DumpError as exc:
             return [ItemError(item="Users.xml", message=str(exc))]
 

@@ -22,8 +22,11 @@ from harvest.records import ItemError
 STREAM_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError)
 
 
-def iter_rows(stream: BinaryIO, *, file_name: str) -> Iterator[dict[str, str] | ItemError]:
-    """Yield each row's attributes as a fresh dict, in file order.
+def iter_rows(
+    stream: BinaryIO, *, file_name: str, fields: tuple[str, ...] | None = None,
+) -> Iterator[dict[str, str] | ItemError]:
+    """Yield each row's attributes as a fresh dict, in file order (only ``fields`` when given:
+    Users.xml rows carry long profile texts a harvest never reads).
 
     On malformed XML or a read error, yields a single ``ItemError(item=file_name)``
     and stops; rows before the damage have already been yielded and stay valid.
@@ -36,7 +39,10 @@ def iter_rows(stream: BinaryIO, *, file_name: str) -> Iterator[dict[str, str] | 
     )
     try:
         for _event, element in parser:
-            attributes = dict(element.attrib)
+            if fields is None:
+                attributes = dict(element.attrib)
+            else:
+                attributes = {name: value for name in fields if (value := element.get(name)) is not None}
             # Free the row and every already-handled sibling; otherwise the root
             # keeps them all and memory grows with the file.
             element.clear(keep_tail=True)
