@@ -13,8 +13,9 @@ transcripts for ``suggest``) through:
 2. the same requests again with a timer around each stage of
    ``search.selectors.search_documents`` (query cleaning, visibility, query
    embedding, FAISS, passage→document mapping with the candidate check, the
-   keyword ranker, fusion, materialising results, the query log), p50/p95 per
-   stage, each inclusive of the stages it calls;
+   keyword ranker, fusion, materialising results, the query log) and of the
+   API's result rendering, p50/p95 per stage, each inclusive of the stages it
+   calls;
 3. a cProfile of the requests, sorted by cumulative time.
 
 No HTTP and no second process, so the figures are the app's own cost; the gap to
@@ -86,10 +87,11 @@ STAGES = [
     ("search.permissions", "Candidates.filter_ids"),
     ("search.ranking", "fuse"),
     ("search.selectors", "_materialize"),
-    ("search.permissions", "recheck_documents"),
+    ("search.selectors", "_result_rows"),
     ("search.engine.snippets", "make_snippet"),
     ("search.selectors", "_log"),
     ("search.query_log", "_write"),
+    ("search.api", "result_json"),
 ]
 
 

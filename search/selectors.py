@@ -13,6 +13,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import connection
+
 from search import permissions
 from search.engine.query import clean_query
 from search.engine.snippets import make_snippet
@@ -67,13 +69,12 @@ class SearchFilters:
     source: str | None = None
 
 
-def _passage_text(document: Document, passage: Passage | None) -> str:
+def _passage_text(title: str, text: str, passage: str | None) -> str:
     if passage is None:
-        return document.text
-    text = passage.text
+        return text
     # Passages repeat the title on their first line for the model; the result shows it already.
-    prefix = f"{' '.join(document.title.split())}\n"
-    return text[len(prefix):] if text.startswith(prefix) else text
+    prefix = f"{' '.join(title.split())}\n"
+    return passage[len(prefix):] if passage.startswith(prefix) else passage
 
 
 def search_documents(
@@ -111,36 +112,66 @@ def search_documents(
     return results
 
 
+# What a result shows, read in the one query that also re-checks visibility.
+_RESULT_FIELDS = ("id", "kind", "object_id", "title", "url", "tags", "source", "visibility", "is_active", "text")
+
+
+def _result_rows(hits: list[Hit]) -> dict[int, dict]:
+    """The hits' documents by id (``_RESULT_FIELDS``), each with its best passage's text
+    (``passage_text``, None without one) and whether its source thread is still shown
+    (``thread_visible``, the permission re-check of ``permissions.recheck_documents``).
+
+    One round trip, in SQL rather than the ORM: building the same query through the
+    ORM (two subqueries) cost more than running it. Not the tsvector nor the synonyms:
+    neither is shown, and both can be long. A document holds at most one of the
+    hits' passages (a document scores as its best one).
+    """
+    doc_ids = [hit.document_id for hit in hits]
+    passage_ids = [hit.passage_id for hit in hits if hit.passage_id is not None] or [-1]
+    visible_sql, visible_params = permissions.visible_source_sql("d")
+    columns = ", ".join(f"d.{Document._meta.get_field(name).column}" for name in _RESULT_FIELDS)
+    sql = (
+        f"SELECT {columns}, "
+        f"(SELECT p.text FROM {Passage._meta.db_table} p WHERE p.document_id = d.id "
+        f"AND p.id IN ({', '.join(['%s'] * len(passage_ids))}) LIMIT 1), {visible_sql} "
+        f"FROM {Document._meta.db_table} d WHERE d.id IN ({', '.join(['%s'] * len(doc_ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*passage_ids, *visible_params, *doc_ids])
+        names = (*_RESULT_FIELDS, "passage_text", "thread_visible")
+        return {row[0]: dict(zip(names, row)) for row in cursor.fetchall()}
+
+
 def _materialize(hits: list[Hit], query: str, *, user, visibilities) -> list[SearchResult]:
     if not hits:
         return []
-    # Not the tsvector (PostgreSQL) nor the synonyms: neither is shown, and both can be long.
-    rows = Document.objects.defer("search_vector", "synonyms").in_bulk([hit.document_id for hit in hits])
-    allowed = {doc.pk for doc in permissions.recheck_documents(rows.values(), user=user, visibilities=visibilities)}
-    passages = Passage.objects.only("id", "text").in_bulk(
-        [hit.passage_id for hit in hits if hit.passage_id is not None])
+    by_id = _result_rows(hits)
     results = []
     for hit in hits:
-        document = rows.get(hit.document_id)
-        if document is None or document.pk not in allowed:
+        row = by_id.get(hit.document_id)
+        if row is None or not permissions.source_still_visible(
+                kind=row["kind"], visibility=row["visibility"], is_active=bool(row["is_active"]),
+                thread_visible=bool(row["thread_visible"]), visibilities=visibilities):
             continue
-        passage = _passage_text(document, passages.get(hit.passage_id) if hit.passage_id is not None else None)
+        text = row["text"]
+        best = row["passage_text"] if hit.passage_id is not None else None
+        passage = _passage_text(row["title"], text, best)
         snippet = make_snippet(passage, query)
-        if "<mark>" not in snippet and passage is not document.text and document.text:
+        if "<mark>" not in snippet and best is not None and text:
             # The best passage matched by meaning, not by words; the text may still show the words.
-            fallback = make_snippet(document.text, query)
+            fallback = make_snippet(text, query)
             snippet = fallback if "<mark>" in fallback else snippet
         results.append(
             SearchResult(
-                title=document.title,
-                kind=document.kind,
-                url=document.url,
+                title=row["title"],
+                kind=row["kind"],
+                url=row["url"],
                 snippet_html=snippet,
                 score=round(hit.score, 6),
-                document_id=document.pk,
-                object_id=document.object_id,
-                tags=tuple(document.tags.split()),
-                source=document.source,
+                document_id=row["id"],
+                object_id=row["object_id"],
+                tags=tuple(row["tags"].split()),
+                source=row["source"],
                 passage=passage,
                 dense_score=hit.dense,
                 keyword_score=hit.keyword,

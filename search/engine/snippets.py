@@ -13,6 +13,12 @@ LEAD_IN = 40
 
 
 def _matches(text: str, stems: frozenset[str]) -> list[tuple[int, int]]:
+    # ``stem`` only cuts a suffix (and may then turn "ie" into "y"), so a word with stem s
+    # starts with s minus its last character: when none of those occurs in the text, no
+    # word can match and the word-by-word scan (most of a snippet's cost) is skipped.
+    lowered = text.lower().replace("’", "'")
+    if not any(s[:-1] in lowered for s in stems):
+        return []
     return [
         (m.start(), m.end())
         for m in TERM_PATTERN.finditer(text)

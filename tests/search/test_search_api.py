@@ -62,3 +62,20 @@ def test_schema_documents_the_search_operation(client):
     assert params["type"]["schema"]["enum"] == ["article", "question", "thread"]
     assert params["limit"]["schema"]["type"] == "integer"
     assert "/api/search/" not in schema["paths"]
+
+
+def test_results_have_exactly_the_documented_fields_and_types(client, corpus):
+    body = client.get("/api/search", {"q": "guest network for visitors"}).json()
+    assert set(body) == {"query", "count", "degraded", "results"}
+    for result in body["results"]:
+        assert set(result) == {"id", "object_id", "type", "title", "url", "snippet", "score", "tags", "source"}
+        assert isinstance(result["id"], int) and isinstance(result["object_id"], int)
+        assert isinstance(result["score"], float) and isinstance(result["tags"], list)
+        assert result["type"] in {"article", "question", "thread"}
+
+
+def test_a_browser_gets_json_not_an_html_page(client, corpus):
+    browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = client.get("/api/search", {"q": "guest network"}, HTTP_ACCEPT=browser_accept)
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    assert response.json()["count"] > 0

@@ -98,3 +98,10 @@ def test_query_terms_drop_stopwords_and_keep_meaningful_words():
         "update",
     ]
     assert query_terms("the and of") == []
+
+
+def test_words_whose_stem_is_not_a_prefix_are_still_marked():
+    # "companies" stems to "company": the quick "no query word here" check must not skip it.
+    snippet = make_snippet("Both companies ship the router; the company's support answers.", "company")
+    assert "<mark>companies</mark>" in snippet and "<mark>company&#x27;s</mark>" in snippet
+    assert make_snippet("Nothing relevant in this sentence.", "company") == "Nothing relevant in this sentence."
