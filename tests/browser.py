@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,3 +78,30 @@ def new_browser_page(browser, live_server) -> Iterator[Callable[[], Page]]:
 def browser_page(new_browser_page) -> Page:
     """A page in its own context; ``page.goto("/path/")`` reaches the live server."""
     return new_browser_page()
+
+
+def in_browser(base_url: str, scenario) -> None:
+    """Run ``scenario(page)`` in a fresh headless chromium, in a thread without an event loop.
+
+    For tests that need their own Playwright: once another test has used the session-wide
+    ``browser`` fixture, its sync loop runs in the main thread and a second one cannot start there.
+    """
+    if not CHROMIUM.exists():
+        pytest.skip(f"chromium not found at {CHROMIUM}: install Debian's chromium package (or set GLEANER_CHROMIUM)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed: pip install the project's dev extras")
+
+    def job() -> None:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+            try:
+                context = browser.new_context(base_url=base_url, locale="en-US")
+                context.set_default_timeout(TIMEOUT_MS)
+                scenario(context.new_page())
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(job).result()

@@ -7,37 +7,12 @@ the helper's.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+from tests.browser import in_browser
 from tests.search.corpus import corpus  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def in_browser(base_url: str, scenario) -> None:
-    """Run ``scenario(page)`` in a fresh headless chromium, in a thread without an event loop."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"chromium not found at {CHROMIUM}: install Debian's chromium package (or set GLEANER_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed: pip install the project's dev extras")
-
-    def job() -> None:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-            try:
-                context = browser.new_context(base_url=base_url, locale="en-US")
-                context.set_default_timeout(TIMEOUT_MS)
-                scenario(context.new_page())
-            finally:
-                browser.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(job).result()
 
 
 def test_header_box_suggests_as_you_type_and_submits_to_results(live_server, corpus):
