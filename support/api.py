@@ -199,16 +199,6 @@ def agent_contact(request, contact_id: int) -> Contact:
     return contact
 
 
-def usable_article(request, article_id: int):
-    from kb.models import Article
-
-    article = Article.objects.filter(pk=article_id).first()
-    if article is None:
-        raise Http404
-    permissions.check_can_use_article(request.user, article)
-    return article
-
-
 class ConsoleSuggestionOutput(SuggestionOutput):
     internal = serializers.BooleanField()
     excerpt = serializers.CharField(help_text="The matched passage, cut for quoting in a reply.")
@@ -250,8 +240,8 @@ class SuggestionInsertApi(APIView):
     @extend_schema(request=None, responses={201: SuggestionEventOutput})
     def post(self, request, contact_id: int, article_id: int):
         contact = agent_contact(request, contact_id)
-        event = services.suggestion_insert(agent=request.user, contact=contact,
-                                           article=usable_article(request, article_id))
+        article = selectors.usable_article_get(user=request.user, article_id=article_id)
+        event = services.suggestion_insert(agent=request.user, contact=contact, article=article)
         return Response(SuggestionEventOutput(event).data, status=status.HTTP_201_CREATED)
 
 
@@ -263,7 +253,7 @@ class SuggestionLinkApi(APIView):
     @extend_schema(request=None, responses={201: SuggestionEventOutput})
     def post(self, request, contact_id: int, article_id: int):
         contact = agent_contact(request, contact_id)
-        article = usable_article(request, article_id)
+        article = selectors.usable_article_get(user=request.user, article_id=article_id)
         services.contact_link_article(agent=request.user, contact=contact, article=article)
         event = contact.suggestion_events.filter(article=article, action=SuggestionEvent.Action.LINKED).first()
         return Response(SuggestionEventOutput(event).data, status=status.HTTP_201_CREATED)
@@ -277,8 +267,8 @@ class SuggestionDismissApi(APIView):
     @extend_schema(request=None, responses={201: SuggestionEventOutput})
     def post(self, request, contact_id: int, article_id: int):
         contact = agent_contact(request, contact_id)
-        event = services.suggestion_dismiss(agent=request.user, contact=contact,
-                                            article=usable_article(request, article_id))
+        article = selectors.usable_article_get(user=request.user, article_id=article_id)
+        event = services.suggestion_dismiss(agent=request.user, contact=contact, article=article)
         return Response(SuggestionEventOutput(event).data, status=status.HTTP_201_CREATED)
 
 
@@ -309,7 +299,7 @@ class ArticleFlagCreateApi(APIView):
         from kb.flags import article_flag_create
 
         permissions.check_can_handle(request.user)
-        article = usable_article(request, article_id)
+        article = selectors.usable_article_get(user=request.user, article_id=article_id)
         permissions.check_can_flag_article(request.user, article)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

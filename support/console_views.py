@@ -50,15 +50,6 @@ def _contact(pk: int) -> Contact:
     return contact
 
 
-def _article(request, article_id: int) -> Article:
-    """An article the agent may use (published; internal ones too), else 404."""
-    article = Article.objects.filter(pk=article_id).first()
-    if article is None:
-        raise Http404("No such article.")
-    permissions.check_can_use_article(request.user, article)
-    return article
-
-
 def _back(contact: Contact):
     return redirect("console:contact", pk=contact.pk)
 
@@ -189,7 +180,7 @@ def assign(request, pk: int):
 
 def _use(request, pk: int, article_id: int) -> tuple[Contact, Article]:
     contact = _contact(pk)
-    return contact, _article(request, article_id)
+    return contact, selectors.usable_article_get(user=request.user, article_id=article_id)
 
 
 @require_POST

@@ -32,6 +32,19 @@ def contact_list(*, user, status: str | None = None) -> QuerySet[Contact]:
     return contacts
 
 
+def usable_article_get(*, user, article_id: int):
+    """The article an agent acts on (link, insert, dismiss, flag): missing or not readable by them is a 404."""
+    from django.http import Http404
+
+    from kb.models import Article
+
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None:
+        raise Http404("No such article.")
+    permissions.check_can_use_article(user, article)
+    return article
+
+
 def contact_get(*, contact_id: int) -> Contact | None:
     return (Contact.objects.select_related("customer", "assigned_agent", "resolved_by")
             .prefetch_related("messages__author", "viewed_articles").filter(pk=contact_id).first())
