@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.conf import settings
 from django.db.models import F
 
@@ -98,13 +99,15 @@ def index_check() -> Drift:
     drift.documents_stale = sorted(stale)
 
     live_passages = Passage.objects.filter(document__is_active=True)
-    expected = set(live_passages.values_list("id", flat=True))
+    passage_docs = dict(live_passages.values_list("id", "document_id"))
+    expected = set(passage_docs)
     drift.passages = len(expected)
     current_vectors = Embedding.objects.filter(model_name=settings.SEARCH_MODEL).values("key")
     drift.passages_unembedded = sorted(
         live_passages.exclude(embedding_key__in=current_vectors).values_list("id", flat=True)
     )
     in_keyword = keyword_indexed_ids()
+    map_drift: set[int] = set()  # documents whose passages the keyword index maps wrongly
     store = index_store()
     try:
         index, meta = store.load_current(expected_model=settings.SEARCH_MODEL)
@@ -116,14 +119,26 @@ def index_check() -> Drift:
         drift.faiss_missing = sorted(expected - stored)
         drift.faiss_orphaned = sorted(stored - expected)
         try:
-            in_memory = {int(pk) for pk in store.load_keyword(meta["version"]).doc_ids}
+            memory = store.load_keyword(meta["version"])
+            in_memory = {int(pk) for pk in memory.doc_ids}
+            map_drift = _passage_map_drift(memory, passage_docs)
         except IndexUnavailable:
             in_memory = set()  # a version saved before it existed: every document is missing
 
     active_ids = set(active.values_list("id", flat=True))
-    drift.keyword_missing = sorted(active_ids - (in_keyword & in_memory))
-    drift.keyword_orphaned = sorted((in_keyword | in_memory) - active_ids)
+    drift.keyword_missing = sorted((active_ids - (in_keyword & in_memory)) | (map_drift & active_ids))
+    drift.keyword_orphaned = sorted((in_keyword | in_memory | map_drift) - active_ids)
     return drift
+
+
+def _passage_map_drift(memory, passage_docs: dict[int, int]) -> set[int]:
+    """Documents whose passages the keyword index maps wrongly (missing, stale, or to another document)."""
+    ids = np.fromiter(passage_docs, dtype=np.int64, count=len(passage_docs))
+    mapped = memory.passage_documents(ids)
+    expected = np.fromiter(passage_docs.values(), dtype=np.int64, count=len(passage_docs))
+    wrong = set(expected[mapped != expected].tolist())
+    stale = ~np.isin(memory.passage_ids, ids)
+    return wrong | set(memory.passage_docs[stale].tolist())
 
 
 def index_repair(*, embedder: Embedder | None = None, progress: Progress | None = None) -> Drift:

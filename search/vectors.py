@@ -109,13 +109,12 @@ def index_write_lock(*, blocking: bool = True, name: str = ".indexing.lock") -> 
 
 
 def keyword_documents(ids: list[int] | None = None) -> Iterator[KeywordDocument]:
-    """Active documents as the keyword index reads them: all of them, or those of ``ids``."""
+    """Active documents as the keyword index reads them (with their passage ids): all of them, or those of ``ids``."""
     qs = Document.objects.filter(is_active=True).order_by("pk")
     fields = ("id", "kind", "title", "synonyms", "text")
     if ids is not None:
         for chunk in chunks(sorted(set(ids)), ROW_CHUNK):
-            for row in qs.filter(pk__in=chunk).values_list(*fields):
-                yield KeywordDocument(*row)
+            yield from _with_passages(list(qs.filter(pk__in=chunk).values_list(*fields)))
         return
     last = 0
     while True:
@@ -123,8 +122,16 @@ def keyword_documents(ids: list[int] | None = None) -> Iterator[KeywordDocument]
         if not rows:
             return
         last = rows[-1][0]
-        for row in rows:
-            yield KeywordDocument(*row)
+        yield from _with_passages(rows)
+
+
+def _with_passages(rows: list[tuple]) -> Iterator[KeywordDocument]:
+    passages: dict[int, list[int]] = {}
+    for doc_id, pid in Passage.objects.filter(document_id__in=[row[0] for row in rows]).order_by().values_list(
+            "document_id", "id"):
+        passages.setdefault(doc_id, []).append(pid)
+    for row in rows:
+        yield KeywordDocument(*row, passages=tuple(passages.get(row[0], ())))
 
 
 def keyword_index_build() -> KeywordIndex:

@@ -19,6 +19,12 @@ Layout: one posting per (term, document), grouped by term (``starts[t]`` ..
 ``starts[t + 1]``): the document slot and the weighted frequency (6 bytes a
 posting), plus per-slot document id, kind and length. ``apply`` returns a new
 index, so readers of the old one are never disturbed.
+
+It also holds which document each passage (FAISS id) belongs to, sorted by
+passage id (16 bytes a passage): the vector index of the same version returns
+passage ids, and the dense ranker maps them to documents here instead of asking
+the database on every query. The map is as fresh as the version, like the rest
+of the index; the rows a search returns are re-checked in the database anyway.
 """
 from __future__ import annotations
 
@@ -38,7 +44,7 @@ K1 = 1.2
 B = 0.75
 MIN_IDF = 1e-6
 MAX_WEIGHT = np.iinfo(np.uint16).max  # BM25 saturates long before a word repeats this often
-FORMAT = 1
+FORMAT = 2  # 2: with the passage -> document map
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,7 @@ class KeywordDocument:
     title: str
     synonyms: str
     text: str
+    passages: tuple[int, ...] = ()  # ids of its passages (the vector index's ids)
 
 
 def _postings(doc: KeywordDocument) -> tuple[dict[str, int], int]:
@@ -77,6 +84,8 @@ class KeywordIndex:
         starts: np.ndarray | None = None,
         slots: np.ndarray | None = None,
         weights: np.ndarray | None = None,
+        passage_ids: np.ndarray | None = None,
+        passage_docs: np.ndarray | None = None,
     ) -> None:
         self.vocabulary = list(vocabulary)
         self.kinds = list(kinds)
@@ -87,6 +96,11 @@ class KeywordIndex:
         self.slots = np.asarray(slots if slots is not None else (), dtype=np.uint32)
         self.weights = np.asarray(weights if weights is not None else (), dtype=np.uint16)
         self.starts = np.asarray(starts if starts is not None else np.zeros(len(self.vocabulary) + 1), dtype=np.int64)
+        # Sorted by passage id, for ``passage_documents``.
+        self.passage_ids = np.asarray(passage_ids if passage_ids is not None else (), dtype=np.int64)
+        self.passage_docs = np.asarray(passage_docs if passage_docs is not None else (), dtype=np.int64)
+        if len(self.passage_ids) != len(self.passage_docs) or (np.diff(self.passage_ids) <= 0).any():
+            raise ValueError("passage ids must be unique, sorted, and have one document each")
         if not (len(self.doc_ids) == len(self.doc_kinds) == len(self.lengths)):
             raise ValueError("doc_ids, doc_kinds and lengths must have one entry per document")
         if len(self.slots) != len(self.weights) or len(self.starts) != len(self.vocabulary) + 1 \
@@ -147,6 +161,7 @@ class KeywordIndex:
             new_lengths.append(length)
         if len(kinds) > 255:
             raise ValueError("more than 255 document kinds")
+        passage_ids, passage_docs = self._passages_apply(add, drop)
         if new_terms:
             order = np.argsort(np.frombuffer(new_terms, dtype=np.uintc).astype(np.uint32), kind="stable")
             add_terms = np.frombuffer(new_terms, dtype=np.uintc).astype(np.uint32)[order]
@@ -165,7 +180,23 @@ class KeywordIndex:
             starts=np.searchsorted(terms, np.arange(len(vocabulary) + 1, dtype=np.uint32)),
             slots=slots,
             weights=weights,
+            passage_ids=passage_ids,
+            passage_docs=passage_docs,
         )
+
+    def _passages_apply(self, add: list[KeywordDocument], drop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The passage map without the passages of ``drop`` and with those of ``add``."""
+        keep = ~np.isin(self.passage_docs, drop) if len(drop) else np.ones(len(self.passage_ids), dtype=bool)
+        new_ids = np.fromiter((pid for doc in add for pid in doc.passages), dtype=np.int64)
+        new_docs = np.fromiter((doc.id for doc in add for _ in doc.passages), dtype=np.int64)
+        ids = np.concatenate([self.passage_ids[keep], new_ids])
+        docs = np.concatenate([self.passage_docs[keep], new_docs])
+        # A passage id named twice keeps its last document (a document re-read moves nothing).
+        order = np.argsort(ids, kind="stable")
+        ids, docs = ids[order], docs[order]
+        last = np.ones(len(ids), dtype=bool)
+        last[:-1] = ids[1:] != ids[:-1]
+        return ids[last], docs[last]
 
     # --- reads ----------------------------------------------------------------
 
@@ -174,6 +205,14 @@ class KeywordIndex:
 
     def __contains__(self, doc_id: int) -> bool:
         return bool(np.isin(np.int64(doc_id), self.doc_ids))
+
+    def passage_documents(self, passage_ids: np.ndarray | Sequence[int]) -> np.ndarray:
+        """The document of each passage id (int64, -1 where the map has no such passage)."""
+        ids = np.asarray(passage_ids, dtype=np.int64)
+        if not len(self.passage_ids) or not len(ids):
+            return np.full(len(ids), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.passage_ids, ids), len(self.passage_ids) - 1)
+        return np.where(self.passage_ids[at] == ids, self.passage_docs[at], -1)
 
     def scores(self, terms: Sequence[str], *, kinds: Iterable[str] | None = None) -> np.ndarray:
         """BM25 for every slot of a query given as ``query_terms`` (0: no term occurs, or not a wanted kind)."""
@@ -216,7 +255,8 @@ class KeywordIndex:
         return [(int(doc), float(score)) for doc, score in zip(self.doc_ids[chosen], scores[chosen])]
 
     def memory_bytes(self) -> int:
-        arrays = (self.doc_ids, self.doc_kinds, self.lengths, self.starts, self.slots, self.weights, self._norm)
+        arrays = (self.doc_ids, self.doc_kinds, self.lengths, self.starts, self.slots, self.weights, self._norm,
+                  self.passage_ids, self.passage_docs)
         return sum(a.nbytes for a in arrays) + sum(len(t) + 60 for t in self.vocabulary)
 
     # --- persistence ------------------------------------------------------------
@@ -231,6 +271,7 @@ class KeywordIndex:
             vocabulary=np.frombuffer("\n".join(self.vocabulary).encode("utf-8"), dtype=np.uint8),
             doc_ids=self.doc_ids, doc_kinds=self.doc_kinds, lengths=self.lengths,
             starts=self.starts, slots=self.slots, weights=self.weights,
+            passage_ids=self.passage_ids, passage_docs=self.passage_docs,
         )
         return buffer.getvalue()
 
@@ -246,7 +287,8 @@ class KeywordIndex:
                 return cls(
                     vocabulary=text.split("\n") if text else [],
                     kinds=header["kinds"],
-                    **{name: arrays[name] for name in ("doc_ids", "doc_kinds", "lengths", "starts", "slots", "weights")},
+                    **{name: arrays[name] for name in ("doc_ids", "doc_kinds", "lengths", "starts", "slots", "weights",
+                                                   "passage_ids", "passage_docs")},
                 )
         except (OSError, KeyError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"unreadable keyword index: {exc}") from exc

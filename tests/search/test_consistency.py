@@ -128,3 +128,21 @@ def test_reindex_command_checks_repairs_and_rebuilds(indexed, capsys):
     call_command("reindex")
     out = capsys.readouterr()
     assert "4 documents" in out.out and "vector index" in out.err  # a progress bar per stage
+
+
+def test_a_passage_map_that_lost_a_document_is_reported_and_repaired(indexed):
+    from dataclasses import replace
+
+    from search.engine import KeywordIndex
+    from search.vectors import keyword_documents
+
+    lost = Document.objects.get(object_id=indexed[2].pk).pk
+    store = index_store()
+    index, meta = store.load_current()
+    docs = [replace(doc, passages=()) if doc.id == lost else doc for doc in keyword_documents()]
+    store.save(index, meta={"model": meta["model"]}, keyword=KeywordIndex.build(docs))
+    assert index_check().keyword_missing == [lost]
+    assert index_repair().ok
+    memory = store.load_keyword(store.current_version())
+    assert set(memory.passage_documents(list(Passage.objects.filter(document_id=lost).values_list("pk", flat=True)))) \
+        == {lost}

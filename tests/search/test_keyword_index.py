@@ -1,8 +1,12 @@
 """The in-memory BM25 keyword index: scores, changes, persistence, and how search uses it."""
 from __future__ import annotations
 
+import dataclasses
+import io
+import json
 import math
 
+import numpy as np
 import pytest
 
 from search.engine import KeywordDocument, KeywordIndex
@@ -95,3 +99,28 @@ def test_round_trip_and_corrupt_bytes():
     with pytest.raises(ValueError):
         KeywordIndex.from_bytes(b"not an index")
     assert KeywordIndex.build([]).search("guest", 5) == []
+
+
+def test_passages_map_to_their_documents_through_changes():
+    with_passages = [dataclasses.replace(doc, passages=(doc.id * 10, doc.id * 10 + 1)) for doc in DOCS]
+    index = KeywordIndex.build(with_passages)
+    assert index.passage_documents([10, 51, 40, 999, 11]).tolist() == [1, 5, 4, -1, 1]
+    # Document 5 re-split into one new passage, document 1 deleted.
+    resplit = dataclasses.replace(with_passages[4], passages=(77,))
+    newer = index.apply(add=[resplit], remove=[1])
+    assert newer.passage_documents([10, 11, 50, 51, 77, 20]).tolist() == [-1, -1, -1, -1, 5, 2]
+    assert index.passage_documents([50, 77]).tolist() == [5, -1]  # readers keep the old one
+    loaded = KeywordIndex.from_bytes(newer.to_bytes())
+    assert loaded.passage_documents([77, 20, 31]).tolist() == [5, 2, 3]
+    assert KeywordIndex.build([]).passage_documents([1]).tolist() == [-1]
+
+
+def test_a_keyword_index_of_an_older_format_is_refused():
+    index = KeywordIndex.build(DOCS)
+    buffer = io.BytesIO()
+    with np.load(io.BytesIO(index.to_bytes())) as arrays:
+        old = {name: arrays[name] for name in arrays.files if not name.startswith("passage")}
+    old["header"] = np.frombuffer(json.dumps({"format": 1, "kinds": index.kinds}).encode(), dtype=np.uint8)
+    np.savez(buffer, **old)
+    with pytest.raises(ValueError, match="format 1"):
+        KeywordIndex.from_bytes(buffer.getvalue())
