@@ -142,13 +142,27 @@ def keyword_search(query: str, *, limit: int, document_ids=None) -> list[tuple[i
     candidates = as_candidates(document_ids)
     memory = _memory_index()
     if memory is not None:
-        return _memory_search(memory, terms, limit=limit, candidates=candidates)
+        return MemoryKeywordSearch(memory, terms, limit=limit, candidates=candidates).search()
     ids = candidates.queryset().values("pk") if candidates is not None else None
     if _vendor() == "postgresql":
         return _pg_search(terms, limit=limit, document_ids=ids)
     if _vendor() == "sqlite":
         return _sqlite_search(terms, limit=limit, document_ids=ids)
     raise NotImplementedError(f"keyword search is not implemented for {_vendor()}")
+
+
+def memory_keyword_search(query: str, *, limit: int, candidates) -> MemoryKeywordSearch | None:
+    """The in-memory keyword ranking of ``query``, scored but not yet checked against ``candidates``.
+
+    None when the live version has no keyword index (``keyword_search`` then asks
+    the database). Lets the caller read the candidates of both rankers' first
+    hits in one query (``proposals``) before ``search``.
+    """
+    memory = _memory_index()
+    if memory is None:
+        return None
+    terms = query_terms(query)[:MAX_TERMS]
+    return MemoryKeywordSearch(memory, terms, limit=limit, candidates=candidates)
 
 
 def _memory_index() -> KeywordIndex | None:
@@ -167,24 +181,41 @@ FIRST_PAGE = 10
 MAX_PAGES = 4
 
 
-def _memory_search(index: KeywordIndex, terms: list[str], *, limit: int, candidates) -> list[tuple[int, float]]:
-    kinds = getattr(candidates, "kinds", ()) or None
-    scores = index.scores(terms, kinds=kinds)
-    if candidates is None:
-        return index.ranked(scores, limit)
-    found: list[tuple[int, float]] = []
-    skip, page = 0, max(FIRST_PAGE, limit)
-    for _ in range(MAX_PAGES):
-        hits = index.ranked(scores, page, skip=skip)
-        if not hits:
-            return found
-        allowed = candidates.filter_ids(doc for doc, _ in hits)
-        found += [(doc, score) for doc, score in hits if doc in allowed]
-        if len(found) >= limit:
-            return found[:limit]
-        skip, page = skip + len(hits), page * 4
-    allowed = np.fromiter(candidates.queryset().values_list("pk", flat=True), dtype=np.int64)
-    return index.ranked(np.where(np.isin(index.doc_ids, allowed), scores, 0.0), limit)
+class MemoryKeywordSearch:
+    """One query over the in-memory index: BM25 for every document once, then the top ``limit``
+    documents ``candidates`` allow, checked a page of hits at a time."""
+
+    def __init__(self, index: KeywordIndex, terms: list[str], *, limit: int, candidates) -> None:
+        self.index, self.limit, self.candidates = index, limit, candidates
+        self.page = max(FIRST_PAGE, limit)
+        if not terms or limit <= 0:
+            self.scores, self.first = np.zeros(0), []
+            return
+        self.scores = index.scores(terms, kinds=getattr(candidates, "kinds", ()) or None)
+        self.first = index.ranked(self.scores, self.page)
+
+    def proposals(self) -> list[int]:
+        """The documents of the first page of hits (what ``search`` checks first)."""
+        return [doc for doc, _ in self.first]
+
+    def search(self) -> list[tuple[int, float]]:
+        index, limit, candidates = self.index, self.limit, self.candidates
+        if candidates is None or not self.first:
+            return self.first[:limit]
+        found: list[tuple[int, float]] = []
+        hits, skip, page = self.first, 0, self.page
+        for turn in range(MAX_PAGES):
+            if turn:
+                skip, page = skip + len(hits), page * 4
+                hits = index.ranked(self.scores, page, skip=skip)
+            if not hits:
+                return found
+            allowed = candidates.filter_ids(doc for doc, _ in hits)
+            found += [(doc, score) for doc, score in hits if doc in allowed]
+            if len(found) >= limit:
+                return found[:limit]
+        allowed = np.fromiter(candidates.queryset().values_list("pk", flat=True), dtype=np.int64)
+        return index.ranked(np.where(np.isin(index.doc_ids, allowed), self.scores, 0.0), limit)
 
 
 def _restrict(qs: QuerySet, document_ids: QuerySet | None) -> QuerySet:

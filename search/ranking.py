@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
@@ -107,35 +108,76 @@ def fuse(
     ]
 
 
-def dense_ranking(query: str, *, depth: int, candidates=None) -> list[tuple[int, float, int]]:
-    """Top ``depth`` documents by best-passage cosine, restricted to ``candidates`` when given.
+@dataclass(frozen=True, slots=True)
+class DenseWindow:
+    """One FAISS search: the top passages of a query, best first (no padding), and the document of
+    each where the live version's passage map knows it (-1 where it does not)."""
 
-    Raises ``IndexUnavailable`` / ``ModelUnavailable``. One FAISS search fetches a
-    window of the top ``8 × depth`` passages (at least 64); documents are ranked
-    by their best passage within it, so a restrictive filter cannot make FAISS
-    walk the whole index. The window's passages are mapped to the documents
-    ``candidates`` allow best first, ``2 × depth`` at a time, doubling, until
-    ``depth`` documents are found: usually the first query suffices, and the
-    result is the same as mapping the whole window at once.
-    """
-    from search.engine.vector_index import best_per_document
-    from search.index_access import embed_query, get_live_index, passage_documents
+    scores: np.ndarray
+    ids: np.ndarray
+    docs: np.ndarray
+    step: int
+
+    def proposals(self) -> list[int]:
+        """The known documents of the passages ``documents`` maps first."""
+        docs = self.docs[:self.step]
+        return docs[docs >= 0].tolist()
+
+    def documents(self, *, depth: int, candidates=None) -> list[tuple[int, float, int]]:
+        """Top ``depth`` documents by best-passage cosine, restricted to ``candidates`` when given.
+
+        The window's passages are mapped to the documents ``candidates`` allow
+        best first, ``step`` at a time, doubling, until ``depth`` documents are
+        found: usually the first step suffices, and the result is the same as
+        mapping the whole window at once. Passages the map does not know (added
+        since the version was saved, or a version without a map) are looked up
+        in the database.
+        """
+        from search.engine.vector_index import best_per_document
+        from search.index_access import passage_documents
+
+        mapping: dict[int, int] = {}
+        mapped, step = 0, self.step
+        while True:
+            ids, docs = self.ids[mapped:mapped + step], self.docs[mapped:mapped + step]
+            known = docs >= 0
+            if not known.all():
+                mapping.update(passage_documents(ids[~known].tolist(), candidates=candidates))
+            pairs = list(zip(ids[known].tolist(), docs[known].tolist()))
+            allowed = candidates.filter_ids({doc for _, doc in pairs}) if candidates is not None else None
+            mapping.update((pid, doc) for pid, doc in pairs if allowed is None or doc in allowed)
+            mapped, step = mapped + step, step * 2
+            found = best_per_document(self.scores[:mapped], self.ids[:mapped], mapping, depth)
+            if len(found) >= depth or mapped >= len(self.ids):
+                return [(int(doc), float(score), int(passage)) for doc, score, passage in found]
+
+
+def dense_window(query: str, *, depth: int) -> DenseWindow:
+    """Embed ``query`` and search the live index once for a window of the top ``8 × depth``
+    passages (at least 64), so a restrictive filter cannot make FAISS walk the whole index.
+    Raises ``IndexUnavailable`` / ``ModelUnavailable``."""
+    from search.index_access import embed_query, get_live_index
 
     live = get_live_index()
     index, _ = live.get()
     vector = embed_query(query)
-    window = max(64, depth * 8)
-    scores, ids = index.search(vector, window)
-    scores, ids = scores[0], ids[0]
-    valid = [int(pid) for pid in ids if pid >= 0]  # FAISS pads the end with -1
-    mapping: dict[int, int] = {}
-    mapped, step = 0, max(32, 2 * depth)
-    while True:
-        mapping.update(passage_documents(valid[mapped:mapped + step], candidates=candidates))
-        mapped, step = mapped + step, step * 2
-        found = best_per_document(scores[:mapped], ids[:mapped], mapping, depth)
-        if len(found) >= depth or mapped >= len(valid):
-            return [(int(doc), float(score), int(passage)) for doc, score, passage in found]
+    scores, ids = index.search(vector, max(64, depth * 8))
+    valid = ids[0] >= 0  # FAISS pads the end with -1
+    scores, ids = scores[0][valid], ids[0][valid].astype(np.int64)
+    # The map of the version being served; a swap in between only leaves passages unknown.
+    memory = live.keyword()
+    docs = memory.passage_documents(ids) if memory is not None else np.full(len(ids), -1, dtype=np.int64)
+    return DenseWindow(scores=scores, ids=ids, docs=docs, step=max(32, 2 * depth))
+
+
+def dense_ranking(query: str, *, depth: int, candidates=None) -> list[tuple[int, float, int]]:
+    """Top ``depth`` documents by best-passage cosine, restricted to ``candidates`` when given.
+
+    Raises ``IndexUnavailable`` / ``ModelUnavailable``. See ``DenseWindow.documents``.
+    """
+    from search.permissions import as_candidates
+
+    return dense_window(query, depth=depth).documents(depth=depth, candidates=as_candidates(candidates))
 
 
 def keyword_ranking(query: str, *, depth: int, candidates=None) -> list[tuple[int, float]]:
@@ -165,29 +207,41 @@ def rank(
     documents the caller may return (``permissions.Candidates``, or any
     ``Document`` queryset); ``None`` means every document.
     """
-    from search.permissions import as_candidates
+    from search.permissions import Candidates, as_candidates
 
     candidates = as_candidates(candidates)
     config = config or FusionConfig.from_settings()
     depth = min(MAX_DEPTH, max(limit * 3, 30))
     mode = {"dense": "dense", "keyword": "keyword"}.get(config.method, "hybrid")
-    dense: list[tuple[int, float, int]] = []
-    keyword: list[tuple[int, float]] = []
+    window: DenseWindow | None = None
     if config.method != "keyword":
         try:
-            dense = dense_ranking(query, depth=depth, candidates=candidates)
+            window = dense_window(query, depth=depth)
         except (IndexUnavailable, ModelUnavailable) as exc:
             logger.warning("semantic search unavailable, falling back to keyword search: %s", exc)
             if isinstance(exc, IndexUnavailable):
                 request_rebuild(f"search found no usable index: {exc}")
             config, mode = FusionConfig(method="keyword"), "keyword-fallback"
+    memory = None
+    if config.method != "dense":
+        from search.keyword import memory_keyword_search
+
+        memory = memory_keyword_search(query, limit=depth, candidates=candidates)
+    if isinstance(candidates, Candidates):
+        # Both rankers' first hits checked in one query; each ranker then reads its decisions.
+        candidates.filter_ids({*(window.proposals() if window else ()), *(memory.proposals() if memory else ())})
+    dense = window.documents(depth=depth, candidates=candidates) if window is not None else []
+    keyword: list[tuple[int, float]] = []
     if config.method != "dense":
         try:
             # Inside a caller's transaction, a savepoint, so a failing keyword query does not abort
             # it. Outside one, none: on SQLite (transaction_mode IMMEDIATE) a transaction of
             # its own would take the write lock and queue every search behind the others.
             with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-                keyword = keyword_ranking(query, depth=depth, candidates=candidates)
+                if memory is not None:
+                    keyword = [(int(doc), float(score)) for doc, score in memory.search()]
+                else:
+                    keyword = keyword_ranking(query, depth=depth, candidates=candidates)
         except DatabaseError as exc:
             # A missing FTS table must not take search down either; dense alone still answers.
             logger.error("keyword search failed: %s", exc)

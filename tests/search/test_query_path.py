@@ -64,3 +64,36 @@ def test_an_api_search_is_logged_once_the_response_is_done(client, corpus, agent
     row = SearchQueryLog.objects.get()
     assert (row.query, row.user, row.channel, row.results) == ("guest network", agent, "api", response.json()["count"])
     assert row.top_score == response.json()["results"][0]["score"]
+
+
+def _serve_keyword_index_without(corpus, lose_passages_of: set[int] | None):
+    """Save a new version whose keyword index maps no passage of ``lose_passages_of`` (None: none at all)."""
+    from dataclasses import replace
+
+    from search.engine import KeywordIndex
+    from search.vectors import keyword_documents
+
+    store = index_store()
+    index, meta = store.load_current()
+    docs = [replace(doc, passages=()) if lose_passages_of is None or doc.id in lose_passages_of else doc
+            for doc in keyword_documents()]
+    store.save(index, meta={"model": meta["model"]}, keyword=KeywordIndex.build(docs))
+    reset_live_index()
+
+
+def test_dense_ranking_maps_passages_in_memory_and_the_database_fills_in_what_it_lacks(corpus):
+    from search.ranking import dense_ranking
+
+    memory = get_live_index().keyword()
+    stored = dict(Passage.objects.filter(document__is_active=True).values_list("pk", "document_id"))
+    assert memory.passage_documents(list(stored)).tolist() == list(stored.values())
+
+    public = permissions.Candidates(visibilities=("public",))
+    queries = ["my guests cannot get online", "console ports for online games", "router restarts at night"]
+    expected = {q: dense_ranking(q, depth=5, candidates=public) for q in queries}
+    # A version whose map lacks passages (saved by older code, or a document added since): same ranking.
+    _serve_keyword_index_without(corpus, None)
+    assert not len(get_live_index().keyword().passage_ids)
+    for query in queries:
+        assert dense_ranking(query, depth=5, candidates=permissions.Candidates(visibilities=("public",))) \
+            == expected[query]
