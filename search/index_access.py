@@ -89,13 +89,15 @@ def _passages_with_candidate_fields(ids: list[int]) -> list[tuple]:
     """
     from search.models import Document, Passage
     from search.permissions import Candidates
+    from search.sql import id_in
 
     fields = ", ".join(f"d.{Document._meta.get_field(name).column}" for name in Candidates.FIELDS)
+    where, params = id_in("p.id", ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT p.id, p.document_id, {fields} FROM {Passage._meta.db_table} p "
-            f"JOIN {Document._meta.db_table} d ON d.id = p.document_id WHERE p.id IN ({', '.join(['%s'] * len(ids))})",
-            ids,
+            f"JOIN {Document._meta.db_table} d ON d.id = p.document_id WHERE {where}",
+            params,
         )
         return cursor.fetchall()
 

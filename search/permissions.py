@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from community.roles import ADMIN, AGENT, EDITOR, user_roles
 from config.api import ServiceError
 from search.models import Document
+from search.sql import id_in
 
 KINDS = tuple(Document.Kind.values)
 MAX_FILTER_CHARS = 80
@@ -105,8 +106,8 @@ def _candidate_fields(ids: list[int]) -> list[tuple]:
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 5000):  # SQLite: at most 32k bound parameters
             chunk = ids[start:start + 5000]
-            cursor.execute(f"SELECT id, {columns} FROM {Document._meta.db_table} "
-                           f"WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            where, params = id_in("id", chunk)
+            cursor.execute(f"SELECT id, {columns} FROM {Document._meta.db_table} WHERE {where}", params)
             rows += cursor.fetchall()
     return rows
 

@@ -21,6 +21,7 @@ from search.engine.snippets import make_snippet
 from search.models import Document, Passage
 from search.query_log import query_log_record
 from search.ranking import FusionConfig, Hit, rank
+from search.sql import id_in
 
 logger = logging.getLogger(__name__)
 
@@ -130,14 +131,16 @@ def _result_rows(hits: list[Hit]) -> dict[int, dict]:
     passage_ids = [hit.passage_id for hit in hits if hit.passage_id is not None] or [-1]
     visible_sql, visible_params = permissions.visible_source_sql("d")
     columns = ", ".join(f"d.{Document._meta.get_field(name).column}" for name in _RESULT_FIELDS)
+    passages_sql, passages_params = id_in("p.id", passage_ids)
+    documents_sql, documents_params = id_in("d.id", doc_ids)
     sql = (
         f"SELECT {columns}, "
         f"(SELECT p.text FROM {Passage._meta.db_table} p WHERE p.document_id = d.id "
-        f"AND p.id IN ({', '.join(['%s'] * len(passage_ids))}) LIMIT 1), {visible_sql} "
-        f"FROM {Document._meta.db_table} d WHERE d.id IN ({', '.join(['%s'] * len(doc_ids))})"
+        f"AND {passages_sql} LIMIT 1), {visible_sql} "
+        f"FROM {Document._meta.db_table} d WHERE {documents_sql}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*passage_ids, *visible_params, *doc_ids])
+        cursor.execute(sql, [*passages_params, *visible_params, *documents_params])
         names = (*_RESULT_FIELDS, "passage_text", "thread_visible")
         return {row[0]: dict(zip(names, row)) for row in cursor.fetchall()}
 
