@@ -14,8 +14,12 @@ bulk indexing throughput); the model's raw encode throughput (batch 64) is measu
 on the same passages in the same process. The remaining documents get one passage
 each whose stored vector is a slightly perturbed, renormalised copy of a real one,
 so the database, keyword index and FAISS index hold N real-sized documents without
-hours of encoding. The child also measures raw query cost (embed + FAISS search,
-k=10) for the texts the timed endpoint receives (cleaned as the API cleans them).
+hours of encoding. Raw query cost is embed + FAISS search (k=10) of the texts the
+timed endpoint receives (cleaned as the API cleans them), measured by a process
+of its own next to the server, for each text just before the 1-client call with
+the same text (a pause before and after each, so neither overlaps the other's
+work): both figures meet the same moment of a shared machine. The build's own
+pass before the server starts is printed too.
 Then the real app is started over HTTP (gunicorn, 2 workers; runserver if
 gunicorn fails; DEBUG off, as in production) on the throwaway database and timed
 with 1 and 8 concurrent clients over loopback (stdlib ``http.client``, one
@@ -356,6 +360,54 @@ def worker(size: int, data: Path | None, queries: int, real_limit: int = REAL_LI
     }
 
 
+def raw_server() -> None:
+    """``--raw-server``: embed + FAISS (k=10) for each JSON text read from stdin; one ms figure per line.
+
+    Runs next to the app server so the driver can time the raw cost of a text
+    right before the API call for the same text: both figures then meet the same
+    moment of a shared machine (a separate raw pass a minute earlier does not).
+    """
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from search.engine import clean_query
+    from search.index_access import embed_query, get_live_index
+
+    index, _ = get_live_index().get()
+    index.search(embed_query("warm up"), 10)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        text = clean_query(json.loads(line))
+        started = time.perf_counter()
+        index.search(embed_query(text), 10)
+        print(f"{(time.perf_counter() - started) * 1000:.4f}", flush=True)
+
+
+# Pause around each raw probe of a 1-client run (the query log write after a response takes ~2-8 ms).
+QUIET_S = 0.015
+
+
+class RawProbe:
+    """The ``--raw-server`` child, asked for the raw cost of one text at a time."""
+
+    def __init__(self, env: dict) -> None:
+        self.process = subprocess.Popen([sys.executable, __file__, "--raw-server"], env=env, cwd=REPO,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if self.process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the raw cost process did not start")
+
+    def __call__(self, text: str) -> float:
+        self.process.stdin.write(json.dumps(text) + "\n")
+        self.process.stdin.flush()
+        return float(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
 # -- the app over HTTP --------------------------------------------------------------
 
 def free_port() -> int:
@@ -447,12 +499,14 @@ class HttpClient:
 
 
 def api_latency(base: str, texts: list[str], *, clients: int, requests_total: int, endpoint: str = "search",
-                token: str = "") -> dict:
+                token: str = "", raw: RawProbe | None = None, raw_samples: list[float] | None = None) -> dict:
     """p50/p95 in ms of ``requests_total`` calls spread over ``clients`` threads, each with its own connection.
 
     ``search``: ``GET /api/search?q=…&limit=10`` anonymously; ``suggest``: ``POST /api/agent/suggest``
     with ``{"text": …, "limit": 10}`` under the agent's token. A call is timed from sending the
-    request to having parsed the JSON answer. An error or an empty answer is not timed.
+    request to having parsed the JSON answer. An error or an empty answer is not timed. With
+    ``raw`` (one client), the raw cost of each text is timed just before its call, into ``raw_samples``,
+    with a pause of ``QUIET_S`` before and after it, so neither figure overlaps the other's work.
     """
     from urllib.parse import urlencode
 
@@ -476,6 +530,12 @@ def api_latency(base: str, texts: list[str], *, clients: int, requests_total: in
                     i = next(counter, None)
                 if i is None:
                     return
+                if raw is not None:
+                    # Each figure on a quiet machine: after the previous answer's work after the
+                    # response (the query log) and before the next call.
+                    time.sleep(QUIET_S)
+                    raw_samples.append(raw(texts[i % len(texts)]))
+                    time.sleep(QUIET_S)
                 started = time.perf_counter()
                 status, payload, ok = call(http, texts[i % len(texts)])
                 elapsed = (time.perf_counter() - started) * 1000
@@ -549,6 +609,7 @@ def run_size(size: int, opts, tmp: Path) -> dict | None:
         token = result.pop("token")
         result["database"] = "postgresql" if pg_name else "sqlite"
         print(f"  [{size:,}] starting the app over HTTP…", file=sys.stderr, flush=True)
+        probe = RawProbe(base_env)
         process, base, server = start_server(base_env, tmp / "server.log")
         try:
             result["server"] = server
@@ -556,17 +617,21 @@ def run_size(size: int, opts, tmp: Path) -> dict | None:
             for endpoint in opts.endpoints:
                 # Warm both workers (first calls allocate; the suggest path loads the agent's roles).
                 api_latency(base, texts[endpoint], clients=2, requests_total=20, endpoint=endpoint, token=token)
-                result["api_ms"][endpoint] = {
-                    str(clients): api_latency(base, texts[endpoint], clients=clients, requests_total=opts.requests,
-                                              endpoint=endpoint, token=token)
-                    for clients in opts.clients
-                }
+                result["api_ms"][endpoint] = {}
+                for clients in opts.clients:
+                    samples: list[float] = []
+                    result["api_ms"][endpoint][str(clients)] = api_latency(
+                        base, texts[endpoint], clients=clients, requests_total=opts.requests, endpoint=endpoint,
+                        token=token, raw=probe if clients == 1 else None, raw_samples=samples)
+                    if samples:
+                        result["raw"][endpoint]["interleaved_ms"] = percentiles(samples)
         finally:
             stop_server(process)
+            probe.close()
         result["api_p95_over_raw"] = {}
         for endpoint, by_clients in result["api_ms"].items():
             one = by_clients.get("1", next(iter(by_clients.values())))
-            raw = result["raw"][endpoint]["raw_query_ms"]["p95"]
+            raw = result["raw"][endpoint].get("interleaved_ms", result["raw"][endpoint]["raw_query_ms"])["p95"]
             result["api_p95_over_raw"][endpoint] = round(one["p95"] / raw, 2) if one["p95"] else None
         return result
     finally:
@@ -589,12 +654,13 @@ def describe(results: list[dict], clients: list[int], endpoints: list[str]) -> N
         print(f"{'documents':>10} {'db':>10} {'raw p50':>8} {'raw p95':>8} "
               + " ".join(f"{f'api{c} p50':>9} {f'api{c} p95':>9}" for c in clients) + f" {'p95/raw':>8}")
         for r in results:
-            raw = r["raw"][endpoint]["raw_query_ms"]
+            raw = r["raw"][endpoint].get("interleaved_ms", r["raw"][endpoint]["raw_query_ms"])
             api = " ".join(f"{r['api_ms'][endpoint][str(c)]['p50']:>9} {r['api_ms'][endpoint][str(c)]['p95']:>9}"
                            for c in clients)
             print(f"{r['documents']:>10,} {r['database']:>10} {raw['p50']:>8} {raw['p95']:>8} {api} "
                   f"{r['api_p95_over_raw'][endpoint]:>8}")
-    print("\n  times in ms; raw = embed + FAISS search (k=10) in-process on the text the API embeds; api = over "
+    print("\n  times in ms; raw = embed + FAISS search (k=10) in a process of its own on the text the API embeds, "
+          "timed just before each 1-client call for the same text; api = over "
           f"loopback HTTP ({results[0]['server'] if results else '?'}, 2 workers), hybrid ranking, permission "
           "re-check, snippets and query log included")
     for r in results:
@@ -602,6 +668,8 @@ def describe(results: list[dict], clients: list[int], endpoints: list[str]) -> N
         note = (f"{r['real_documents']:,} encoded for real ({r['indexed_passages']:,} passages in {r['index_s']} s), "
                 f"{fake:,} with perturbed copies of real vectors (not encoded)") if fake else "all encoded for real"
         split = "; ".join(f"{e} embed p50 {r['raw'][e]['embed_ms']['p50']} ms, FAISS p50 {r['raw'][e]['faiss_ms']['p50']} ms"
+                          f" (raw p50 / p95 {r['raw'][e]['raw_query_ms']['p50']} / {r['raw'][e]['raw_query_ms']['p95']}"
+                          " ms in a pass before the server started)"
                           for e in endpoints)
         print(f"  {r['documents']:,} documents ({r['database']}): {note}; index {r['index_kind']} (HNSW from "
               f"{r['hnsw_threshold']:,} passages); raw split: {split}")
@@ -621,7 +689,11 @@ def main(argv: list[str] | None = None, *, endpoint: str = "search", sizes: str 
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep the built database and index under this folder and reuse them next time")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--raw-server", action="store_true", help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
+    if opts.raw_server:
+        raw_server()
+        return 0
     if opts.worker:
         print(json.dumps(worker(opts.worker, opts.data, opts.requests, opts.real)))
         return 0
@@ -645,7 +717,8 @@ def main(argv: list[str] | None = None, *, endpoint: str = "search", sizes: str 
     for r in results:
         for name in opts.endpoints:
             print(json.dumps({"endpoint": name, "documents": r["documents"], "database": r["database"],
-                              "raw_query_ms": r["raw"][name]["raw_query_ms"], "api_ms": r["api_ms"][name],
+                              "raw_query_ms": r["raw"][name].get("interleaved_ms", r["raw"][name]["raw_query_ms"]),
+                              "raw_before_server_ms": r["raw"][name]["raw_query_ms"], "api_ms": r["api_ms"][name],
                               "api_p95_over_raw": r["api_p95_over_raw"][name],
                               "index_throughput_ratio": r["index_throughput_ratio"],
                               "index_bytes_per_doc": r["index_bytes_per_doc"]}))
