@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/search.py [--sizes 10000,100000] [--database-url postgres://…]
                                      [--clients 1,8] [--requests 200] [--data DUMP_DIR]
-                                     [--keep DIR] [--endpoint search|suggest|both]
+                                     [--keep DIR] [--endpoint search|suggest|both] [--stages]
 
 For each size N, in one run: a child process creates a throwaway database (a temp
 SQLite file, or a fresh database on the server of ``--database-url``) and index
@@ -28,6 +28,9 @@ with short queries (``--endpoint search``, the default) and/or ``POST
 /api/agent/suggest`` with 2,000-character chat transcripts under an agent's
 token (``--endpoint suggest``; ``bench/suggest.py`` is this mode). On PostgreSQL
 the build is vacuumed and analysed once, as autovacuum would have done. Prints a table, then one JSON line per size and endpoint.
+
+``--stages`` also times each stage of a search inside the server's workers
+(``bench/gunicorn_stages.py``) during the 1-client calls and prints them.
 
 ``--keep DIR`` keeps the built database and index under ``DIR/<vendor>-<N>`` (on
 PostgreSQL the database name is kept in a file there) and reuses them on the next
@@ -416,8 +419,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(env: dict, log_path: Path) -> tuple[subprocess.Popen, str, str]:
-    """gunicorn with 2 sync workers, or runserver if gunicorn does not come up; waits until it answers."""
+def start_server(env: dict, log_path: Path, *, stages: bool = False) -> tuple[subprocess.Popen, str, str]:
+    """gunicorn with 2 sync workers, or runserver if gunicorn does not come up; waits until it answers.
+
+    ``stages``: with ``bench/gunicorn_stages.py`` as config (per-stage timers in the workers)."""
     import requests
 
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -426,6 +431,8 @@ def start_server(env: dict, log_path: Path) -> tuple[subprocess.Popen, str, str]
         if name == "gunicorn":
             args = [str(gunicorn), "config.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
                     "--timeout", "300", "--log-level", "warning"]
+            if stages:
+                args += ["--config", str(Path(__file__).with_name("gunicorn_stages.py"))]
         else:
             args = [sys.executable, "manage.py", "runserver", "--noreload", "--nothreading", f"127.0.0.1:{port}"]
         log = open(log_path, "ab")
@@ -496,6 +503,25 @@ class HttpClient:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+
+
+def server_stages(folder: Path, windows: dict[str, tuple[float, float]]) -> dict:
+    """p50/p95 per stage of the 1-client calls of each endpoint, from ``gunicorn_stages.py``'s files."""
+    rows: dict[str, list[dict[str, float]]] = {endpoint: [] for endpoint in windows}
+    for path in folder.glob("stages-*.json"):
+        data = json.loads(path.read_text())
+        for i, at in enumerate(data.get("at", [])):
+            for endpoint, (start, end) in windows.items():
+                if start <= at <= end:
+                    rows[endpoint].append({name: values[i] for name, values in data.items() if i < len(values)})
+        path.unlink()
+    folder.rmdir()
+    out = {}
+    for endpoint, requests_ in rows.items():
+        names = [name for name in (requests_[0] if requests_ else {}) if name != "at"]
+        out[endpoint] = {name: percentiles([row[name] for row in requests_]) for name in names
+                         if any(row[name] for row in requests_)}
+    return out
 
 
 def api_latency(base: str, texts: list[str], *, clients: int, requests_total: int, endpoint: str = "search",
@@ -610,7 +636,10 @@ def run_size(size: int, opts, tmp: Path) -> dict | None:
         result["database"] = "postgresql" if pg_name else "sqlite"
         print(f"  [{size:,}] starting the app over HTTP…", file=sys.stderr, flush=True)
         probe = RawProbe(base_env)
-        process, base, server = start_server(base_env, tmp / "server.log")
+        stages_dir = Path(tempfile.mkdtemp(prefix="gleaner-bench-stages-")) if opts.stages else None
+        windows: dict[str, tuple[float, float]] = {}
+        env = {**base_env, "GLEANER_BENCH_STAGES_DIR": str(stages_dir)} if stages_dir else base_env
+        process, base, server = start_server(env, tmp / "server.log", stages=bool(stages_dir))
         try:
             result["server"] = server
             result["api_ms"] = {}
@@ -620,14 +649,19 @@ def run_size(size: int, opts, tmp: Path) -> dict | None:
                 result["api_ms"][endpoint] = {}
                 for clients in opts.clients:
                     samples: list[float] = []
+                    started_at = time.time()
                     result["api_ms"][endpoint][str(clients)] = api_latency(
                         base, texts[endpoint], clients=clients, requests_total=opts.requests, endpoint=endpoint,
                         token=token, raw=probe if clients == 1 else None, raw_samples=samples)
                     if samples:
                         result["raw"][endpoint]["interleaved_ms"] = percentiles(samples)
+                    if clients == 1:
+                        windows[endpoint] = (started_at, time.time())
         finally:
             stop_server(process)
             probe.close()
+        if stages_dir:
+            result["stages_ms"] = server_stages(stages_dir, windows)
         result["api_p95_over_raw"] = {}
         for endpoint, by_clients in result["api_ms"].items():
             one = by_clients.get("1", next(iter(by_clients.values())))
@@ -690,6 +724,8 @@ def main(argv: list[str] | None = None, *, endpoint: str = "search", sizes: str 
                         help="keep the built database and index under this folder and reuse them next time")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--raw-server", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--stages", action="store_true",
+                        help="also time each stage inside the server's workers (bench/gunicorn_stages.py)")
     opts = parser.parse_args(argv)
     if opts.raw_server:
         raw_server()
@@ -714,6 +750,13 @@ def main(argv: list[str] | None = None, *, endpoint: str = "search", sizes: str 
             print(f"  [{size:,}] done: {json.dumps(result)}", file=sys.stderr, flush=True)
     if results:
         describe(results, opts.clients, opts.endpoints)
+    for r in results:
+        for endpoint, stages in r.get("stages_ms", {}).items():
+            print(f"  inside the server, 1 client, {endpoint} ({r['documents']:,} documents, {r['database']}): "
+                  "p50 / p95 ms per stage, each inclusive of the stages it calls")
+            for name, figures in stages.items():
+                print(f"    {name:34} {figures['p50']:>8} {figures['p95']:>8}")
+            print()
     for r in results:
         for name in opts.endpoints:
             print(json.dumps({"endpoint": name, "documents": r["documents"], "database": r["database"],
