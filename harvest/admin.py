@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 
 from harvest import tasks
 from harvest.models import HarvestError, HarvestRun, Source
@@ -17,6 +18,8 @@ class SourceAdmin(admin.ModelAdmin):
     list_filter = ("kind", "enabled")
     search_fields = ("name", "slug", "base_url", "path")
     prepopulated_fields = {"slug": ("name",)}
+    # A forum address typed without a scheme is taken as https (Django 6's default; 5.2 warns).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["harvest_now"]
 
     @admin.action(description="Harvest now (in the background)")
