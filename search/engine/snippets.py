@@ -15,14 +15,16 @@ LEAD_IN = 40
 def _matches(text: str, stems: frozenset[str]) -> list[tuple[int, int]]:
     # ``stem`` only cuts a suffix (and may then turn "ie" into "y"), so a word with stem s
     # starts with s minus its last character: when none of those occurs in the text, no
-    # word can match and the word-by-word scan (most of a snippet's cost) is skipped.
+    # word can match and the word-by-word scan is skipped, and in the scan only words
+    # starting with one of them are stemmed (stemming every word was most of the cost).
     lowered = text.lower().replace("’", "'")
-    if not any(s[:-1] in lowered for s in stems):
+    prefixes = tuple({s[:-1] for s in stems})
+    if not any(prefix in lowered for prefix in prefixes):
         return []
     return [
         (m.start(), m.end())
         for m in TERM_PATTERN.finditer(text)
-        if stem(m.group(0)) in stems
+        if (word := m.group(0).lower().replace("’", "'")).startswith(prefixes) and stem(word) in stems
     ]
 
 
