@@ -632,7 +632,7 @@ def run_size(size: int, opts, tmp: Path) -> dict | None:
             return None
         result = json.loads(done.stdout.strip().splitlines()[-1])
         texts = {"search": result.pop("queries"), "suggest": result.pop("transcripts")}
-        token = result.pop("token")
+        agent_key = result.pop("token")
         result["database"] = "postgresql" if pg_name else "sqlite"
         print(f"  [{size:,}] starting the app over HTTP…", file=sys.stderr, flush=True)
         probe = RawProbe(base_env)
@@ -644,6 +644,8 @@ def run_size(size: int, opts, tmp: Path) -> dict | None:
             result["server"] = server
             result["api_ms"] = {}
             for endpoint in opts.endpoints:
+                # Search as an anonymous customer, suggestions as the agent.
+                token = agent_key if endpoint == "suggest" else ""
                 # Warm both workers (first calls allocate; the suggest path loads the agent's roles).
                 api_latency(base, texts[endpoint], clients=2, requests_total=20, endpoint=endpoint, token=token)
                 result["api_ms"][endpoint] = {}
