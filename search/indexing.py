@@ -117,9 +117,11 @@ def index_documents(
         if progress:
             progress("documents", min(done * DOC_CHUNK, len(ids)), len(ids))
     report.passages_added, report.passages_removed = len(added), len(removed)
-    if update_vectors and (added or removed or changed):
+    if update_vectors and ids:
+        # ``refresh``: a document whose visibility, tags or source changed keeps its passages, but
+        # search reads those fields from the keyword index as a hint (``Candidates.allow_known``).
         report.version, report.rebuilt = vector_index_apply(
-            add_ids=added, remove_ids=removed, embedder=embedder, documents=changed)
+            add_ids=added, remove_ids=removed, embedder=embedder, documents=changed, refresh=ids)
     return report
 
 

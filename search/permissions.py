@@ -85,6 +85,23 @@ class Candidates:
         allowed = self.decided[doc_id] = self.allows(*fields)
         return allowed
 
+    def allow_known(self, index, ids: Iterable[int]) -> None:
+        """Mark allowed the ids that ``index`` (the live ``KeywordIndex``) holds with fields these
+        candidates allow; the others stay undecided for ``filter_ids``.
+
+        A hint, not a decision against: the index holds the fields as its
+        version read them, so a document made public since then is still read
+        from the database, and one made internal since is dropped when the
+        results are re-read (``source_still_visible`` with ``allows`` on the
+        fresh row). Saves the query for what the caller may plainly see.
+        """
+        pending = [pk for pk in ids if pk not in self.decided]
+        for pk, fields in zip(pending, index.document_filters(pending) if pending else ()):
+            if fields is not None:
+                kind, visibility, source, tags = fields
+                if self.allows(True, visibility, kind, tags, source):
+                    self.decided[pk] = True
+
     def filter_ids(self, ids: Iterable[int]) -> set[int]:
         """The ids among ``ids`` of documents these candidates hold (one query by primary key, for
         the ids not decided yet; a missing row is not held)."""

@@ -117,6 +117,7 @@ class DenseWindow:
     ids: np.ndarray
     docs: np.ndarray
     step: int
+    keyword: object | None = None  # the KeywordIndex whose passage map was used
 
     def proposals(self) -> list[int]:
         """The known documents of the passages ``documents`` maps first."""
@@ -167,7 +168,7 @@ def dense_window(query: str, *, depth: int) -> DenseWindow:
     # The map of the version being served; a swap in between only leaves passages unknown.
     memory = live.keyword()
     docs = memory.passage_documents(ids) if memory is not None else np.full(len(ids), -1, dtype=np.int64)
-    return DenseWindow(scores=scores, ids=ids, docs=docs, step=max(32, 2 * depth))
+    return DenseWindow(scores=scores, ids=ids, docs=docs, step=max(32, 2 * depth), keyword=memory)
 
 
 def dense_ranking(query: str, *, depth: int, candidates=None) -> list[tuple[int, float, int]]:
@@ -228,8 +229,13 @@ def rank(
 
         memory = memory_keyword_search(query, limit=depth, candidates=candidates)
     if isinstance(candidates, Candidates):
-        # Both rankers' first hits checked in one query; each ranker then reads its decisions.
-        candidates.filter_ids({*(window.proposals() if window else ()), *(memory.proposals() if memory else ())})
+        # Both rankers' first hits checked at once; each ranker then reads its decisions. The index's
+        # copy of their fields allows most of them; only the rest are read from the database.
+        proposals = {*(window.proposals() if window else ()), *(memory.proposals() if memory else ())}
+        index = memory.index if memory is not None else (window.keyword if window is not None else None)
+        if index is not None:
+            candidates.allow_known(index, proposals)
+        candidates.filter_ids(proposals)
     dense = window.documents(depth=depth, candidates=candidates) if window is not None else []
     keyword: list[tuple[int, float]] = []
     if config.method != "dense":

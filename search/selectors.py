@@ -106,7 +106,8 @@ def search_documents(
     candidates = permissions.search_candidates(user, visibilities=visibilities, kinds=kinds, tag=tag, source=source)
 
     ranking = rank(cleaned, limit=limit, candidates=candidates, config=config)
-    results = SearchResults(_materialize(ranking.hits, cleaned, user=user, visibilities=visibilities),
+    results = SearchResults(_materialize(ranking.hits, cleaned, user=user, visibilities=visibilities,
+                                         candidates=candidates),
                             query=cleaned, mode=ranking.mode)
     if log:
         _log(cleaned, user=user, channel=channel, results=results)
@@ -145,7 +146,10 @@ def _result_rows(hits: list[Hit]) -> dict[int, dict]:
         return {row[0]: dict(zip(names, row)) for row in cursor.fetchall()}
 
 
-def _materialize(hits: list[Hit], query: str, *, user, visibilities) -> list[SearchResult]:
+def _materialize(hits: list[Hit], query: str, *, user, visibilities, candidates=None) -> list[SearchResult]:
+    """The hits as results, each re-checked on its row just read: still visible to ``user`` and,
+    with ``candidates``, still matching every filter (the rankers may have decided on the
+    fields the index version read)."""
     if not hits:
         return []
     by_id = _result_rows(hits)
@@ -155,6 +159,9 @@ def _materialize(hits: list[Hit], query: str, *, user, visibilities) -> list[Sea
         if row is None or not permissions.source_still_visible(
                 kind=row["kind"], visibility=row["visibility"], is_active=bool(row["is_active"]),
                 thread_visible=bool(row["thread_visible"]), visibilities=visibilities):
+            continue
+        if candidates is not None and not candidates.allows(
+                bool(row["is_active"]), row["visibility"], row["kind"], row["tags"], row["source"]):
             continue
         text = row["text"]
         best = row["passage_text"] if hit.passage_id is not None else None

@@ -109,9 +109,10 @@ def index_write_lock(*, blocking: bool = True, name: str = ".indexing.lock") -> 
 
 
 def keyword_documents(ids: list[int] | None = None) -> Iterator[KeywordDocument]:
-    """Active documents as the keyword index reads them (with their passage ids): all of them, or those of ``ids``."""
+    """Active documents as the keyword index reads them (with their passage ids and filter fields): all of
+    them, or those of ``ids``."""
     qs = Document.objects.filter(is_active=True).order_by("pk")
-    fields = ("id", "kind", "title", "synonyms", "text")
+    fields = ("id", "kind", "title", "synonyms", "text", "visibility", "source", "tags")
     if ids is not None:
         for chunk in chunks(sorted(set(ids)), ROW_CHUNK):
             yield from _with_passages(list(qs.filter(pk__in=chunk).values_list(*fields)))
@@ -130,8 +131,9 @@ def _with_passages(rows: list[tuple]) -> Iterator[KeywordDocument]:
     for doc_id, pid in Passage.objects.filter(document_id__in=[row[0] for row in rows]).order_by().values_list(
             "document_id", "id"):
         passages.setdefault(doc_id, []).append(pid)
-    for row in rows:
-        yield KeywordDocument(*row, passages=tuple(passages.get(row[0], ())))
+    for pk, kind, title, synonyms, text, visibility, source, tags in rows:
+        yield KeywordDocument(pk, kind, title, synonyms, text, passages=tuple(passages.get(pk, ())),
+                              visibility=visibility, source=source, tags=tags)
 
 
 def keyword_index_build() -> KeywordIndex:
@@ -141,14 +143,17 @@ def keyword_index_build() -> KeywordIndex:
 
 def vector_index_apply(
     *, add_ids: list[int], remove_ids: list[int], embedder: Embedder | None = None,
-    documents: list[int] | None = None,
+    documents: list[int] | None = None, refresh: list[int] | None = None,
 ) -> tuple[int | None, bool]:
     """Remove and add passages in the current FAISS index and save one new version.
 
     ``documents`` are documents whose searchable text changed (or that were
     deactivated or deleted): their keyword entries are re-read from the database
     into the version's keyword index (which is built in full when the current
-    version has none). Returns ``(version, rebuilt)``. When there is no usable
+    version has none). ``refresh`` are documents whose row changed in a way that
+    may not touch their text (visibility, tags, source): those whose filter
+    fields differ from the keyword index's copy are re-read too. Nothing is
+    saved when neither index changed. Returns ``(version, rebuilt)``. When there is no usable
     index (missing, corrupt, other model) or HNSW tombstones pass their limit,
     the whole index is rebuilt from the database instead, which includes these
     changes. Precondition: the passage and document rows are committed.
@@ -160,7 +165,7 @@ def vector_index_apply(
         except IndexUnavailable as exc:
             logger.warning("rebuilding the vector index: %s", exc)
             return vector_index_rebuild_locked(embedder=embedder, progress=None), True
-        index.remove(remove_ids)
+        faiss_changed = bool(index.remove(remove_ids))
         # Only passages still stored: a concurrent pass may have replaced them already.
         rows = []
         for chunk in chunks(sorted(set(add_ids)), ROW_CHUNK):
@@ -171,6 +176,7 @@ def vector_index_apply(
             keep = np.array([int(pid) not in index for pid in ids], dtype=bool)
             ids, vectors = ids[keep], vectors[keep]
         if len(ids):
+            faiss_changed = True
             try:
                 index.add(ids, vectors)
             except ValueError as exc:  # an id HNSW still holds as a tombstone: only a rebuild can re-add it
@@ -178,22 +184,37 @@ def vector_index_apply(
                 return vector_index_rebuild_locked(embedder=embedder, progress=None), True
         if index.needs_rebuild:
             return vector_index_rebuild_locked(embedder=embedder, progress=None), True
-        keyword = _keyword_apply(store, meta["version"], documents or [])
+        keyword = _keyword_apply(store, meta["version"], documents or [], refresh or [])
+        if not faiss_changed and keyword is None:
+            return meta["version"], False
         version = store.save(index, meta={"model": settings.SEARCH_MODEL}, keyword=keyword)
         state_update(version=version, passages=len(index))
         return version, False
 
 
-def _keyword_apply(store, version: int, documents: list[int]) -> KeywordIndex | None:
+def _keyword_apply(store, version: int, documents: list[int], refresh: list[int]) -> KeywordIndex | None:
     """The keyword index for the next version: None (carry over) when nothing changed and it is usable."""
     try:
         current = store.load_keyword(version)
     except IndexUnavailable as exc:
         logger.warning("building the keyword index: %s", exc)
         return keyword_index_build()
+    documents = sorted(set(documents) | set(_filters_changed(current, sorted(set(refresh) - set(documents)))))
     if not documents:
         return None
     return current.apply(remove=documents, add=keyword_documents(documents))
+
+
+def _filters_changed(current: KeywordIndex, ids: list[int]) -> list[int]:
+    """Documents among ``ids`` whose kind, visibility, source or tags differ from ``current``'s copy
+    (or that it holds and are no longer active, or lacks and are)."""
+    changed: list[int] = []
+    for chunk in chunks(ids, ROW_CHUNK):
+        rows = {pk: (kind, visibility, source, " ".join(tags.split())) for pk, kind, visibility, source, tags in
+                Document.objects.filter(pk__in=chunk, is_active=True).values_list(
+                    "id", "kind", "visibility", "source", "tags")}
+        changed += [pk for pk, held in zip(chunk, current.document_filters(chunk)) if held != rows.get(pk)]
+    return changed
 
 
 def state_update(**values) -> IndexState:

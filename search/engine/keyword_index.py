@@ -25,6 +25,10 @@ passage id (16 bytes a passage): the vector index of the same version returns
 passage ids, and the dense ranker maps them to documents here instead of asking
 the database on every query. The map is as fresh as the version, like the rest
 of the index; the rows a search returns are re-checked in the database anyway.
+
+And each document's visibility, source and tags as the version read them
+(``document_filters``): search uses them as a hint to skip asking the database
+about documents the caller may plainly see (``permissions.Candidates``).
 """
 from __future__ import annotations
 
@@ -44,7 +48,7 @@ K1 = 1.2
 B = 0.75
 MIN_IDF = 1e-6
 MAX_WEIGHT = np.iinfo(np.uint16).max  # BM25 saturates long before a word repeats this often
-FORMAT = 2  # 2: with the passage -> document map
+FORMAT = 3  # 2: with the passage -> document map; 3: with the filter fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,14 @@ class KeywordDocument:
     synonyms: str
     text: str
     passages: tuple[int, ...] = ()  # ids of its passages (the vector index's ids)
+    visibility: str = "public"
+    source: str = ""
+    tags: str = ""  # space-separated names, as ``Document.tags``
+
+
+def _filter_line(doc: KeywordDocument) -> str:
+    # Neither a visibility, a source slug nor whitespace-collapsed tags hold a tab or a newline.
+    return f"{doc.visibility}\t{doc.source}\t{' '.join(doc.tags.split())}"
 
 
 def _postings(doc: KeywordDocument) -> tuple[dict[str, int], int]:
@@ -86,6 +98,7 @@ class KeywordIndex:
         weights: np.ndarray | None = None,
         passage_ids: np.ndarray | None = None,
         passage_docs: np.ndarray | None = None,
+        doc_filters: Sequence[str] | None = None,
     ) -> None:
         self.vocabulary = list(vocabulary)
         self.kinds = list(kinds)
@@ -101,8 +114,11 @@ class KeywordIndex:
         self.passage_docs = np.asarray(passage_docs if passage_docs is not None else (), dtype=np.int64)
         if len(self.passage_ids) != len(self.passage_docs) or (np.diff(self.passage_ids) <= 0).any():
             raise ValueError("passage ids must be unique, sorted, and have one document each")
-        if not (len(self.doc_ids) == len(self.doc_kinds) == len(self.lengths)):
-            raise ValueError("doc_ids, doc_kinds and lengths must have one entry per document")
+        # Per slot, "visibility<TAB>source<TAB>tags" (see ``document_filters``).
+        self.doc_filters = list(doc_filters) if doc_filters is not None else ["public\t\t"] * len(self.doc_ids)
+        self._by_id: np.ndarray | None = None  # slots ordered by document id, built on first lookup
+        if not (len(self.doc_ids) == len(self.doc_kinds) == len(self.lengths) == len(self.doc_filters)):
+            raise ValueError("doc_ids, doc_kinds, lengths and doc_filters must have one entry per document")
         if len(self.slots) != len(self.weights) or len(self.starts) != len(self.vocabulary) + 1 \
                 or self.starts[-1] != len(self.slots):
             raise ValueError("postings do not match the vocabulary")
@@ -182,6 +198,8 @@ class KeywordIndex:
             weights=weights,
             passage_ids=passage_ids,
             passage_docs=passage_docs,
+            doc_filters=[line for line, kept_doc in zip(self.doc_filters, keep.tolist()) if kept_doc]
+            + [_filter_line(doc) for doc in add],
         )
 
     def _passages_apply(self, add: list[KeywordDocument], drop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -213,6 +231,25 @@ class KeywordIndex:
             return np.full(len(ids), -1, dtype=np.int64)
         at = np.minimum(np.searchsorted(self.passage_ids, ids), len(self.passage_ids) - 1)
         return np.where(self.passage_ids[at] == ids, self.passage_docs[at], -1)
+
+    def document_filters(self, doc_ids: Sequence[int]) -> list[tuple[str, str, str, str] | None]:
+        """``(kind, visibility, source, tags)`` of each document as this version read it (None: not held)."""
+        if not len(self.doc_ids) or not len(doc_ids):
+            return [None] * len(doc_ids)
+        if self._by_id is None:
+            self._by_id = np.argsort(self.doc_ids, kind="stable")
+        ids = np.asarray(doc_ids, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.doc_ids[self._by_id], ids), len(self.doc_ids) - 1)
+        slots = self._by_id[at]
+        found = self.doc_ids[slots] == ids
+        out: list[tuple[str, str, str, str] | None] = []
+        for slot, hit in zip(slots.tolist(), found.tolist()):
+            if hit:
+                visibility, source, tags = self.doc_filters[slot].split("\t")
+                out.append((self.kinds[self.doc_kinds[slot]], visibility, source, tags))
+            else:
+                out.append(None)
+        return out
 
     def scores(self, terms: Sequence[str], *, kinds: Iterable[str] | None = None) -> np.ndarray:
         """BM25 for every slot of a query given as ``query_terms`` (0: no term occurs, or not a wanted kind)."""
@@ -257,7 +294,8 @@ class KeywordIndex:
     def memory_bytes(self) -> int:
         arrays = (self.doc_ids, self.doc_kinds, self.lengths, self.starts, self.slots, self.weights, self._norm,
                   self.passage_ids, self.passage_docs)
-        return sum(a.nbytes for a in arrays) + sum(len(t) + 60 for t in self.vocabulary)
+        return (sum(a.nbytes for a in arrays) + sum(len(t) + 60 for t in self.vocabulary)
+                + sum(len(line) + 50 for line in self.doc_filters))
 
     # --- persistence ------------------------------------------------------------
 
@@ -272,6 +310,7 @@ class KeywordIndex:
             doc_ids=self.doc_ids, doc_kinds=self.doc_kinds, lengths=self.lengths,
             starts=self.starts, slots=self.slots, weights=self.weights,
             passage_ids=self.passage_ids, passage_docs=self.passage_docs,
+            doc_filters=np.frombuffer("\n".join(self.doc_filters).encode("utf-8"), dtype=np.uint8),
         )
         return buffer.getvalue()
 
@@ -284,8 +323,10 @@ class KeywordIndex:
                 if header.get("format") != FORMAT:
                     raise ValueError(f"keyword index format {header.get('format')!r}, expected {FORMAT}")
                 text = arrays["vocabulary"].tobytes().decode("utf-8")
+                filters = arrays["doc_filters"].tobytes().decode("utf-8")
                 return cls(
                     vocabulary=text.split("\n") if text else [],
+                    doc_filters=filters.split("\n") if len(arrays["doc_ids"]) else [],
                     kinds=header["kinds"],
                     **{name: arrays[name] for name in ("doc_ids", "doc_kinds", "lengths", "starts", "slots", "weights",
                                                    "passage_ids", "passage_docs")},

@@ -124,3 +124,17 @@ def test_a_keyword_index_of_an_older_format_is_refused():
     np.savez(buffer, **old)
     with pytest.raises(ValueError, match="format 1"):
         KeywordIndex.from_bytes(buffer.getvalue())
+
+
+def test_each_document_keeps_the_fields_search_filters_by():
+    tagged = [dataclasses.replace(doc, visibility="internal" if doc.id == 2 else "public", source="kb",
+                                  tags="wifi  guest" if doc.id == 1 else "") for doc in DOCS]
+    index = KeywordIndex.build(tagged)
+    assert index.document_filters([2, 1, 99]) == [
+        ("article", "internal", "kb", ""), ("article", "public", "kb", "wifi guest"), None]
+    newer = index.apply(add=[dataclasses.replace(tagged[1], visibility="public", tags="sharing")], remove=[1])
+    assert newer.document_filters([1, 2, 5]) == [None, ("article", "public", "kb", "sharing"),
+                                                 ("question", "public", "kb", "")]
+    assert index.document_filters([2])[0][1] == "internal"  # readers keep the old one
+    assert KeywordIndex.from_bytes(newer.to_bytes()).document_filters([2, 5]) == newer.document_filters([2, 5])
+    assert KeywordIndex.build([]).document_filters([1]) == [None]

@@ -97,3 +97,44 @@ def test_dense_ranking_maps_passages_in_memory_and_the_database_fills_in_what_it
     for query in queries:
         assert dense_ranking(query, depth=5, candidates=permissions.Candidates(visibilities=("public",))) \
             == expected[query]
+
+
+def test_the_index_copy_of_the_filter_fields_never_outranks_the_database(corpus, client):
+    """Search may take "allowed" from the index version's copy of a document's fields, so a change
+    the indexing pass has not read yet must still hold: in both directions, for every filter."""
+    def titles(**params):
+        response = client.get("/api/search", {"limit": 10, **params})
+        assert response.status_code == 200
+        return [result["title"] for result in response.json()["results"]]
+
+    guest = corpus.documents["guest"]
+    internal = corpus.documents["internal"]
+    assert guest.title in titles(q="wifi for visitors")
+    assert guest.title in titles(q="wifi for visitors", tag="wifi")
+    # Made internal and re-tagged in the database only (no indexing pass since).
+    Document.objects.filter(pk=guest.pk).update(visibility="internal", tags="network")
+    assert guest.title not in titles(q="wifi for visitors")
+    Document.objects.filter(pk=guest.pk).update(visibility="public")
+    assert guest.title in titles(q="wifi for visitors")
+    assert guest.title not in titles(q="wifi for visitors", tag="wifi")
+    assert guest.title in titles(q="wifi for visitors", tag="network")
+    # Made public in the database only: the index still says internal, the database decides.
+    assert internal.title not in titles(q="beacon replacement procedure")
+    Document.objects.filter(pk=internal.pk).update(visibility="public")
+    assert internal.title in titles(q="beacon replacement procedure")
+
+
+def test_an_indexing_pass_brings_the_index_copy_of_the_filter_fields_up_to_date(corpus, embedder):
+    from search.indexing import index_documents
+
+    store = index_store()
+    before = store.current_version()
+    guest = corpus.documents["guest"]
+    index_documents([guest.pk], embedder=embedder)  # nothing changed: no new version
+    assert store.current_version() == before
+    # A visibility and tag change keeps the text: nothing is re-embedded, the keyword index is updated.
+    Document.objects.filter(pk=guest.pk).update(visibility="internal", tags="network  guests")
+    report = index_documents([guest.pk], embedder=embedder)
+    assert report.embedded == 0 and store.current_version() == before + 1
+    held = store.load_keyword(store.current_version()).document_filters([guest.pk])
+    assert held == [("article", "internal", "kb", "network guests")]
