@@ -107,7 +107,7 @@ def index_check() -> Drift:
         live_passages.exclude(embedding_key__in=current_vectors).values_list("id", flat=True)
     )
     in_keyword = keyword_indexed_ids()
-    map_drift: set[int] = set()  # documents whose passages the keyword index maps wrongly
+    map_drift: set[int] = set()  # documents whose passages or filter fields the keyword index holds wrongly
     store = index_store()
     try:
         index, meta = store.load_current(expected_model=settings.SEARCH_MODEL)
@@ -121,7 +121,7 @@ def index_check() -> Drift:
         try:
             memory = store.load_keyword(meta["version"])
             in_memory = {int(pk) for pk in memory.doc_ids}
-            map_drift = _passage_map_drift(memory, passage_docs)
+            map_drift = _passage_map_drift(memory, passage_docs) | _filter_drift(memory)
         except IndexUnavailable:
             in_memory = set()  # a version saved before it existed: every document is missing
 
@@ -139,6 +139,14 @@ def _passage_map_drift(memory, passage_docs: dict[int, int]) -> set[int]:
     wrong = set(expected[mapped != expected].tolist())
     stale = ~np.isin(memory.passage_ids, ids)
     return wrong | set(memory.passage_docs[stale].tolist())
+
+
+def _filter_drift(memory) -> set[int]:
+    """Active documents whose kind, visibility, source or tags the keyword index holds otherwise."""
+    rows = list(Document.objects.filter(is_active=True).values_list("id", "kind", "visibility", "source", "tags"))
+    held = memory.document_filters([row[0] for row in rows])
+    return {pk for (pk, kind, visibility, source, tags), copy in zip(rows, held)
+            if copy is not None and copy != (kind, visibility, source, " ".join(tags.split()))}
 
 
 def index_repair(*, embedder: Embedder | None = None, progress: Progress | None = None) -> Drift:

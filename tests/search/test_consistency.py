@@ -146,3 +146,22 @@ def test_a_passage_map_that_lost_a_document_is_reported_and_repaired(indexed):
     memory = store.load_keyword(store.current_version())
     assert set(memory.passage_documents(list(Passage.objects.filter(document_id=lost).values_list("pk", flat=True)))) \
         == {lost}
+
+
+def test_a_stale_copy_of_a_documents_filter_fields_is_reported_and_repaired(indexed):
+    from dataclasses import replace
+
+    from search.engine import KeywordIndex
+    from search.vectors import keyword_documents
+
+    stale = Document.objects.get(object_id=indexed[3].pk).pk
+    store = index_store()
+    index, meta = store.load_current()
+    docs = [replace(doc, visibility="internal", tags="old") if doc.id == stale else doc
+            for doc in keyword_documents()]
+    store.save(index, meta={"model": meta["model"]}, keyword=KeywordIndex.build(docs))
+    assert index_check().keyword_missing == [stale]
+    assert index_repair().ok
+    row = Document.objects.get(pk=stale)
+    assert store.load_keyword(store.current_version()).document_filters([stale]) == [
+        (row.kind, row.visibility, row.source, row.tags)]
