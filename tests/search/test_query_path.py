@@ -138,3 +138,23 @@ def test_an_indexing_pass_brings_the_index_copy_of_the_filter_fields_up_to_date(
     assert report.embedded == 0 and store.current_version() == before + 1
     held = store.load_keyword(store.current_version()).document_filters([guest.pk])
     assert held == [("article", "internal", "kb", "network guests")]
+
+
+def test_ranking_reads_nothing_from_the_database_when_the_index_knows_every_proposal(corpus):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from search.ranking import rank
+
+    everything = ("public", "internal", "draft")  # an editor: the index's copy allows every document
+    with CaptureQueriesContext(db) as queries:
+        hits = rank("my guests cannot get online", limit=5, candidates=permissions.Candidates(visibilities=everything))
+    assert hits.hits and hits.mode == "hybrid"
+    # (The test's transaction adds a savepoint around the keyword stage; a request has none.)
+    assert [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))] == []
+    # Without the map and the fields (a version saved by older code) the same ranking asks the database.
+    _serve_keyword_index_without(corpus, None)
+    with CaptureQueriesContext(db) as queries:
+        again = rank("my guests cannot get online", limit=5, candidates=permissions.Candidates(visibilities=everything))
+    assert [hit.document_id for hit in again.hits] == [hit.document_id for hit in hits.hits]
+    assert any(Passage._meta.db_table in q["sql"] for q in queries.captured_queries)
