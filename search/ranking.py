@@ -23,6 +23,7 @@ from django.db import DatabaseError, connection, transaction
 from search.engine.embedding import ModelUnavailable
 from search.engine.fusion import DEFAULT_RRF_K, convex, rrf
 from search.engine.index_store import IndexUnavailable
+from search.engine.keyword_index import KeywordIndex
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class DenseWindow:
     ids: np.ndarray
     docs: np.ndarray
     step: int
-    keyword: object | None = None  # the KeywordIndex whose passage map was used
+    keyword: KeywordIndex | None = None  # the keyword index whose passage map was used
 
     def proposals(self) -> list[int]:
         """The known documents of the passages ``documents`` maps first."""
