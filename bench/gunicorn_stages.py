@@ -1,4 +1,4 @@
-"""A gunicorn config that times each stage of a search inside the server's workers (``bench/search.py --stages``).
+"""The production gunicorn config plus timers for each stage of a search inside the workers (``bench/search.py --stages``).
 
 Every request gets a row per stage of ``search_profile.STAGES`` (inclusive, in
 ms), plus ``app`` (the WSGI call: Django, DRF, the search, JSON), ``served``
@@ -16,10 +16,16 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from config.gunicorn_conf import *  # noqa: E402,F403 (the production settings, with the hooks below added)
+from config.gunicorn_conf import post_worker_init as _warm_up  # noqa: E402
+
 _rows: dict[str, list[float]] = {}
 
 
 def post_worker_init(worker) -> None:
+    _warm_up(worker)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import search_profile
 

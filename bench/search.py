@@ -20,7 +20,7 @@ of its own next to the server, for each text just before the 1-client call with
 the same text (a pause before and after each, so neither overlaps the other's
 work): both figures meet the same moment of a shared machine. The build's own
 pass before the server starts is printed too.
-Then the real app is started over HTTP (gunicorn, 2 workers; runserver if
+Then the real app is started over HTTP (gunicorn with config/gunicorn_conf.py, 2 workers; runserver if
 gunicorn fails; DEBUG off, as in production) on the throwaway database and timed
 with 1 and 8 concurrent clients over loopback (stdlib ``http.client``, one
 kept-alive connection per client where the server keeps it): ``GET /api/search``
@@ -420,7 +420,8 @@ def free_port() -> int:
 
 
 def start_server(env: dict, log_path: Path, *, stages: bool = False) -> tuple[subprocess.Popen, str, str]:
-    """gunicorn with 2 sync workers, or runserver if gunicorn does not come up; waits until it answers.
+    """gunicorn with the production config (``config/gunicorn_conf.py``) and 2 workers, or runserver
+    if gunicorn does not come up; waits until it answers.
 
     ``stages``: with ``bench/gunicorn_stages.py`` as config (per-stage timers in the workers)."""
     import requests
@@ -429,10 +430,11 @@ def start_server(env: dict, log_path: Path, *, stages: bool = False) -> tuple[su
     for name in ("gunicorn", "runserver"):
         port = free_port()
         if name == "gunicorn":
-            args = [str(gunicorn), "config.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                    "--timeout", "300", "--log-level", "warning"]
-            if stages:
-                args += ["--config", str(Path(__file__).with_name("gunicorn_stages.py"))]
+            # The shipped production config (its workers load the model and index before serving);
+            # with ``stages``, a config that adds per-stage timers to it.
+            config = str(Path(__file__).with_name("gunicorn_stages.py")) if stages else "python:config.gunicorn_conf"
+            args = [str(gunicorn), "config.wsgi", "--config", config, "--workers", "2",
+                    "--bind", f"127.0.0.1:{port}", "--timeout", "300", "--log-level", "warning"]
         else:
             args = [sys.executable, "manage.py", "runserver", "--noreload", "--nothreading", f"127.0.0.1:{port}"]
         log = open(log_path, "ab")

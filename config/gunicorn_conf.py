@@ -1,0 +1,59 @@
+"""gunicorn settings for production web processes.
+
+    gunicorn -c python:config.gunicorn_conf config.wsgi
+
+Sync workers (put a buffering proxy such as nginx in front), each of which
+loads the embedding model and the live search index *before* it takes its
+first request, so no customer's search pays the seconds that costs after a
+deploy or a restart. ``bench/search.py`` serves with this file. Every value
+can be set from the environment; command-line flags and ``GUNICORN_CMD_ARGS``
+override this file as usual (threaded workers with keep-alive measured no
+faster for search: docs/search.md).
+
+- ``WEB_CONCURRENCY``: worker processes (default: one per core). Each loads
+  the model and the live index (about 850 MB resident at 100k documents).
+- ``GUNICORN_BIND`` (``0.0.0.0:8000``), ``GUNICORN_TIMEOUT`` (60 s; a worker
+  silent for longer is restarted), ``GUNICORN_ACCESS_LOG`` (a path, or ``-``
+  for stdout; off by default), ``GUNICORN_LOG_LEVEL`` (``info``).
+"""
+from __future__ import annotations
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise SystemExit(f"{name} must be at least 1, got {value}")
+    return value
+
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = _int("WEB_CONCURRENCY", os.cpu_count() or 1)
+worker_class = "sync"
+timeout = _int("GUNICORN_TIMEOUT", 60)
+graceful_timeout = 30
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def post_worker_init(worker) -> None:
+    """Load the model and the live index before the worker takes requests, so no customer's
+    search pays for it. A missing index or model is only logged: search falls back then."""
+    import logging
+
+    from search.engine import IndexUnavailable, ModelUnavailable
+    from search.index_access import embed_query, get_live_index
+
+    try:
+        embed_query("warm up")
+        get_live_index()
+    except (IndexUnavailable, ModelUnavailable) as exc:
+        logging.getLogger("gleaner.web").warning("search not warmed up: %s", exc)
