@@ -48,6 +48,11 @@ K1 = 1.2
 B = 0.75
 MIN_IDF = 1e-6
 MAX_WEIGHT = np.iinfo(np.uint16).max  # BM25 saturates long before a word repeats this often
+# Each term's per-document BM25 factor, tf·(k1 + 1) / (tf + k1·(1 - b + b·len/avgdl)), is kept once
+# computed for terms in this many documents or more, up to IMPACT_CACHE_BYTES an index: the common
+# words of a query are most of its postings, and they are the words queries share.
+IMPACT_CACHE_MIN_POSTINGS = 2048
+IMPACT_CACHE_BYTES = 32 << 20
 FORMAT = 3  # 2: with the passage -> document map; 3: with the filter fields
 
 
@@ -126,6 +131,9 @@ class KeywordIndex:
         self._avgdl = total / len(self.lengths) if len(self.lengths) else 0.0
         # k1 · (1 - b + b · length / avgdl): the per-document part of the BM25 denominator.
         self._norm = (K1 * (1 - B + B * self.lengths / self._avgdl)) if self._avgdl else np.zeros(0)
+        # Term id -> its postings' BM25 factors (see ``_impacts``); the index never changes, so neither do they.
+        self._impact_cache: dict[int, np.ndarray] = {}
+        self._impact_bytes = 0
 
     # --- construction ---------------------------------------------------------
 
@@ -265,13 +273,25 @@ class KeywordIndex:
             df = end - start
             idf = max(MIN_IDF, float(np.log((n - df + 0.5) / (df + 0.5))))
             slots = self.slots[start:end]
-            tf = self.weights[start:end].astype(np.float64)
             # A term has one posting per document, so the slots are distinct and += is safe.
-            total[slots] += idf * tf * (K1 + 1) / (tf + self._norm[slots])
+            total[slots] += idf * self._impacts(tid, start, end)
         if kinds is not None:
             codes = [self.kinds.index(kind) for kind in kinds if kind in self.kinds]
             total[~np.isin(self.doc_kinds, np.asarray(codes, dtype=np.uint8))] = 0.0
         return total
+
+    def _impacts(self, tid: int, start: int, end: int) -> np.ndarray:
+        """BM25 without the idf for each posting of term ``tid`` (``start`` .. ``end``), cached for long lists."""
+        cached = self._impact_cache.get(tid)
+        if cached is not None:
+            return cached
+        tf = self.weights[start:end].astype(np.float64)
+        impacts = tf * (K1 + 1) / (tf + self._norm[self.slots[start:end]])
+        if end - start >= IMPACT_CACHE_MIN_POSTINGS and self._impact_bytes + impacts.nbytes <= IMPACT_CACHE_BYTES:
+            # Two threads may compute the same term at once; either result is the same array.
+            self._impact_cache[tid] = impacts
+            self._impact_bytes += impacts.nbytes
+        return impacts
 
     def search(self, query: str, k: int, *, kinds: Iterable[str] | None = None) -> list[tuple[int, float]]:
         """Top ``k`` documents for ``query``: ``[(doc_id, score)]``, best first, ties by lower id."""
@@ -295,7 +315,7 @@ class KeywordIndex:
         arrays = (self.doc_ids, self.doc_kinds, self.lengths, self.starts, self.slots, self.weights, self._norm,
                   self.passage_ids, self.passage_docs)
         return (sum(a.nbytes for a in arrays) + sum(len(t) + 60 for t in self.vocabulary)
-                + sum(len(line) + 50 for line in self.doc_filters))
+                + sum(len(line) + 50 for line in self.doc_filters) + self._impact_bytes)
 
     # --- persistence ------------------------------------------------------------
 

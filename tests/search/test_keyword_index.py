@@ -138,3 +138,27 @@ def test_each_document_keeps_the_fields_search_filters_by():
     assert index.document_filters([2])[0][1] == "internal"  # readers keep the old one
     assert KeywordIndex.from_bytes(newer.to_bytes()).document_filters([2, 5]) == newer.document_filters([2, 5])
     assert KeywordIndex.build([]).document_filters([1]) == [None]
+
+
+def test_a_common_word_scores_the_same_on_every_query_and_after_a_change(monkeypatch):
+    """Common words' per-document factors are kept between queries; the scores never go stale."""
+    from search.engine import keyword_index
+
+    monkeypatch.setattr(keyword_index, "IMPACT_CACHE_MIN_POSTINGS", 4)
+    docs = [
+        KeywordDocument(10 + i, "thread", f"Router question {i}", "", "router " * (1 + i % 3) + f"model rt{i}")
+        for i in range(12)
+    ]
+    index = KeywordIndex.build(docs)
+    first = index.search("router model rt3", 12)
+    assert first == index.search("router model rt3", 12)  # the second time from the kept factors
+    assert [doc for doc, _ in first] == [doc for doc, _ in brute_force_bm25(docs, "router model rt3")]
+    # A long new document changes the average length, so every document's factor: the new index
+    # must not reuse the old one's.
+    longer = KeywordDocument(99, "thread", "Router", "", "router " * 40 + "and a long story " * 30)
+    changed = index.apply(add=[longer])
+    expected = brute_force_bm25([*docs, longer], "router model rt3")
+    got = changed.search("router model rt3", 13)
+    assert [doc for doc, _ in got] == [doc for doc, _ in expected]
+    assert [score for _, score in got] == pytest.approx([score for _, score in expected])
+    assert index.search("router model rt3", 12) == first
