@@ -20,28 +20,22 @@ from __future__ import annotations
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
-    if value < 1:
-        raise SystemExit(f"{name} must be at least 1, got {value}")
-    return value
+from config.env import env_int, env_str
 
-
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = _int("WEB_CONCURRENCY", os.cpu_count() or 1)
+try:
+    bind = env_str("GUNICORN_BIND", "0.0.0.0:8000")
+    # gunicorn reads WEB_CONCURRENCY itself too; this makes its default one worker per core.
+    workers = env_int("WEB_CONCURRENCY", os.cpu_count() or 1, minimum=1)
+    timeout = env_int("GUNICORN_TIMEOUT", 60, minimum=1)
+except ImproperlyConfigured as exc:
+    raise SystemExit(str(exc)) from None  # one clear line, not a traceback
 worker_class = "sync"
-timeout = _int("GUNICORN_TIMEOUT", 60)
 graceful_timeout = 30
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+accesslog = env_str("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+loglevel = env_str("GUNICORN_LOG_LEVEL", "info")
 
 
 def post_worker_init(worker) -> None:
