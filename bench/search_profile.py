@@ -11,9 +11,10 @@ transcripts for ``suggest``) through:
 1. the whole request through Django's test client (middleware, auth, DRF,
    serializer, JSON), p50/p95;
 2. the same requests again with a timer around each stage of
-   ``search.selectors.search_documents`` (query cleaning, visibility, query
-   embedding, FAISS, passage→document mapping with the candidate check, the
-   keyword ranker, fusion, materialising results, the query log) and of the
+   ``search.selectors.search_documents`` (query cleaning, visibility, starting
+   the query's embedding, the keyword ranker that runs while the model thread
+   embeds, the wait for the vector, FAISS, passage→document mapping with the
+   candidate check, fusion, materialising results, the query log) and of the
    API's result rendering, p50/p95 per stage, each inclusive of the stages it
    calls;
 3. a cProfile of the requests, sorted by cumulative time.
@@ -77,8 +78,10 @@ STAGES = [
     ("search.engine.query", "clean_query"),
     ("search.permissions", "allowed_visibilities"),
     ("search.selectors", "rank"),
-    ("search.ranking", "dense_window"),
-    ("search.index_access", "embed_query"),
+    ("search.ranking", "start_dense_window"),
+    ("search.index_access", "start_query_embedding"),
+    ("search.ranking", "PendingWindow.result"),
+    ("search.engine.embedding", "_TracedQuery.result"),
     ("search.engine.vector_index", "VectorIndex.search"),
     ("search.engine.keyword_index", "KeywordIndex.passage_documents"),
     ("search.keyword", "memory_keyword_search"),

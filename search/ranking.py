@@ -154,15 +154,37 @@ class DenseWindow:
                 return [(int(doc), float(score), int(passage)) for doc, score, passage in found]
 
 
+class PendingWindow:
+    """A dense window whose query is being embedded (``start_dense_window``)."""
+
+    def __init__(self, query: str, *, depth: int) -> None:
+        from search.index_access import get_live_index, start_query_embedding
+
+        self.live, self.depth = get_live_index(), depth
+        self.live.get()  # IndexUnavailable before any model time is spent
+        self.embedding = start_query_embedding(query)
+
+    def result(self) -> DenseWindow:
+        """Wait for the embedding and search the index (raises what embedding raised)."""
+        vector = self.embedding.result()
+        return _search_window(self.live, vector, depth=self.depth)
+
+
+def start_dense_window(query: str, *, depth: int) -> PendingWindow:
+    """Start ``dense_window``: the query's forward pass runs on the model thread until ``result()``.
+    Raises ``IndexUnavailable`` / ``ModelUnavailable``."""
+    return PendingWindow(query, depth=depth)
+
+
 def dense_window(query: str, *, depth: int) -> DenseWindow:
     """Embed ``query`` and search the live index once for a window of the top ``8 × depth``
     passages (at least 64), so a restrictive filter cannot make FAISS walk the whole index.
     Raises ``IndexUnavailable`` / ``ModelUnavailable``."""
-    from search.index_access import embed_query, get_live_index
+    return start_dense_window(query, depth=depth).result()
 
-    live = get_live_index()
+
+def _search_window(live, vector: np.ndarray, *, depth: int) -> DenseWindow:
     index, _ = live.get()
-    vector = embed_query(query)
     scores, ids = index.search(vector, max(64, depth * 8))
     valid = ids[0] >= 0  # FAISS pads the end with -1
     scores, ids = scores[0][valid], ids[0][valid].astype(np.int64)
@@ -196,6 +218,14 @@ def request_rebuild(reason: str) -> None:
     schedule_rebuild(reason)
 
 
+def _fall_back(exc: Exception) -> tuple[FusionConfig, str]:
+    """Keyword search alone when semantic search cannot answer (and a rebuild when the index is bad)."""
+    logger.warning("semantic search unavailable, falling back to keyword search: %s", exc)
+    if isinstance(exc, IndexUnavailable):
+        request_rebuild(f"search found no usable index: {exc}")
+    return FusionConfig(method="keyword"), "keyword-fallback"
+
+
 def rank(
     query: str,
     *,
@@ -216,19 +246,26 @@ def rank(
     depth = min(MAX_DEPTH, max(limit * 3, 30))
     mode = {"dense": "dense", "keyword": "keyword"}.get(config.method, "hybrid")
     window: DenseWindow | None = None
+    pending: PendingWindow | None = None
     if config.method != "keyword":
         try:
-            window = dense_window(query, depth=depth)
+            pending = start_dense_window(query, depth=depth)
         except (IndexUnavailable, ModelUnavailable) as exc:
-            logger.warning("semantic search unavailable, falling back to keyword search: %s", exc)
-            if isinstance(exc, IndexUnavailable):
-                request_rebuild(f"search found no usable index: {exc}")
-            config, mode = FusionConfig(method="keyword"), "keyword-fallback"
+            config, mode = _fall_back(exc)
+    # While the model thread embeds the query (traced, without the GIL): the keyword scores, and the
+    # database connection the results will be read on (Django's health check is a round trip).
     memory = None
     if config.method != "dense":
         from search.keyword import memory_keyword_search
 
         memory = memory_keyword_search(query, limit=depth, candidates=candidates)
+    if pending is not None:
+        connection.close_if_health_check_failed()  # what the first query would do first
+        connection.ensure_connection()
+        try:
+            window = pending.result()
+        except (IndexUnavailable, ModelUnavailable) as exc:
+            config, mode = _fall_back(exc)
     if isinstance(candidates, Candidates):
         # Both rankers' first hits checked at once; each ranker then reads its decisions. The index's
         # copy of their fields allows most of them; only the rest are read from the database.
