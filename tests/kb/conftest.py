@@ -43,6 +43,10 @@ class MemoEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.vstack([self.memo[t] for t in texts]).astype(np.float32)
 
+    def start_query(self, text: str):
+        """Queries take the model's own path (the traced encoder), as in production."""
+        return self.model.start_query(text)
+
 
 @pytest.fixture(scope="session")
 def embedder():
