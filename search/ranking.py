@@ -167,7 +167,14 @@ class PendingWindow:
     def result(self) -> DenseWindow:
         """Wait for the embedding and search the index (raises what embedding raised)."""
         vector = self.embedding.result()
-        return _search_window(self.live, vector, depth=self.depth)
+        index, _ = self.live.get()
+        scores, ids = index.search(vector, max(64, self.depth * 8))
+        valid = ids[0] >= 0  # FAISS pads the end with -1
+        scores, ids = scores[0][valid], ids[0][valid].astype(np.int64)
+        # The map of the version being served; a swap in between only leaves passages unknown.
+        memory = self.live.keyword()
+        docs = memory.passage_documents(ids) if memory is not None else np.full(len(ids), -1, dtype=np.int64)
+        return DenseWindow(scores=scores, ids=ids, docs=docs, step=max(32, 2 * self.depth), keyword=memory)
 
 
 def start_dense_window(query: str, *, depth: int) -> PendingWindow:
@@ -181,17 +188,6 @@ def dense_window(query: str, *, depth: int) -> DenseWindow:
     passages (at least 64), so a restrictive filter cannot make FAISS walk the whole index.
     Raises ``IndexUnavailable`` / ``ModelUnavailable``."""
     return start_dense_window(query, depth=depth).result()
-
-
-def _search_window(live, vector: np.ndarray, *, depth: int) -> DenseWindow:
-    index, _ = live.get()
-    scores, ids = index.search(vector, max(64, depth * 8))
-    valid = ids[0] >= 0  # FAISS pads the end with -1
-    scores, ids = scores[0][valid], ids[0][valid].astype(np.int64)
-    # The map of the version being served; a swap in between only leaves passages unknown.
-    memory = live.keyword()
-    docs = memory.passage_documents(ids) if memory is not None else np.full(len(ids), -1, dtype=np.int64)
-    return DenseWindow(scores=scores, ids=ids, docs=docs, step=max(32, 2 * depth), keyword=memory)
 
 
 def dense_ranking(query: str, *, depth: int, candidates=None) -> list[tuple[int, float, int]]:

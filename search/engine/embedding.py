@@ -14,7 +14,7 @@ import threading
 import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -50,6 +50,10 @@ class Embedder(Protocol):
 
 
 class PendingQuery(Protocol):
+    def done(self) -> bool:
+        """Whether the vector is ready (``result`` would not wait)."""
+        ...
+
     def result(self) -> np.ndarray:
         """The query's ``(1, dim)`` float32 unit vector (waits for it; re-raises a failure)."""
         ...
@@ -60,6 +64,9 @@ class DoneQuery:
 
     def __init__(self, vector: np.ndarray) -> None:
         self._vector = vector
+
+    def done(self) -> bool:
+        return True
 
     def result(self) -> np.ndarray:
         return self._vector
@@ -247,7 +254,8 @@ class SentenceTransformerEmbedder:
             model = self.model
             with self._lock:
                 if self._query_encoder is False:
-                    self._query_encoder = (TracedQueryEncoder.build(model, self.name, lock=self._lock)
+                    self._query_encoder = (TracedQueryEncoder.build(model, self.name, eager=self.encode,
+                                                                    lock=self._lock)
                                            if self._trace_queries else None)
         return self._query_encoder  # type: ignore[return-value]
 
@@ -293,15 +301,18 @@ class TracedQueryEncoder:
     and gives up (None, eager encoding) if anything differs or fails.
     """
 
-    def __init__(self, model: Any, traced: Any, input_names: tuple[str, ...], *, lock: threading.RLock) -> None:
+    def __init__(self, model: Any, traced: Any, input_names: tuple[str, ...], *,
+                 eager: Callable[[list[str]], np.ndarray], lock: threading.RLock) -> None:
         self._model = model
+        self.eager = eager  # the library's encode: the reference, and the way out on a failure
         self._lock = lock  # the embedder's: the tokenizer is not thread-safe
         self._traced = traced
         self._input_names = input_names
         self._after = list(model)[1:]  # pooling, normalisation…
 
     @classmethod
-    def build(cls, model: Any, name: str, *, lock: threading.RLock | None = None) -> TracedQueryEncoder | None:
+    def build(cls, model: Any, name: str, *, eager: Callable[[list[str]], np.ndarray],
+              lock: threading.RLock) -> TracedQueryEncoder | None:
         import torch
 
         try:
@@ -325,7 +336,7 @@ class TracedQueryEncoder:
                                              strict=False, check_trace=False)
                 finally:
                     transformers_log.setLevel(level)
-            encoder = cls(model, traced, names, lock=lock or threading.RLock())
+            encoder = cls(model, traced, names, eager=eager, lock=lock)
             for text in TRACE_PROBES:
                 expected = encoder.eager([text])
                 difference = float(np.abs(encoder.start(text).result() - expected).max())
@@ -342,13 +353,6 @@ class TracedQueryEncoder:
             features = self._model.preprocess([text])
         inputs = {key: features[key] for key in self._input_names}
         return _TracedQuery(self, text, features, model_thread().submit(self._forward, inputs))
-
-    def eager(self, texts: list[str]) -> np.ndarray:
-        """``SentenceTransformer.encode``, the reference the trace was checked against."""
-        with self._lock:
-            vectors = self._model.encode(texts, batch_size=1, normalize_embeddings=True,
-                                         convert_to_numpy=True, show_progress_bar=False)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def _forward(self, inputs: dict) -> Any:
         import torch
@@ -372,6 +376,9 @@ class TracedQueryEncoder:
 class _TracedQuery:
     def __init__(self, encoder: TracedQueryEncoder, text: str, features: dict, future: Future) -> None:
         self._encoder, self._text, self._features, self._future = encoder, text, features, future
+
+    def done(self) -> bool:
+        return self._future.done()
 
     def result(self) -> np.ndarray:
         try:
