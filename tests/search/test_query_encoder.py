@@ -6,6 +6,7 @@ import os
 import select
 import signal
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -37,32 +38,44 @@ def test_traced_queries_get_the_librarys_vectors(embedder):
         np.testing.assert_allclose(vector, embedder.encode([text]), atol=1e-5)
 
 
+def test_the_caller_is_free_while_the_model_thread_embeds(embedder):
+    """``start_query`` hands back before the vector exists, and the caller's Python keeps running
+    meanwhile (the trace runs without the GIL): what lets ``rank`` score keywords in that time.
+    Embedded eagerly, every query would be done on return and no work would fit in between."""
+    long_text = QUERIES[-1]  # a forward pass over the model's full 256 tokens
+    overlapped = []
+    for _ in range(3):
+        pending = embedder.start_query(long_text)
+        steps = 0
+        while not pending.done():
+            steps += 1
+        overlapped.append(steps)
+        np.testing.assert_allclose(pending.result(), embedder.encode([long_text]), atol=1e-5)
+    assert max(overlapped) > 0, "every query was embedded before start_query returned"
+
+
 def test_queries_from_many_threads_each_get_their_own_vector(embedder):
     texts = [f"Beacon {i} drops off the mesh after update {i}" for i in range(16)]
-    expected = embedder.encode(texts)
-    results: dict[int, np.ndarray] = {}
-    errors: list[BaseException] = []
-
-    def work(n: int) -> None:
-        try:
-            for i in range(n, len(texts), 4):
-                results[i] = embedder.start_query(texts[i]).result()[0]
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
-    np.testing.assert_allclose(np.stack([results[i] for i in range(len(texts))]), expected, atol=1e-5)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        vectors = list(pool.map(lambda text: embedder.start_query(text).result()[0], texts))
+    np.testing.assert_allclose(np.stack(vectors), embedder.encode(texts), atol=1e-5)
 
 
 def test_tracing_can_be_turned_off(embedder):
     eager = SentenceTransformerEmbedder(trace_queries=False)
     assert eager.query_encoder() is None
-    np.testing.assert_allclose(eager.start_query(QUERIES[1]).result(), embedder.encode([QUERIES[1]]), atol=1e-6)
+    pending = eager.start_query(QUERIES[1])
+    assert pending.done()  # embedded on the caller's thread
+    np.testing.assert_allclose(pending.result(), embedder.encode([QUERIES[1]]), atol=1e-6)
+
+
+@pytest.mark.parametrize("traced", [True, False])
+def test_the_setting_decides_how_the_process_embeds_queries(settings, monkeypatch, traced):
+    import search.index_access as access
+
+    monkeypatch.setattr(access, "_embedders", {})  # a new process: no embedder made yet
+    settings.SEARCH_TRACE_QUERIES = traced
+    assert (access.get_embedder().query_encoder() is not None) is traced
 
 
 def test_a_model_that_cannot_be_traced_is_embedded_eagerly_and_says_why(embedder, caplog):
@@ -71,7 +84,8 @@ def test_a_model_that_cannot_be_traced_is_embedded_eagerly_and_says_why(embedder
     # The same weights without their pooling module: nothing to pool the trace's output with.
     bare = SentenceTransformer(modules=[embedder.model[0]], device="cpu")
     with caplog.at_level(logging.WARNING, logger="search.engine.embedding"):
-        assert TracedQueryEncoder.build(bare, "bare transformer") is None
+        assert TracedQueryEncoder.build(bare, "bare transformer", eager=embedder.encode,
+                                        lock=threading.RLock()) is None
     assert "not traced, queries are embedded eagerly" in caplog.text
     assert "bare transformer" in caplog.text
 
