@@ -86,8 +86,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "gleaner.sqlite3",
-            # Kept open across requests, as with DATABASE_URL: opening one (and its PRAGMAs) cost
-            # ~0.75 ms a request.
+            # Kept open across requests, as with DATABASE_URL: each search used to open two (the
+            # request's and the query log's), ~2-3 ms over HTTP on the demo (docs/search.md).
             "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
             "CONN_HEALTH_CHECKS": True,
             # A file-backed test database, so a Celery worker process can share it; one per
