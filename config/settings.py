@@ -78,18 +78,18 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
+# Seconds a process keeps its connection, on either database (0: one per request). The embedded
+# SQLite database used to open two a search (the request's and the query log's), ~2-3 ms over
+# HTTP on the demo (docs/search.md).
+DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE)}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "gleaner.sqlite3",
-            # Kept open across requests, as with DATABASE_URL: each search used to open two (the
-            # request's and the query log's), ~2-3 ms over HTTP on the demo (docs/search.md).
-            "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
-            "CONN_HEALTH_CHECKS": True,
+            "CONN_MAX_AGE": DB_CONN_MAX_AGE,
             # A file-backed test database, so a Celery worker process can share it; one per
             # test process, so parallel runs on one checkout never collide.
             "TEST": {"NAME": DATA_DIR / f"test-gleaner-{os.getpid()}.sqlite3"},
@@ -100,6 +100,7 @@ else:
             },
         }
     }
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a kept connection the server dropped is reopened
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "community.User"
 
