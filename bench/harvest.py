@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -275,7 +276,7 @@ def main() -> int:
         # Django's debug query log would keep the last 9,000 statements, bulk INSERTs with
         # their post bodies included, and grow the peak RSS with the dump.
         base_env = {**os.environ, "GLEANER_DATA_DIR": tmp, "LOG_LEVEL": "WARNING", "DEBUG": "false",
-                    "SECRET_KEY": f"bench-{uuid.uuid4().hex}", "SEARCH_AUTO_INDEX": "false",
+                    "SECRET_KEY": secrets.token_urlsafe(50), "SEARCH_AUTO_INDEX": "false",
                     "KB_AUTO_CLUSTER": "false"}
         benches: list[tuple[str, list[dict]]] = []
         runs = []

@@ -45,6 +45,7 @@ import json
 import os
 import random
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -601,7 +602,7 @@ def with_database(url: str, name: str) -> str:
 def run_size(size: int, opts, tmp: Path) -> dict | None:
     base_env = {**os.environ, "GLEANER_DATA_DIR": str(tmp), "SEARCH_INDEX_DIR": str(tmp / "index"),
                 # As production runs it: DEBUG off (on, Django records every query).
-                "LOG_LEVEL": "WARNING", "DEBUG": "false", "SECRET_KEY": "bench-not-secret-" + uuid.uuid4().hex,
+                "LOG_LEVEL": "WARNING", "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
                 "SECURE_SSL_REDIRECT": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "SEARCH_AUTO_INDEX": "false", "KB_AUTO_CLUSTER": "false",
                 "COMMUNITY_RATE_LIMITS": "false", "RATE_SEARCH": "10000000/minute",

@@ -30,6 +30,7 @@ import io
 import json
 import os
 import pstats
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -50,7 +51,7 @@ def _bench_search():
 
 def setup(folder: Path, database_url: str) -> None:
     os.environ.update({"GLEANER_DATA_DIR": str(folder), "SEARCH_INDEX_DIR": str(folder / "index"),
-                       "LOG_LEVEL": "WARNING", "DEBUG": "false", "SECRET_KEY": "bench-profile-not-secret",
+                       "LOG_LEVEL": "WARNING", "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
                        "SECURE_SSL_REDIRECT": "false", "SEARCH_AUTO_INDEX": "false", "KB_AUTO_CLUSTER": "false",
                        "COMMUNITY_RATE_LIMITS": "false", "RATE_SEARCH": "10000000/minute",
                        "CELERY_TASK_ALWAYS_EAGER": "true", "CELERY_BROKER_URL": ""})

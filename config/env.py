@@ -1,21 +1,61 @@
-"""Strict readers for environment variables: a bad value fails loudly at start-up."""
+"""Strict readers for environment variables: a bad value fails loudly at start-up.
+
+A variable that is missing, empty or only blanks means "the default", for every
+reader: exporting ``.env.example`` as it stands, or ``FOO=`` in a process manager,
+never switches something off by accident. Every other value must parse, and lie
+in its range or among its choices; if not, ``ImproperlyConfigured`` names the
+variable, the value and what would be accepted.
+"""
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
+# A rate as DRF's throttles and ``core``'s page limiter read it: "30/hour", "600/minute", "5/h".
+_RATE = re.compile(r"^([0-9]+)\s*/\s*(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def _raw(name: str) -> str | None:
+    """The variable's value, or None when it is missing, empty or blank."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return None
+    return raw
+
+
+def _check_range(name: str, value: int | float, minimum, maximum) -> None:
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name}={value} must be at most {maximum}")
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    raw = _raw(name)
+    return default if raw is None else raw.strip()
+
+
+def env_choice(name: str, default: str, choices: Iterable[str]) -> str:
+    """One of ``choices`` (compared case-insensitively, returned as the choice is spelled)."""
+    choices = list(choices)
+    raw = _raw(name)
+    if raw is None:
+        return default
+    by_lower = {choice.lower(): choice for choice in choices}
+    try:
+        return by_lower[raw.strip().lower()]
+    except KeyError:
+        raise ImproperlyConfigured(f"{name}={raw!r}: use one of {', '.join(choices)}") from None
 
 
 def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None:
         return default
     value = raw.strip().lower()
@@ -23,39 +63,61 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true/false, 1/0, yes/no)")
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true/false, 1/0, yes/no, on/off)")
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    raw = _raw(name)
+    if raw is None:
         return default
     try:
-        value = int(raw)
+        value = int(raw.strip())
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
-    if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}")
+    _check_range(name, value, minimum, maximum)
     return value
 
 
-def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
+def env_float(name: str, default: float, *, minimum: float | None = None, maximum: float | None = None) -> float:
+    raw = _raw(name)
+    if raw is None:
         return default
     try:
-        return float(raw)
+        value = float(raw.strip())
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a finite number")
+    _check_range(name, value, minimum, maximum)
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
+    """Comma-separated items; blanks around and between commas are dropped."""
+    raw = _raw(name)
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_path(name: str, default: Path) -> Path:
-    raw = os.environ.get(name)
-    return Path(raw).expanduser().resolve() if raw else default
+def env_path(name: str, default: Path, *, base: Path) -> Path:
+    """A folder or file; a relative value is taken from ``base`` (the project), not from
+    wherever the process happened to start, so every process agrees on it."""
+    raw = _raw(name)
+    if raw is None:
+        return default
+    return (base / Path(raw.strip()).expanduser()).resolve()
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit such as ``30/hour`` (per second, minute, hour or day)."""
+    raw = _raw(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    match = _RATE.match(value)
+    if not match or int(match.group(1)) < 1:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate: use a count and a period, e.g. 30/hour, 600/minute, 5/day"
+        )
+    return f"{int(match.group(1))}/{match.group(2)}"

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from kb.clustering.incremental import DEFAULT_JOIN_THRESHOLD, assign_incremental, recluster
+from kb.clustering.incremental import assign_incremental, recluster
 from kb.models import Article, ArticleVersion, Cluster, ClusterMember
 from kb.question_vectors import question_vectors, visible_threads
 from search.engine import Embedder
@@ -38,10 +38,6 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 GROWTH_DAYS = 30
 UNMET_DAYS = 90
 UNMET_MAX_QUERIES = 2000
-
-
-def _setting(name: str, default):
-    return getattr(settings, name, default)
 
 
 @dataclass
@@ -186,8 +182,8 @@ def clusters_rebuild(
     continues the old cluster it overlaps most (Jaccard ≥ 0.5) or becomes a new
     candidate; old clusters left empty are deleted with their untouched drafts.
     """
-    threshold = _setting("KB_CLUSTER_THRESHOLD", 0.65) if threshold is None else threshold
-    min_size = _setting("KB_CLUSTER_MIN_SIZE", 2) if min_size is None else min_size
+    threshold = settings.KB_CLUSTER_THRESHOLD if threshold is None else threshold
+    min_size = settings.KB_CLUSTER_MIN_SIZE if min_size is None else min_size
     embedder = _embedder(embedder)
     with index_write_lock(name=".clustering.lock"):
         ids, matrix, embedded = question_vectors(embedder=embedder, progress=progress)
@@ -246,9 +242,9 @@ def clusters_update(
     ``held``. The rest are clustered together with earlier leftovers into new
     candidates.
     """
-    threshold = _setting("KB_CLUSTER_THRESHOLD", 0.65) if threshold is None else threshold
-    min_size = _setting("KB_CLUSTER_MIN_SIZE", 2) if min_size is None else min_size
-    join_threshold = _setting("KB_JOIN_THRESHOLD", DEFAULT_JOIN_THRESHOLD) if join_threshold is None else join_threshold
+    threshold = settings.KB_CLUSTER_THRESHOLD if threshold is None else threshold
+    min_size = settings.KB_CLUSTER_MIN_SIZE if min_size is None else min_size
+    join_threshold = settings.KB_JOIN_THRESHOLD if join_threshold is None else join_threshold
     embedder = _embedder(embedder)
     with index_write_lock(name=".clustering.lock"):
         ids, matrix, embedded = question_vectors(embedder=embedder, progress=progress)
@@ -312,7 +308,7 @@ def _unmet_counts(centroids: dict[int, np.ndarray], embedder: Embedder | None) -
 
     since = timezone.now() - timedelta(days=UNMET_DAYS)
     poor = SearchQueryLog.objects.filter(created_at__gte=since).filter(
-        Q(results__lt=_setting("KB_UNMET_MIN_RESULTS", 3)) | Q(top_score__lt=_setting("KB_UNMET_TOP_SCORE", 0.5))
+        Q(results__lt=settings.KB_UNMET_MIN_RESULTS) | Q(top_score__lt=settings.KB_UNMET_TOP_SCORE)
     ).order_by("-created_at").values_list("query", flat=True)[:UNMET_MAX_QUERIES]
     queries = [q.strip() for q in poor if q.strip()]
     if not queries or not centroids:
@@ -329,7 +325,7 @@ def _unmet_counts(centroids: dict[int, np.ndarray], embedder: Embedder | None) -
     cids = list(centroids)
     base = np.vstack([centroids[c] for c in cids])
     counts: Counter = Counter()
-    close = _setting("KB_UNMET_SIMILARITY", 0.55)
+    close = settings.KB_UNMET_SIMILARITY
     for q in queries:
         vec = found.get(keys[q])
         if vec is None:

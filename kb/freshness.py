@@ -102,7 +102,7 @@ def articles_check_sources(*, thread_ids: Iterable[int]) -> list[int]:
 
 def article_check_feedback(*, article: Article) -> bool:
     """Mark ``article`` when "not helpful" votes since its last review reach the threshold."""
-    threshold = int(getattr(settings, "KB_REVIEW_NEGATIVE_FEEDBACK", 3))
+    threshold = settings.KB_REVIEW_NEGATIVE_FEEDBACK
     if article.needs_review and "did not help" in article.review_reason:
         return False  # already waiting for review on this count; don't grow the reason per vote
     negative = ArticleFeedback.objects.filter(article=article, helpful=False)
@@ -116,7 +116,7 @@ def article_check_feedback(*, article: Article) -> bool:
 
 def article_check_flags(*, article: Article) -> bool:
     """Mark ``article`` when open agent flags reach the threshold."""
-    threshold = int(getattr(settings, "KB_REVIEW_FLAGS", 1))
+    threshold = settings.KB_REVIEW_FLAGS
     if article.needs_review and "agent flag" in article.review_reason:
         return False
     flags = list(ArticleFlag.objects.filter(article=article, resolved=False).order_by("created_at"))

@@ -38,7 +38,7 @@ def cluster_threads(self, thread_ids: list[int] | None = None) -> dict:
 def harvest_finished_cluster(sender, run_id=None, thread_ids=None, **kwargs) -> None:
     """Queue an incremental run for the harvested threads once the harvest's writes are committed."""
     ids = sorted({int(pk) for pk in thread_ids or ()})
-    if not ids or not getattr(settings, "KB_AUTO_CLUSTER", True):
+    if not ids or not settings.KB_AUTO_CLUSTER:
         return
 
     def send() -> None:

@@ -54,7 +54,7 @@ def get_live_index() -> LiveIndex:
             live = LiveIndex(
                 index_store(),
                 expected_model=settings.SEARCH_MODEL,
-                check_interval=float(getattr(settings, "SEARCH_INDEX_RELOAD_SECONDS", 1.0)),
+                check_interval=settings.SEARCH_INDEX_RELOAD_SECONDS,
             )
             _live[key] = live
     # Loads on first use, and tells a missing index from a corrupt one.
@@ -75,7 +75,7 @@ def get_embedder() -> Embedder:
         embedder = _embedders.get(name)
         if embedder is None:
             embedder = _embedders[name] = SentenceTransformerEmbedder(
-                name, trace_queries=getattr(settings, "SEARCH_TRACE_QUERIES", True))
+                name, trace_queries=settings.SEARCH_TRACE_QUERIES)
     return embedder
 
 

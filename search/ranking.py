@@ -47,9 +47,9 @@ class FusionConfig:
     @classmethod
     def from_settings(cls) -> "FusionConfig":
         return cls(
-            method=getattr(settings, "SEARCH_FUSION", "convex"),
-            alpha=getattr(settings, "SEARCH_ALPHA", 0.5),
-            rrf_k=getattr(settings, "SEARCH_RRF_K", DEFAULT_RRF_K),
+            method=settings.SEARCH_FUSION,
+            alpha=settings.SEARCH_ALPHA,
+            rrf_k=settings.SEARCH_RRF_K,
         )
 
 

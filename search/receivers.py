@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 def _enqueue(thread_ids) -> None:
     ids = sorted({int(pk) for pk in thread_ids or ()})
-    if not ids or not getattr(settings, "SEARCH_AUTO_INDEX", True):
+    if not ids or not settings.SEARCH_AUTO_INDEX:
         return
 
     def send() -> None:
