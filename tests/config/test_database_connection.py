@@ -43,3 +43,18 @@ def requests_share_a_connection(tmp_path: Path, **env: str) -> str:
 @pytest.mark.parametrize(("env", "expected"), [({}, "same"), ({"DB_CONN_MAX_AGE": "0"}, "new")])
 def test_the_embedded_database_keeps_its_connection_across_requests(tmp_path, env, expected):
     assert requests_share_a_connection(tmp_path, **env) == expected
+
+
+def test_a_fresh_data_folder_is_made_when_the_database_is_first_opened(tmp_path):
+    """Settings touch no disk at import; the embedded database makes its own folder."""
+    data = tmp_path / "new" / "data"
+    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environ.update({"GLEANER_DATA_DIR": str(data), "LOG_LEVEL": "WARNING"})
+    check = subprocess.run([sys.executable, "manage.py", "check"], cwd=REPO, env=environ,
+                           capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0, check.stderr[-3000:]
+    assert not data.exists(), "manage.py check made the data folder: settings do work at import"
+    migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO,
+                             env=environ, capture_output=True, text=True, timeout=300)
+    assert migrate.returncode == 0, migrate.stderr[-3000:]
+    assert (data / "gleaner.sqlite3").is_file()

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.search.corpus import corpus  # noqa: F401  (a fixture)
+from tests.search.conftest import embedder  # noqa: F401  (fixtures)
+from tests.search.corpus import corpus  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
