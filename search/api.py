@@ -1,4 +1,6 @@
-"""Search REST API: ``GET /api/search?q=&type=&tag=&source=&limit=``.
+"""Search REST API: ``GET /api/search?q=&type=&tag=&source=&limit=``, or the same
+parameters as a JSON object in ``POST /api/search`` for text too long for a URL (a
+whole chat transcript).
 
 Bad input always gets a JSON 400 with a readable ``detail`` (empty query,
 unknown filter, bad limit); very long queries are cleaned and truncated, not
@@ -9,7 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import permissions as drf_permissions, serializers
+from rest_framework import permissions as drf_permissions, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -23,6 +26,13 @@ from search.models import Document
 # Longest raw ``q`` read at all: anything longer is cut before cleaning (which keeps ~512 chars).
 MAX_RAW_QUERY = 20_000
 QUERY_PARAMS = ("q", "type", "tag", "source", "limit", "format")
+# Largest POST body read: MAX_RAW_QUERY characters even at 12 bytes each (a JSON \u escape of a
+# surrogate pair), with room for the filters.
+MAX_BODY_BYTES = 256 * 1024
+
+
+class BodyTooLarge(ServiceError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
 
 class SearchThrottle(ScopedRateThrottle):
@@ -45,6 +55,18 @@ class SearchResultSerializer(serializers.Serializer):
     source = serializers.CharField()
 
 
+class SearchRequestSerializer(serializers.Serializer):
+    """The body of ``POST /api/search`` (documentation: the view checks it as it checks a GET)."""
+
+    q = serializers.CharField(help_text="What to look for, as long as you like (cut to ~512 characters).")
+    type = serializers.ChoiceField(choices=Document.Kind.values, required=False, help_text="Only this type.")
+    tag = serializers.CharField(required=False, help_text="Only documents with this tag.")
+    source = serializers.CharField(required=False, help_text="Only this source (slug).")
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=selectors.MAX_LIMIT, help_text="Default 10."
+    )
+
+
 class SearchResponseSerializer(serializers.Serializer):
     query = serializers.CharField(help_text="The query as searched (cleaned, maybe truncated).")
     count = serializers.IntegerField()
@@ -56,6 +78,7 @@ class SearchApi(APIView):
     permission_classes = [drf_permissions.AllowAny]
     # JSON only: no browsable-API page (its renderer and content negotiation cost time on every call).
     renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
     throttle_classes = [SearchThrottle]
     throttle_scope = "search"
 
@@ -63,7 +86,8 @@ class SearchApi(APIView):
         operation_id="search",
         summary="Search articles, community questions and harvested threads",
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, required=True, description="What to look for (cut to ~512 characters)."),
+            OpenApiParameter("q", OpenApiTypes.STR, required=True,
+                             description="What to look for (cut to ~512 characters; longer text: POST)."),
             OpenApiParameter("type", OpenApiTypes.STR, enum=list(Document.Kind.values), description="Only this type."),
             OpenApiParameter("tag", OpenApiTypes.STR, description="Only documents with this tag."),
             OpenApiParameter("source", OpenApiTypes.STR, description="Only this source (slug)."),
@@ -72,17 +96,45 @@ class SearchApi(APIView):
         responses={200: SearchResponseSerializer, 400: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        params = request.query_params
-        unknown = sorted(set(params) - set(QUERY_PARAMS))
-        if unknown:
-            raise ServiceError(
-                f"Unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
-                f"use q, type, tag, source and limit.",
-                code="invalid_filter",
-                field=unknown[0][:40],
+        check_known(request.query_params)
+        return self.search(request, request.query_params)
+
+    @extend_schema(
+        operation_id="search_long",
+        summary="Search with the parameters in a JSON body (for queries too long for a URL)",
+        description="The same search as `GET /api/search`. A URL holds a query of about 512 characters "
+        "in any script; send longer text, such as a whole transcript, here. It is cleaned and cut the same way.",
+        request=SearchRequestSerializer,
+        responses={200: SearchResponseSerializer, 400: OpenApiTypes.OBJECT, 413: OpenApiTypes.OBJECT},
+    )
+    def post(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY_BYTES:
+            raise BodyTooLarge(
+                f"The request body is {length:,} bytes; send at most {MAX_BODY_BYTES:,} "
+                f"(the query is cut to about 512 characters anyway).", code="too_large",
             )
+        body = request.data
+        if not isinstance(body, dict):
+            raise ServiceError('Send a JSON object, such as {"q": "wifi drops every evening", "limit": 10}.')
+        check_known(body)
+        params = {}
+        for name, value in body.items():
+            if value is None:
+                continue
+            if isinstance(value, str) or (name == "limit" and isinstance(value, int) and not isinstance(value, bool)):
+                params[name] = str(value)
+            else:
+                kind = "text or a whole number" if name == "limit" else "text"
+                raise ServiceError(f"{name} must be {kind}.", field=str(name)[:40])
+        return self.search(request, params)
+
+    def search(self, request, params) -> Response:
         raw_limit = params.get("limit", "10").strip()
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= selectors.MAX_LIMIT:
+        if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= selectors.MAX_LIMIT:
             raise ServiceError(
                 f"limit must be a whole number from 1 to {selectors.MAX_LIMIT}.", code="invalid", field="limit"
             )
@@ -111,6 +163,17 @@ class SearchApi(APIView):
         )
 
 
+def check_known(params) -> None:
+    unknown = sorted(set(params) - set(QUERY_PARAMS))
+    if unknown:
+        raise ServiceError(
+            f"Unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
+            f"use q, type, tag, source and limit.",
+            code="invalid_filter",
+            field=unknown[0][:40],
+        )
+
+
 def result_json(result: selectors.SearchResult) -> dict:
     """One result as ``SearchResultSerializer`` renders it."""
     return {
@@ -126,6 +189,6 @@ def result_json(result: selectors.SearchResult) -> dict:
     }
 
 
-@extend_schema_view(get=extend_schema(exclude=True))
+@extend_schema_view(get=extend_schema(exclude=True), post=extend_schema(exclude=True))
 class SearchSlashApi(SearchApi):
     """``/api/search/``: the same operation, kept out of the schema so it is documented once."""
