@@ -80,6 +80,21 @@ def role_assign(*, user, role: str) -> None:
     if role == ADMIN:
         user.is_staff = user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
+    _forget_permissions(user)
+
+
+def role_revoke(*, user, role: str) -> None:
+    """Take a role away (taking ``admin`` away also ends staff and superuser status)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    user.groups.remove(Group.objects.get(name=role))
+    if role == ADMIN:
+        user.is_staff = user.is_superuser = False
+        user.save(update_fields=["is_staff", "is_superuser"])
+    _forget_permissions(user)
+
+
+def _forget_permissions(user) -> None:
     if hasattr(user, "_perm_cache"):
         del user._perm_cache
     if hasattr(user, "_group_perm_cache"):

@@ -1,5 +1,5 @@
 """Community writes. Split by operation; import from here."""
-from community.services.accounts import user_signup
+from community.services.accounts import check_signup, user_signup
 from community.services.moderation import (
     flag_create,
     flag_dismiss,
@@ -15,7 +15,7 @@ from community.services.posting import answer_create, comment_create, post_edit,
 from community.services.votes import answer_accept, answer_unaccept, vote_cast, vote_retract
 
 __all__ = [
-    "answer_accept", "answer_create", "answer_unaccept", "comment_create", "flag_create", "flag_dismiss",
+    "answer_accept", "answer_create", "answer_unaccept", "check_signup", "comment_create", "flag_create", "flag_dismiss",
     "post_approve", "post_edit", "post_hide", "post_reject", "post_restore", "question_create",
     "thread_close_duplicate", "thread_reopen", "thread_set_locked", "user_signup", "vote_cast", "vote_retract",
 ]

@@ -10,9 +10,8 @@ from community.roles import CUSTOMER, MEMBER, role_assign
 from config.api import ServiceError
 
 
-@transaction.atomic
-def user_signup(*, username: str, email: str, password: str, display_name: str = "") -> User:
-    """Create an account with the customer and member roles.
+def check_signup(*, username: str, email: str, password: str, display_name: str = "") -> User:
+    """Check a new account; return it unsaved (without its password) or raise ``ServiceError``.
 
     Email is unique (case-insensitively); passwords go through Django's validators.
     """
@@ -31,6 +30,13 @@ def user_signup(*, username: str, email: str, password: str, display_name: str =
         validate_password(password, user)
     except ValidationError as exc:
         raise ServiceError(" ".join(exc.messages), field="password", code="weak_password") from None
+    return user
+
+
+@transaction.atomic
+def user_signup(*, username: str, email: str, password: str, display_name: str = "") -> User:
+    """Create an account with the customer and member roles (checked by ``check_signup``)."""
+    user = check_signup(username=username, email=email, password=password, display_name=display_name)
     user.set_password(password)
     user.save()
     role_assign(user=user, role=CUSTOMER)
