@@ -10,13 +10,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 
 from community import services
 from community.models import Post, PostRevision, Tag, Thread, User
-from community.roles import ADMIN, CUSTOMER, ROLES, role_assign, role_revoke
+from community.roles import ADMIN, CUSTOMER, ROLE_PERMISSIONS, ROLES, role_assign, role_revoke
 from config.api import ServiceError
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, run_service
 
@@ -131,6 +132,40 @@ class UserAdmin(DjangoUserAdmin):
             super().save_related(request, form, formsets, change)
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(ReadOnlyAdmin):
+    """Roles are groups whose permissions ``community/roles.py`` sets after every migrate: shown
+    here, never edited (an edit would be undone silently)."""
+
+    list_display = ("name", "permission_count", "member_count")
+    search_fields = ("name",)
+    fields = ("name", "role_permissions")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(permission_count=Count("permissions", distinct=True),
+                                                      member_count=Count("user", distinct=True))
+
+    @admin.display(description="permissions", ordering="permission_count")
+    def permission_count(self, group: Group) -> str:
+        return "all (superuser)" if group.name == ADMIN else str(group.permission_count)
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, group: Group) -> int:
+        return group.member_count
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("name", "role_permissions")
+
+    @admin.display(description="permissions")
+    def role_permissions(self, group: Group) -> str:
+        if group.name == ADMIN:
+            return "Every permission: admins are superusers."
+        return ", ".join(ROLE_PERMISSIONS.get(group.name, [])) or "none beyond reading"
+
+
 # --- Threads and posts -----------------------------------------------------------------------
 
 
@@ -146,7 +181,7 @@ class ThreadAdmin(ReadOnlyAdmin):
     list_filter = ("source", "status", "is_hidden", "is_deleted", "is_locked", "is_closed")
     search_fields = ("title", "external_id")
     list_select_related = ("source",)
-    readonly_fields = ("posts", "on_site")
+    readonly_fields = ("posts",)
     date_hierarchy = "created_at"
     actions = ["hide", "restore", "lock", "unlock", "reopen"]
 
@@ -154,10 +189,6 @@ class ThreadAdmin(ReadOnlyAdmin):
     def posts(self, thread: Thread) -> str:
         url = reverse("admin:community_post_changelist") + f"?thread__id__exact={thread.pk}"
         return format_html('<a href="{}">{} posts</a>', url, thread.posts.count())
-
-    @admin.display(description="on the site")
-    def on_site(self, thread: Thread) -> str:
-        return format_html('<a href="{}">{}</a>', thread.get_absolute_url(), thread.get_absolute_url())
 
     def _question_service(self, request, queryset, verb, service):
         def call(thread):
@@ -199,17 +230,12 @@ class PostAdmin(ReadOnlyAdmin):
     list_filter = ("thread__source", "status", "is_question", "is_accepted", "is_hidden", "is_deleted")
     search_fields = ("thread__title", "external_id", "author_name", "author__username")
     list_select_related = ("thread", "author")
-    readonly_fields = ("on_site",)
     inlines = [PostRevisionInline]
     actions = ["hide", "restore", "approve", "reject"]
 
     @admin.display(description="author")
     def author_shown(self, post: Post) -> str:
         return post.display_author
-
-    @admin.display(description="on the site")
-    def on_site(self, post: Post) -> str:
-        return format_html('<a href="{}">{}</a>', post.get_absolute_url(), post.get_absolute_url())
 
     def _moderate(self, request, queryset, verb, service):
         run_service(self, request, queryset, verb, lambda post: service(moderator=request.user, post=post))

@@ -188,6 +188,9 @@ class PostRevision(models.Model):
         ordering = ["post", "-number"]
         constraints = [models.UniqueConstraint(fields=["post", "number"], name="post_revision_number")]
 
+    def __str__(self) -> str:
+        return f"revision {self.number}"
+
 
 class Comment(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")

@@ -15,7 +15,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         meta = self.model._meta
-        return [f.name for f in meta.fields] + [f.name for f in meta.many_to_many] + list(self.readonly_fields)
+        # The admin's own links (to the site, the workspace, the console) first, then the row.
+        return list(self.readonly_fields) + [f.name for f in meta.fields] + [f.name for f in meta.many_to_many]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -62,6 +62,9 @@ class ClusterMember(models.Model):
     class Meta:
         ordering = ["-similarity"]
 
+    def __str__(self) -> str:
+        return f"thread {self.thread_id}"
+
 
 class Article(models.Model):
     class Status(models.TextChoices):
@@ -136,6 +139,9 @@ class ArticleVersion(models.Model):
     class Meta:
         ordering = ["article", "-number"]
         constraints = [models.UniqueConstraint(fields=["article", "number"], name="article_version_number")]
+
+    def __str__(self) -> str:
+        return f"version {self.number}"
 
 
 class ArticleSource(models.Model):

@@ -74,6 +74,9 @@ class ContactMessage(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"message {self.pk} from the {self.sender}"
+
 
 class SuggestionEvent(models.Model):
     class Action(models.TextChoices):

@@ -189,3 +189,15 @@ def test_nobody_but_staff_gets_into_the_admin(client, request, who, path):
     client.force_login(request.getfixturevalue(who))
     response = client.get(path)
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_roles_are_shown_with_their_permissions_but_never_edited(admin_client, editor):
+    from django.contrib.auth.models import Group
+
+    page = admin_client.get("/admin/auth/group/").content.decode()
+    assert all(role in page for role in ("customer", "member", "agent", "editor", "admin"))
+    role = Group.objects.get(name="editor")
+    response = admin_client.get(f"/admin/auth/group/{role.pk}/change/")
+    assert response.status_code == 200
+    assert "kb.publish_article" in response.content.decode() and 'name="permissions"' not in response.content.decode()
+    assert admin_client.get("/admin/auth/group/add/").status_code == 403
