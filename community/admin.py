@@ -19,7 +19,7 @@ from community import services
 from community.models import Post, PostRevision, Tag, Thread, User
 from community.roles import ADMIN, CUSTOMER, ROLE_PERMISSIONS, ROLES, role_assign, role_revoke
 from config.api import ServiceError
-from core.admin import ReadOnlyAdmin, ReadOnlyInline, run_service
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
 
 
 # --- Accounts --------------------------------------------------------------------------------
@@ -169,6 +169,13 @@ class RoleAdmin(ReadOnlyAdmin):
 # --- Threads and posts -----------------------------------------------------------------------
 
 
+def question_of(thread: Thread) -> Post:
+    question = thread.question
+    if question is None:
+        raise ServiceError("This thread has no question post.")
+    return question
+
+
 class PostRevisionInline(ReadOnlyInline):
     model = PostRevision
     fields = ("number", "editor", "editor_name", "reason", "created_at")
@@ -183,44 +190,26 @@ class ThreadAdmin(ReadOnlyAdmin):
     list_select_related = ("source",)
     readonly_fields = ("posts",)
     date_hierarchy = "created_at"
-    actions = ["hide", "restore", "lock", "unlock", "reopen"]
+    actions = [
+        service_action("hide", "Hide (the question and its thread)", "Hid",
+                       lambda request, thread: services.post_hide(moderator=request.user, post=question_of(thread))),
+        service_action("restore", "Restore hidden threads", "Restored",
+                       lambda request, thread: services.post_restore(moderator=request.user, post=question_of(thread))),
+        service_action("lock", "Lock (no new answers or comments)", "Locked",
+                       lambda request, thread: services.thread_set_locked(moderator=request.user, thread=thread,
+                                                                          locked=True)),
+        service_action("unlock", "Unlock", "Unlocked",
+                       lambda request, thread: services.thread_set_locked(moderator=request.user, thread=thread,
+                                                                          locked=False)),
+        service_action("reopen", "Reopen closed threads", "Reopened",
+                       lambda request, thread: services.thread_reopen(moderator=request.user, thread=thread)),
+    ]
 
     @admin.display(description="posts")
     def posts(self, thread: Thread) -> str:
         url = reverse("admin:community_post_changelist") + f"?thread__id__exact={thread.pk}"
         return format_html('<a href="{}">{} posts</a>', url, thread.posts.count())
 
-    def _question_service(self, request, queryset, verb, service):
-        def call(thread):
-            question = thread.question
-            if question is None:
-                raise ServiceError("This thread has no question post.")
-            service(moderator=request.user, post=question)
-
-        run_service(self, request, queryset, verb, call)
-
-    @admin.action(description="Hide (the question and its thread)")
-    def hide(self, request, queryset):
-        self._question_service(request, queryset, "Hid", services.post_hide)
-
-    @admin.action(description="Restore hidden threads")
-    def restore(self, request, queryset):
-        self._question_service(request, queryset, "Restored", services.post_restore)
-
-    @admin.action(description="Lock (no new answers or comments)")
-    def lock(self, request, queryset):
-        run_service(self, request, queryset, "Locked",
-                    lambda thread: services.thread_set_locked(moderator=request.user, thread=thread, locked=True))
-
-    @admin.action(description="Unlock")
-    def unlock(self, request, queryset):
-        run_service(self, request, queryset, "Unlocked",
-                    lambda thread: services.thread_set_locked(moderator=request.user, thread=thread, locked=False))
-
-    @admin.action(description="Reopen closed threads")
-    def reopen(self, request, queryset):
-        run_service(self, request, queryset, "Reopened",
-                    lambda thread: services.thread_reopen(moderator=request.user, thread=thread))
 
 
 @admin.register(Post)
@@ -231,30 +220,21 @@ class PostAdmin(ReadOnlyAdmin):
     search_fields = ("thread__title", "external_id", "author_name", "author__username")
     list_select_related = ("thread", "author")
     inlines = [PostRevisionInline]
-    actions = ["hide", "restore", "approve", "reject"]
+    actions = [
+        service_action(name, description, done,
+                       lambda request, post, service=service: service(moderator=request.user, post=post))
+        for name, description, done, service in (
+            ("hide", "Hide", "Hid", services.post_hide),
+            ("restore", "Restore hidden posts", "Restored", services.post_restore),
+            ("approve", "Approve held posts", "Approved", services.post_approve),
+            ("reject", "Reject held posts", "Rejected", services.post_reject),
+        )
+    ]
 
     @admin.display(description="author")
     def author_shown(self, post: Post) -> str:
         return post.display_author
 
-    def _moderate(self, request, queryset, verb, service):
-        run_service(self, request, queryset, verb, lambda post: service(moderator=request.user, post=post))
-
-    @admin.action(description="Hide")
-    def hide(self, request, queryset):
-        self._moderate(request, queryset, "Hid", services.post_hide)
-
-    @admin.action(description="Restore hidden posts")
-    def restore(self, request, queryset):
-        self._moderate(request, queryset, "Restored", services.post_restore)
-
-    @admin.action(description="Approve held posts")
-    def approve(self, request, queryset):
-        self._moderate(request, queryset, "Approved", services.post_approve)
-
-    @admin.action(description="Reject held posts")
-    def reject(self, request, queryset):
-        self._moderate(request, queryset, "Rejected", services.post_reject)
 
 
 @admin.register(Tag)

@@ -74,27 +74,26 @@ def user_roles(user) -> set[str]:
 
 
 def role_assign(*, user, role: str) -> None:
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
-    user.groups.add(Group.objects.get(name=role))
-    if role == ADMIN:
-        user.is_staff = user.is_superuser = True
-        user.save(update_fields=["is_staff", "is_superuser"])
-    _forget_permissions(user)
+    """Give a role (``admin`` also makes the account staff and superuser)."""
+    _role_set(user, role, given=True)
 
 
 def role_revoke(*, user, role: str) -> None:
     """Take a role away (taking ``admin`` away also ends staff and superuser status)."""
+    _role_set(user, role, given=False)
+
+
+def _role_set(user, role: str, *, given: bool) -> None:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
-    user.groups.remove(Group.objects.get(name=role))
+    group = Group.objects.get(name=role)
+    if given:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
     if role == ADMIN:
-        user.is_staff = user.is_superuser = False
+        user.is_staff = user.is_superuser = given
         user.save(update_fields=["is_staff", "is_superuser"])
-    _forget_permissions(user)
-
-
-def _forget_permissions(user) -> None:
     if hasattr(user, "_perm_cache"):
         del user._perm_cache
     if hasattr(user, "_group_perm_cache"):

@@ -47,15 +47,21 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-def run_service(modeladmin: admin.ModelAdmin, request, queryset, verb: str, call: Callable) -> None:
-    """Call ``call(row)`` for each selected row; say how many worked and why each other did not."""
-    done = 0
-    for row in queryset:
-        try:
-            call(row)
-        except ServiceError as exc:
-            modeladmin.message_user(request, f"{row}: {exc.message}", messages.WARNING)
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, f"{verb} {done} of {len(queryset)}.", messages.SUCCESS)
+def service_action(name: str, description: str, done: str, call: Callable):
+    """An admin action that calls ``call(request, row)`` (a service) for each selected row, then
+    says how many it ``done`` and why each other row was refused (the service's own message)."""
+
+    def action(modeladmin: admin.ModelAdmin, request, queryset) -> None:
+        changed = 0
+        for row in queryset:
+            try:
+                call(request, row)
+            except ServiceError as exc:
+                modeladmin.message_user(request, f"{row}: {exc.message}", messages.WARNING)
+            else:
+                changed += 1
+        if changed:
+            modeladmin.message_user(request, f"{done} {changed} of {len(queryset)}.", messages.SUCCESS)
+
+    action.__name__ = name
+    return admin.action(description=description)(action)

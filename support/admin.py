@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from core.admin import ReadOnlyAdmin, ReadOnlyInline, run_service
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
 from support.models import Contact, ContactMessage
 from support.services import contact_set_status
 
@@ -18,15 +18,6 @@ from support.services import contact_set_status
 class ContactMessageInline(ReadOnlyInline):
     model = ContactMessage
     fields = ("created_at", "sender", "author", "body")
-
-
-def _status_action(status: str, label: str):
-    def action(modeladmin, request, queryset):
-        run_service(modeladmin, request, queryset, f"Marked {label.lower()}",
-                    lambda contact: contact_set_status(contact=contact, status=status))
-
-    action.__name__ = f"mark_{status}"
-    return admin.action(description=f"Mark {label.lower()}")(action)
 
 
 @admin.register(Contact)
@@ -39,7 +30,11 @@ class ContactAdmin(ReadOnlyAdmin):
     readonly_fields = ("console",)
     date_hierarchy = "created_at"
     inlines = [ContactMessageInline]
-    actions = [_status_action(value, label) for value, label in Contact.Status.choices]
+    actions = [
+        service_action(f"mark_{status}", f"Mark {label.lower()}", f"Marked {label.lower()}",
+                       lambda request, contact, status=status: contact_set_status(contact=contact, status=status))
+        for status, label in Contact.Status.choices
+    ]
 
     def has_delete_permission(self, request, obj=None):
         return admin.ModelAdmin.has_delete_permission(self, request, obj)

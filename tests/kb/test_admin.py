@@ -8,12 +8,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def article(editor, tags):
     from kb.services import article_create, article_edit
 
@@ -65,11 +59,3 @@ def test_a_cluster_page_lists_its_threads(admin_client, cluster, question):
     assert response.status_code == 200
     page = response.content.decode()
     assert question.title in page and f"/kb/clusters/{cluster.pk}/" in page
-
-
-@pytest.mark.parametrize("path", ["/admin/kb/article/", "/admin/kb/cluster/"])
-@pytest.mark.parametrize("who", ["alice", "agent", "editor"])
-def test_nobody_but_staff_gets_into_the_admin(client, request, who, path):
-    client.force_login(request.getfixturevalue(who))
-    response = client.get(path)
-    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
