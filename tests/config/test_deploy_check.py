@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-GOOD_KEY = "k3Jq9-vV0xZ_pW7sL2nR8tY4uB6cD1eF5gH0iJ3kL9mN2oP7qR4sT8uV1wX6yZ0a"
+from tests.config.conftest import GOOD_KEY, REPO
 
 
 def test_the_deploy_check_passes_without_a_warning(tmp_path):

@@ -15,13 +15,13 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
+from tests.config.conftest import GOOD_KEY
 from tests.integration.conftest import _database_url
 from tests.search.conftest import embedder  # noqa: F401  (fixtures)
 from tests.search.corpus import corpus  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-GOOD_KEY = "k3Jq9-vV0xZ_pW7sL2nR8tY4uB6cD1eF5gH0iJ3kL9mN2oP7qR4sT8uV1wX6yZ0a"
 # Russian: two bytes of UTF-8 a letter, six in a URL. gunicorn's default 4,094-byte request line
 # refused such a question at about 690 characters (the spaces take three).
 RUSSIAN = "Гостевая сеть перестала работать после обновления прошивки роутера, гости не могут подключиться. "

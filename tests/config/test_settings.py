@@ -5,36 +5,37 @@ from __future__ import annotations
 
 import ast
 import runpy
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.config.conftest import APPS, GOOD_KEY, REPO
+
 SETTINGS = REPO / "config" / "settings.py"
-APPS = ("config", "core", "community", "harvest", "search", "kb", "support")
-GOOD_KEY = "k3Jq9-vV0xZ_pW7sL2nR8tY4uB6cD1eF5gH0iJ3kL9mN2oP7qR4sT8uV1wX6yZ0a"
 
 
-def load(monkeypatch, **env: str) -> dict:
-    """The settings module run afresh with these variables set (Django's own settings stay put)."""
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return runpy.run_path(str(SETTINGS))
+@pytest.fixture
+def load(bare_env):
+    """The settings module run afresh with only these of Gleaner's variables set (Django's own
+    settings stay as they are)."""
+
+    def run(**env: str) -> dict:
+        for name, value in env.items():
+            bare_env.setenv(name, value)
+        return runpy.run_path(str(SETTINGS))
+
+    return run
 
 
-def test_with_nothing_set_gleaner_runs_embedded(monkeypatch):
-    for name in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "SECURE_SSL_REDIRECT"):
-        monkeypatch.delenv(name, raising=False)
-    settings = load(monkeypatch)
+def test_with_nothing_set_gleaner_runs_embedded(load):
+    settings = load()
     assert settings["DEBUG"] is True and settings["SECURE_SSL_REDIRECT"] is False
     assert settings["DATABASES"]["default"]["NAME"] == REPO / "var" / "gleaner.sqlite3"
 
 
-def test_production_without_a_secret_key_is_refused_with_how_to_make_one(monkeypatch):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
+def test_production_without_a_secret_key_is_refused_with_how_to_make_one(load):
     with pytest.raises(ImproperlyConfigured, match=r"SECRET_KEY must be set when DEBUG is off.*token_urlsafe"):
-        load(monkeypatch, DEBUG="false")
+        load(DEBUG="false")
 
 
 @pytest.mark.parametrize("key", [
@@ -43,20 +44,20 @@ def test_production_without_a_secret_key_is_refused_with_how_to_make_one(monkeyp
     "a" * 64,  # long, but one character
     "django-insecure-" + GOOD_KEY,  # Django's marker of a generated development key
 ])
-def test_production_with_a_weak_secret_key_is_refused(monkeypatch, key):
+def test_production_with_a_weak_secret_key_is_refused(load, key):
     with pytest.raises(ImproperlyConfigured, match=r"SECRET_KEY is too weak for DEBUG=false.*token_urlsafe\(50\)"):
-        load(monkeypatch, DEBUG="false", SECRET_KEY=key)
+        load(DEBUG="false", SECRET_KEY=key)
 
 
-def test_a_weak_key_is_fine_while_debugging(monkeypatch):
-    assert load(monkeypatch, DEBUG="true", SECRET_KEY="change-me")["SECRET_KEY"] == "change-me"
+def test_a_weak_key_is_fine_while_debugging(load):
+    assert load(DEBUG="true", SECRET_KEY="change-me")["SECRET_KEY"] == "change-me"
 
 
-def test_production_with_empty_hardening_variables_stays_hardened(monkeypatch):
+def test_production_with_empty_hardening_variables_stays_hardened(load):
     """``SECURE_SSL_REDIRECT=`` (as an exported template leaves it) once switched HTTPS off."""
     empty = {name: "" for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
                                    "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD")}
-    settings = load(monkeypatch, DEBUG="false", SECRET_KEY=GOOD_KEY, **empty)
+    settings = load(DEBUG="false", SECRET_KEY=GOOD_KEY, **empty)
     assert settings["SECURE_SSL_REDIRECT"] and settings["SESSION_COOKIE_SECURE"] and settings["CSRF_COOKIE_SECURE"]
     assert settings["SECURE_HSTS_SECONDS"] == 31536000 and settings["SECURE_HSTS_PRELOAD"]
 
@@ -84,9 +85,9 @@ def test_production_with_empty_hardening_variables_stays_hardened(monkeypatch):
     ("BRAND_LOGO_URL", "javascript:alert(1)", "BRAND_LOGO_URL=.*: use an http\\(s\\) address or a path"),
     ("DEBUG", "sometimes", "DEBUG='sometimes' is not a boolean"),
 ])
-def test_a_bad_value_stops_start_up_naming_the_variable(monkeypatch, name, value, message):
+def test_a_bad_value_stops_start_up_naming_the_variable(load, name, value, message):
     with pytest.raises(ImproperlyConfigured, match=message):
-        load(monkeypatch, **{name: value})
+        load(**{name: value})
 
 
 @pytest.mark.parametrize(("name", "value", "expected"), [
@@ -96,15 +97,15 @@ def test_a_bad_value_stops_start_up_naming_the_variable(monkeypatch, name, value
     ("BRAND_ACCENT_COLOR", "#fa0", "#fa0"),
     ("BRAND_LOGO_URL", "/static/logo.svg", "/static/logo.svg"),
 ])
-def test_good_values_are_read_as_given(monkeypatch, name, value, expected):
-    settings = load(monkeypatch, **{name: value})
+def test_good_values_are_read_as_given(load, name, value, expected):
+    settings = load(**{name: value})
     found = settings["REST_FRAMEWORK"]["DEFAULT_THROTTLE_RATES"]["post"] if name == "RATE_POST" else settings[name]
     assert found == expected
 
 
-def test_loading_settings_creates_no_folder(monkeypatch, tmp_path):
+def test_loading_settings_creates_no_folder(load, tmp_path):
     data = tmp_path / "fresh" / "data"
-    settings = load(monkeypatch, GLEANER_DATA_DIR=str(data))
+    settings = load(GLEANER_DATA_DIR=str(data))
     assert settings["DATA_DIR"] == data and settings["SEARCH_INDEX_DIR"] == data / "index"
     assert not (tmp_path / "fresh").exists()
 
@@ -116,12 +117,12 @@ def _app_modules():
                 yield path, ast.parse(path.read_text(), filename=str(path))
 
 
-def test_every_setting_the_code_reads_is_declared_in_settings(monkeypatch):
+def test_every_setting_the_code_reads_is_declared_in_settings(load):
     """Code reads ``settings.X`` directly; a setting only read through ``getattr(settings, "X",
     default)`` hid its default from operators and from every range check."""
     from django.conf import global_settings
 
-    declared = set(load(monkeypatch)) | {name for name in dir(global_settings) if name.isupper()}
+    declared = set(load()) | {name for name in dir(global_settings) if name.isupper()}
     hidden, undeclared = [], []
     for path, tree in _app_modules():
         where = path.relative_to(REPO)
