@@ -156,12 +156,19 @@ def predict(model: LogisticModel, row: Row) -> float:
     return model.probability(Evidence(**values))
 
 
+def fittable(rows: list[Row]) -> bool:
+    return {r.label for r in rows} >= {0, 1}
+
+
 def held_out(rows: list[Row], sites: list[str], features) -> dict[int, float]:
-    """Each row's relevance from a model that never saw its sites (see the module docstring)."""
+    """Each row's relevance from a model that never saw its sites (see the module docstring).
+    Rows whose held-out training set lacks relevant or irrelevant results (too few sites) get none."""
     predicted: dict[int, float] = {}
     for site in sites:
         train = [r for r in rows if site not in (r.site, r.qsite)
                  or (site == "stackfaq" and r.group == "in" and r.site == "stackfaq" and r.split == "dev")]
+        if not fittable(train):
+            continue
         model = fit(train, features)
         for i, r in enumerate(rows):
             if r.group != "out" and r.site == site and not (site == "stackfaq" and r.split == "dev"):
@@ -170,7 +177,10 @@ def held_out(rows: list[Row], sites: list[str], features) -> dict[int, float]:
         for b in sites:
             if a == b:
                 continue
-            model = fit([r for r in rows if not {a, b} & {r.site, r.qsite}], features)
+            train = [r for r in rows if not {a, b} & {r.site, r.qsite}]
+            if not fittable(train):
+                continue
+            model = fit(train, features)
             for i, r in enumerate(rows):
                 if r.group == "out" and r.qsite == a and r.site == b:
                     predicted[i] = predict(model, r)
@@ -208,11 +218,15 @@ def recall_kept(queries: dict, scored: dict, qids: list[int], floor: float, posi
 
 
 def flagged(scored: dict, qids: list[int], floor: float) -> float:
-    values = [no_good_match([p for _, p in scored.get(q, [])], floor=floor) for q in qids]
-    return sum(values) / len(values) if values else 0.0
+    """The share of ``qids`` flagged no_good_match, over those with held-out predictions."""
+    values = [no_good_match([p for _, p in scored[q]], floor=floor) for q in qids if q in scored]
+    return sum(values) / len(values) if values else float("nan")
 
 
 def print_bins(title: str, pairs: list[tuple[Row, float]], weights=None) -> float:
+    if not pairs:
+        print(f"\n{title}: no held-out results (too few sites)")
+        return float("nan")
     predicted = [p for _, p in pairs]
     relevant = [bool(r.label) for r, _ in pairs]
     ece = expected_calibration_error(predicted, relevant, weights=weights)
@@ -236,7 +250,7 @@ def report(rows, queries, predicted, sites, floor, mode) -> dict:
     summary["ece_stackfaq"] = round(print_bins("StackFAQ test half (paraphrase -> its thread)", faq_test), 4)
     summary["ece_out_of_domain"] = round(print_bins("Out of domain (every site pair)", out), 4)
     both = faq_test + out
-    weights = [0.5 / len(faq_test) if r.group == "in" else 0.5 / len(out) for r, _ in both]
+    weights = [0.5 / len(faq_test) if r.group == "in" else 0.5 / len(out) for r, _ in both] or None
     summary["ece_balanced"] = round(print_bins("StackFAQ test half and out of domain, weighted half each", both,
                                                weights), 4)
     noisy = [(Row(**{**r.__dict__, "label": r.label or 0}), p) for r, p in se]
@@ -248,7 +262,7 @@ def report(rows, queries, predicted, sites, floor, mode) -> dict:
     for f in FLOORS:
         parts = []
         for site in sites:
-            ood = [q for q, v in queries.items() if v["group"] == "out" and v["site"] == site]
+            ood = [q for q, v in queries.items() if v["group"] == "out" and v["site"] == site and q in scored]
             ins = [q for q, v in queries.items() if v["group"] == "in" and v["site"] == site and q in scored]
             part = f"{site}: out {flagged(scored, ood, f):.3f}"
             if ins:
@@ -271,7 +285,7 @@ def report(rows, queries, predicted, sites, floor, mode) -> dict:
             line += f"{pairs[f'{a}->{b}']:>10.3f}"
         print(line)
     summary["out_of_domain_flagged"] = pairs
-    ood = [q for q, v in queries.items() if v["group"] == "out"]
+    ood = [q for q, v in queries.items() if v["group"] == "out" and q in scored]
     summary["out_of_domain_flagged_all"] = round(flagged(scored, ood, floor), 4)
     print(f"  all pairs: {summary['out_of_domain_flagged_all']:.3f} of {len(ood)} queries")
 
@@ -361,11 +375,16 @@ def main() -> int:
         MODEL_FILE.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         print(f"\nwrote {MODEL_FILE.relative_to(REPO)}")
     hybrid = summary["hybrid"]
-    print(json.dumps({"floor": opts.floor, "ece_stackfaq": hybrid["ece_stackfaq"],
+
+    def finite(value):
+        return None if isinstance(value, float) and value != value else value
+
+    print(json.dumps({k: finite(v) for k, v in {"floor": opts.floor, "ece_stackfaq": hybrid["ece_stackfaq"],
                       "ece_balanced": hybrid["ece_balanced"],
                       "out_of_domain_flagged": hybrid["out_of_domain_flagged_all"],
                       "kept_query": {k: v["kept_query"] for k, v in hybrid["in_domain"].items() if v["queries"]},
-                      "kept_result": {k: v["kept_result"] for k, v in hybrid["in_domain"].items() if v["queries"]}}))
+                      "kept_result": {k: v["kept_result"] for k, v in hybrid["in_domain"].items() if v["queries"]},
+                      }.items()}))
     return 0
 
 

@@ -14,8 +14,8 @@ ranks:
   out of domain, nothing relevant.
 
 For every query it records what search computes before fusion: the dense
-ranking (best-passage cosine), the keyword ranking (BM25), and the keyword
-index's view of the query terms. ``eval_relevance.py`` fuses, fits and scores.
+ranking (best-passage cosine) and the keyword ranking (BM25), 30 deep as for a
+page of 10. ``eval_relevance.py`` fuses, fits and scores.
 """
 from __future__ import annotations
 
@@ -86,6 +86,7 @@ def build(path: Path, workdir: Path) -> dict:
     from django.core.management import call_command
 
     from eval_search import load_stackexchange, load_stackfaq, read_stackfaq, stackfaq_file
+    from search.models import Document
 
     call_command("migrate", verbosity=0)
     faq = stackfaq_file(path)
@@ -93,13 +94,12 @@ def build(path: Path, workdir: Path) -> dict:
     probes: list[dict] = []
     if faq:
         queries, meta = load_stackfaq(faq)
-        for qid, query in queries.items():
+        for query in queries.values():
             query["form"] = "paraphrase"
         texts = [q for pair in read_stackfaq(faq) for q in pair["first"] + pair["second"]]
         probes = [{"text": text, "form": "paraphrase"} for text in rng.sample(texts, min(PROBES, len(texts)))]
     else:
         from community.models import Thread
-        from search.models import Document
 
         queries, meta = load_stackexchange(path, with_body=True)
         for query in queries.values():
@@ -111,58 +111,26 @@ def build(path: Path, workdir: Path) -> dict:
         probes += [{"text": _question_text(t), "form": "title+body"} for t in chosen[:PROBE_BODIES]]
         doc_of = dict(Document.objects.filter(kind="thread").values_list("object_id", "id"))
         # In domain, own thread withheld: a question the index (mostly) cannot answer.
-        for number, thread in enumerate(chosen[:PROBES // 2]):
+        for thread in chosen[:PROBES // 2]:
             queries[f"own-{thread.pk}"] = {"text": thread.title, "labels": {}, "split": "test",
                                            "exclude": doc_of.get(thread.pk), "form": "title", "withheld": True}
-    from search.models import Document
-
     titles = {str(pk): title for pk, title in Document.objects.values_list("id", "title")}
     return {"site": dataset_name(path), "meta": meta, "queries": queries, "probes": probes, "titles": titles}
 
 
 def rank(workdir: Path, queries: list[dict]) -> list[dict]:
-    """Dense and keyword rankings (production code, ``DEPTH`` each) and the keyword index's view of each query."""
+    """The dense and keyword rankings of each query (production code, ``DEPTH`` each)."""
     _setup(workdir)
-    import numpy as np
-
-    from search.engine import clean_query, query_terms
-    from search.engine.keyword_index import K1
-    from search.engine.stemming import query_stems
-    from search.keyword import MAX_TERMS, _memory_index
+    from search.engine import clean_query
     from search.ranking import dense_ranking, keyword_ranking
 
-    index = _memory_index()
-    slot_of = {int(doc): slot for slot, doc in enumerate(index.doc_ids.tolist())}
-    n = len(index.doc_ids)
     out = []
     for query in queries:
         text = clean_query(query["text"])
         exclude = query.get("exclude")
         dense = [hit for hit in dense_ranking(text, depth=DEPTH + 1) if hit[0] != exclude][:DEPTH]
         keyword = [hit for hit in keyword_ranking(text, depth=DEPTH + 1) if hit[0] != exclude][:DEPTH]
-        terms = query_terms(text)[:MAX_TERMS]
-        stems = list(dict.fromkeys(query_stems(terms)))
-        docs = {doc for doc, *_ in dense} | {doc for doc, _ in keyword}
-        slots = {doc: slot_of[doc] for doc in docs if doc in slot_of}
-        known, ceiling = 0, 0.0
-        matched = {doc: 0.0 for doc in slots}
-        for stem in stems:
-            tid = index._term_ids.get(stem)
-            if tid is None:
-                continue
-            start, end = int(index.starts[tid]), int(index.starts[tid + 1])
-            if start == end:
-                continue
-            known += 1
-            idf = max(1e-6, float(np.log((n - (end - start) + 0.5) / ((end - start) + 0.5))))
-            ceiling += idf * (K1 + 1)
-            present = set(index.slots[start:end].tolist())
-            for doc, slot in slots.items():
-                if slot in present:
-                    matched[doc] += idf * (K1 + 1)
-        out.append({"dense": dense, "keyword": keyword, "terms": len(stems), "known": known,
-                    "ceiling": ceiling, "matched": {str(doc): value for doc, value in matched.items()},
-                    "documents": n})
+        out.append({"dense": dense, "keyword": keyword})
     return out
 
 
@@ -199,7 +167,7 @@ def collect(paths: list[Path], cache: Path) -> dict:
         # The same labelled queries with their relevant documents withheld.
         for qid, query in site["queries"].items():
             gold = {int(doc) for grades in query["labels"].values() for doc, grade in grades.items() if grade >= 1}
-            if gold and len(gold) == 1:
+            if len(gold) == 1:
                 batch.append({"site": name, "qsite": name, "qid": f"{qid}|withheld", **query,
                               "exclude": next(iter(gold)), "withheld": True, "labels": {}})
         for other, theirs in sites.items():
