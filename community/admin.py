@@ -18,8 +18,8 @@ from django.utils.html import format_html
 from community import services
 from community.models import Post, PostRevision, Tag, Thread, User
 from community.roles import ADMIN, CUSTOMER, ROLE_PERMISSIONS, ROLES, role_assign, role_revoke
-from config.api import ServiceError
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
+from core.errors import ServiceError
 
 
 # --- Accounts --------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Community REST API: one thin view per operation, serializers nested inside.
 
-Errors come back as JSON (see ``config.api.exception_handler``): 400 for bad input
+Errors come back as JSON (see ``core.api.exception_handler``): 400 for bad input
 and broken rules, 401/403 for permissions, 404 for unknown ids.
 """
 from __future__ import annotations
@@ -11,33 +11,13 @@ from rest_framework import permissions as drf_permissions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from community import permissions, selectors, services
 from community.models import Flag, Post, Thread
 from community.rendering import render_body
-from config.api import ServiceError
-
-
-class ScopedThrottle(ScopedRateThrottle):
-    """Throttle writes only; reads are never limited here."""
-
-    def allow_request(self, request, view):
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            return True
-        from django.conf import settings
-
-        if not settings.COMMUNITY_RATE_LIMITS:
-            return True
-        return super().allow_request(request, view)
-
-    def get_rate(self):
-        # DRF binds THROTTLE_RATES at import; read the setting now, as the page limiter does,
-        # so pages and API always share one rate.
-        from django.conf import settings
-
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
+from core.errors import ServiceError
+from core.ratelimit import ScopedThrottle
 
 
 def visible_thread(request, thread_id: int) -> Thread:
@@ -365,6 +345,6 @@ class ProfileApi(APIView):
         })
 
 
-from config.api import name_nested_serializers  # noqa: E402
+from core.api import name_nested_serializers  # noqa: E402
 
 name_nested_serializers(globals())

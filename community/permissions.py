@@ -5,7 +5,7 @@ for templates. Services assume the matching check passed.
 """
 from __future__ import annotations
 
-from config.api import NotAllowed
+from core.errors import NotAllowed
 
 
 def can_moderate(user) -> bool:
@@ -91,5 +91,7 @@ def check_can_flag(user, post) -> None:
 
 
 def check_can_moderate(user) -> None:
+    if not user.is_authenticated:
+        raise NotAllowed("Sign in as a moderator.", code="not_authenticated")
     if not can_moderate(user):
         raise NotAllowed("Only moderators can do that.")

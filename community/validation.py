@@ -6,7 +6,7 @@ import re
 from django.conf import settings
 from django.utils.text import slugify
 
-from config.api import ServiceError
+from core.errors import ServiceError
 
 MAX_TAGS = 5
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

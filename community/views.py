@@ -4,31 +4,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView, LogoutView
+from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from community import permissions, selectors, services
 from community.forms import AnswerForm, CloseDuplicateForm, CommentForm, EditForm, FlagForm, LoginForm, QuestionForm, SignupForm
 from community.models import Flag, Post, Tag, Thread
-from community.ratelimit import rate_limited
-from config.api import NotAllowed, ServiceError
+from core.errors import NotAllowed, ServiceError
+from core.ratelimit import rate_limited
+from core.views import check_required, redirect_back, safe_next
 
 
 def _form_error(form, exc: ServiceError) -> None:
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message)
-
-
-def _safe_next(request, next_url: str, fallback: str) -> str:
-    """``next_url`` when it stays on this site, else ``fallback``: links must not bounce people elsewhere."""
-    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
-        return next_url
-    return reverse(fallback)
 
 
 def _visible_thread(request, thread_id: int) -> Thread:
@@ -48,7 +41,7 @@ def _visible_post(request, post_id: int) -> Post:
 
 def _denied(request, exc: NotAllowed, *, next_url: str):
     if exc.code == "not_authenticated":
-        return redirect(f"{reverse('community:login')}?next={next_url}")
+        return redirect_to_login(next_url)
     messages.error(request, exc.message)
     return redirect(next_url)
 
@@ -293,7 +286,7 @@ def signup(request):
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome, {user.public_name}!")
-                return redirect(_safe_next(request, request.GET.get("next", ""), "community:questions"))
+                return redirect(safe_next(request, request.GET.get("next", ""), "community:questions"))
     return render(request, "community/signup.html", {"form": form})
 
 
@@ -315,12 +308,8 @@ def profile(request, username: str):
     return render(request, "community/profile.html", {"member": user, **selectors.profile_activity(user=user)})
 
 
-@login_required
+@check_required(permissions.check_can_moderate)
 def moderation_queue(request):
-    try:
-        permissions.check_can_moderate(request.user)
-    except NotAllowed as exc:
-        return HttpResponse(exc.message, status=403)
     return render(request, "community/moderation.html", selectors.moderation_queue())
 
 
@@ -362,4 +351,4 @@ def moderate(request, post_id: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Done: {action.replace('_', ' ')}.")
-    return redirect(_safe_next(request, request.POST.get("next", ""), "community:moderation"))
+    return redirect_back(request, "community:moderation")

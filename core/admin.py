@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.contrib import admin, messages
 
-from config.api import ServiceError
+from core.errors import ServiceError
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db import models
 
-from harvest import tasks
+from harvest import permissions, tasks
 from harvest.models import HarvestError, HarvestRun, Source
 
 
@@ -24,6 +24,9 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Harvest now (in the background)")
     def harvest_now(self, request, queryset):
+        if not permissions.can_run_source(request.user):
+            self.message_user(request, "Only admins can start a harvest.", messages.ERROR)
+            return
         for source in queryset:
             tasks.harvest_source.delay(source.pk)
         self.message_user(request, f"Started {queryset.count()} harvest(s).", messages.SUCCESS)

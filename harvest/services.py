@@ -11,11 +11,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
-from django.utils.text import slugify
 
 from community.models import Post, Thread
 from community.signals import threads_changed
-from config.api import ServiceError
+from core.errors import ServiceError
+from core.slugs import unique_slug
 from harvest.factory import SourceConfigError, StoredValidators, build_importer, dump_fingerprint
 from harvest.models import HarvestRun, Source
 from harvest.records import ThreadRecord
@@ -43,10 +43,7 @@ def source_create(
         raise ServiceError(f"Unknown preset {preset!r}; use one of {', '.join(HTML_PRESETS)}.", field="preset")
     if kind == Source.Kind.STACKEXCHANGE and path and not os.path.exists(path):
         raise ServiceError(f"No dump at {path}.", field="path")
-    base = slugify(name)[:70] or kind
-    slug, n = base, 2
-    while Source.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
+    slug = unique_slug(name, queryset=Source.objects.all(), max_length=70, fallback=kind)
     source = Source(
         name=name, slug=slug, kind=kind, base_url=base_url, path=path, preset=preset, settings=options or {},
         license=license or ("CC BY-SA 4.0" if kind == Source.Kind.STACKEXCHANGE else ""),

@@ -5,7 +5,7 @@ import logging
 
 from celery import shared_task
 
-from config.api import ServiceError
+from core.errors import ServiceError
 from harvest import services
 from harvest.models import Source
 

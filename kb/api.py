@@ -1,7 +1,7 @@
 """Knowledge-base REST API: the editors' workspace and article reads.
 
 One thin view per operation, input serializers nested inside: check, validate,
-call a service, serialize. Errors come back as JSON (``config.api.exception_handler``):
+call a service, serialize. Errors come back as JSON (``core.api.exception_handler``):
 400 for bad input and refused transitions, 403 without permission, 404 for unknown
 or invisible ids.
 """
@@ -15,7 +15,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ServiceError, name_nested_serializers
+from core.api import name_nested_serializers
+from core.errors import ServiceError
 from kb import permissions, selectors, services
 from kb.models import Article, ArticleVersion, Cluster
 from kb.serializers import (

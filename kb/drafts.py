@@ -13,9 +13,9 @@ from collections import Counter
 
 import numpy as np
 from django.db import transaction
-from django.utils.text import slugify
 
 from community.models import Post, Thread
+from core.slugs import unique_slug
 from kb.drafting import AnswerInfo, ThreadInfo, draft_from_cluster
 from kb.models import Article, ArticleSource, ArticleVersion, Cluster, EvidenceNote
 from kb.question_vectors import post_text, question_text
@@ -48,11 +48,8 @@ def _credit(post: Post, thread: Thread) -> str:
 
 
 def _unique_slug(title: str, article: Article | None) -> str:
-    base = slugify(title)[:100] or "article"
-    slug, n = base, 2
-    while Article.objects.filter(slug=slug).exclude(pk=getattr(article, "pk", None)).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+    others = Article.objects.exclude(pk=article.pk) if article is not None else Article.objects.all()
+    return unique_slug(title, queryset=others, max_length=100, fallback="article")
 
 
 def _load(cluster: Cluster) -> tuple[list[Thread], dict[int, list[Post]], dict[int, Post]]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from config.api import ServiceError
+from core.errors import ServiceError
 from kb.models import Article, ArticleFlag
 
 FLAG_NOTE_MAX = 1000

@@ -10,7 +10,7 @@ for templates. Services assume the matching check passed.
 """
 from __future__ import annotations
 
-from config.api import NotAllowed, ServiceError
+from core.errors import NotAllowed, ServiceError
 from kb.models import Article
 from kb.workflow import TransitionError, next_status, permission_for
 

@@ -238,7 +238,7 @@ def article_versions(*, article: Article):
 
 def assignee_get(username: str | None):
     """The active account to assign work to, None for "nobody"; a clear error for an unknown name."""
-    from config.api import ServiceError
+    from core.errors import ServiceError
 
     if not username:
         return None

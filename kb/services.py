@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from community.models import Tag
-from config.api import ServiceError
+from core.errors import ServiceError
+from core.slugs import unique_slug
 from kb.models import Article, ArticleFlag, ArticleSource, ArticleVersion, Cluster, ClusterMember
 from kb.versions import version_save
 from kb.workflow import TransitionError, next_status
@@ -69,12 +70,7 @@ def _set_tags(article: Article, names: list[str]) -> None:
 
 
 def _unique_slug(title: str) -> str:
-    base = slugify(title)[:100] or "article"
-    slug, n = base, 1
-    while Article.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return unique_slug(title, queryset=Article.objects.all(), max_length=100, fallback="article")
 
 
 @transaction.atomic

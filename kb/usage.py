@@ -16,7 +16,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from config.api import ServiceError
+from core.errors import ServiceError
 from kb.models import Article, ArticleFeedback, ArticleView
 
 COMMENT_MAX_LENGTH = ArticleFeedback._meta.get_field("comment").max_length

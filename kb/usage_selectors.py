@@ -135,7 +135,7 @@ def _semantic_related_ids(*, article: Article, user, limit: int) -> list[int]:
     """Article ids close in meaning to ``article``, from the search index (cached a few minutes)."""
     from django.core.cache import cache
 
-    from config.api import ServiceError
+    from core.errors import ServiceError
     from search.engine.query import QueryError
     from search.selectors import search_documents
 

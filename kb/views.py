@@ -6,23 +6,20 @@ page answers 404 for anything the visitor may not see.
 """
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from community.rendering import render_markdown
-from config.api import NotAllowed, ServiceError
+from core import help_context
+from core.errors import ServiceError
+from core.views import check_required, redirect_back
 from kb import permissions, selectors, services, usage, usage_selectors
 from kb.models import Article, Cluster
 from kb.versions import version_diff_html
 from kb.workflow import TRANSITIONS, actions_from
-from support import context as help_context
 
 
 class ArticleForm(forms.Form):
@@ -36,27 +33,8 @@ class ArticleForm(forms.Form):
     note = forms.CharField(max_length=300, required=False, help_text="What changed (kept in the history).")
 
 
-def editor_required(view):
-    """Anonymous: sign in first; signed in without ``kb.edit_article``: 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            permissions.check_can_edit(request.user)
-        except NotAllowed as exc:
-            if exc.code == "not_authenticated":
-                return redirect(f"{reverse('community:login')}?next={request.get_full_path()}")
-            return HttpResponse(exc.message, status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _back(request, default: str):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(default)
+# Anonymous: sign in first; signed in without ``kb.edit_article``: 403.
+editor_required = check_required(permissions.check_can_edit)
 
 
 def _item(value: str) -> Article | Cluster:
@@ -133,7 +111,7 @@ def cluster_action(request, pk: int):
             raise ServiceError(f"Unknown action {action!r}.")
     except ServiceError as exc:
         messages.error(request, exc.message)
-    return _back(request, cluster.get_absolute_url())
+    return redirect_back(request, cluster.get_absolute_url())
 
 
 @editor_required
@@ -215,7 +193,7 @@ def article_action(request, pk: int):
         messages.error(request, "Give a valid review date (YYYY-MM-DD).")
     except ServiceError as exc:
         messages.error(request, exc.message)
-    return _back(request, reverse("kb:edit", args=[article.pk]))
+    return redirect_back(request, "kb:edit", article.pk)
 
 
 @require_GET
@@ -255,7 +233,7 @@ def assign(request):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Assigned to {assignee.username}." if assignee else "Unassigned.")
-    return _back(request, reverse("kb:queue"))
+    return redirect_back(request, "kb:queue")
 
 
 ARRIVALS = {"search", "suggest", "related", "agent"}

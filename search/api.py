@@ -8,17 +8,16 @@ refused. Visibility follows the caller's role, as on the results page.
 """
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions as drf_permissions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from config.api import ServiceError
+from core.errors import ServiceError
+from core.ratelimit import ScopedThrottle
 from search import selectors
 from search.engine.query import QueryError
 from search.models import Document
@@ -33,12 +32,6 @@ MAX_BODY_BYTES = 256 * 1024
 
 class BodyTooLarge(ServiceError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-
-
-class SearchThrottle(ScopedRateThrottle):
-    def get_rate(self):
-        # Read the rate now rather than at import, so settings overrides apply.
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -79,8 +72,9 @@ class SearchApi(APIView):
     # JSON only: no browsable-API page (its renderer and content negotiation cost time on every call).
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
-    throttle_classes = [SearchThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "search"
+    throttle_reads = True
 
     @extend_schema(
         operation_id="search",

@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from community.roles import ADMIN, AGENT, EDITOR, user_roles
-from config.api import ServiceError
+from core.errors import ServiceError
 from search.models import Document
 from search.sql import id_in
 

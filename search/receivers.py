@@ -6,28 +6,17 @@ eager run fails), the threads keep their dirty flag and the periodic sweep
 """
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
-from django.db import transaction
 
-logger = logging.getLogger(__name__)
+from core.queueing import delay_on_commit
+from search.tasks import index_threads
 
 
 def _enqueue(thread_ids) -> None:
     ids = sorted({int(pk) for pk in thread_ids or ()})
     if not ids or not settings.SEARCH_AUTO_INDEX:
         return
-
-    def send() -> None:
-        from search.tasks import index_threads
-
-        try:
-            index_threads.delay(ids)
-        except Exception:  # noqa: BLE001 - see the module docstring
-            logger.exception("could not queue indexing of %s threads; the dirty-flag sweep will retry", len(ids))
-
-    transaction.on_commit(send)
+    delay_on_commit(index_threads, ids, what=f"indexing of {len(ids)} threads; the dirty-flag sweep will retry")
 
 
 def threads_changed_index(sender, thread_ids=None, **kwargs) -> None:

@@ -40,7 +40,7 @@ def similar_threads(*, text: str, user=None, limit: int = 5, exclude_id: int | N
 
 def _semantic(*, text: str, user, limit: int, exclude_id: int | None) -> list:
     from community.selectors import visible_threads
-    from config.api import ServiceError
+    from core.errors import ServiceError
     from search.engine.query import QueryError
     from search.models import Document
     from search.selectors import search_documents

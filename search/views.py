@@ -4,11 +4,11 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from config.api import ServiceError
+from core import help_context
+from core.errors import ServiceError
 from search import selectors
 from search.engine.query import QueryError
 from search.models import Document
-from support import context as help_context
 
 SUGGEST_LIMIT = 6
 # A suggestion must be close in meaning (cosine) and not far behind the best one: a dropdown

@@ -1,6 +1,6 @@
 """Support REST API: contacts for gateways, the web form and customers; suggestions for agent desktops.
 
-Errors come back as JSON (see ``config.api.exception_handler``): 400 for bad input,
+Errors come back as JSON (see ``core.api.exception_handler``): 400 for bad input,
 401/403 for permissions, 404 for unknown (or someone else's) contacts.
 """
 from __future__ import annotations
@@ -12,8 +12,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from community.ratelimit import rate_limited
-from config.api import ServiceError, name_nested_serializers
+from core.api import name_nested_serializers
+from core.errors import ServiceError
+from core.ratelimit import rate_limited
 from kb.models import ArticleFlag
 from support import permissions, selectors, services
 from support.models import MESSAGE_MAX_LENGTH, Contact, ContactMessage, SuggestionEvent

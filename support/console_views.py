@@ -8,17 +8,15 @@ nicer (the sidebar re-ranks in place, inserts go straight into the reply box).
 """
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.api import NotAllowed, ServiceError
+from core.errors import NotAllowed, ServiceError
+from core.views import check_required, forbidden
 from kb.models import Article, ArticleFlag
 from support import permissions, selectors, services
 from support.models import Contact, ContactMessage
@@ -27,20 +25,8 @@ PAGE_SIZE = 25
 INSERT_MODES = ("link", "excerpt")
 
 
-def agent_required(view):
-    """Anonymous: sign in first; signed in without ``support.handle_contact``: 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            permissions.check_can_handle(request.user)
-        except NotAllowed as exc:
-            if exc.code == "not_authenticated":
-                return redirect(f"{reverse('community:login')}?next={request.get_full_path()}")
-            return HttpResponse(exc.message, status=403, content_type="text/plain; charset=utf-8")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Anonymous: sign in first; signed in without ``support.handle_contact``: 403.
+agent_required = check_required(permissions.check_can_handle)
 
 
 def _contact(pk: int) -> Contact:
@@ -236,7 +222,7 @@ def article_flag(request, pk: int, article_id: int):
         permissions.check_can_flag_article(request.user, article)
         article_flag_create(agent=request.user, article=article, kind=kind, note=note, contact=contact)
     except NotAllowed as exc:
-        return HttpResponse(exc.message, status=403, content_type="text/plain; charset=utf-8")
+        return forbidden(exc)
     except ServiceError as exc:
         flag = {"article_id": article.pk, "kind": kind, "note": note, "error": exc.message}
         return _contact_page(request, contact, flag=flag, status=400)
@@ -263,7 +249,7 @@ def capture(request, pk: int):
     try:
         permissions.check_can_capture_article(request.user)
     except NotAllowed as exc:
-        return HttpResponse(exc.message, status=403, content_type="text/plain; charset=utf-8")
+        return forbidden(exc)
     form = CaptureForm(request.POST or None, initial=selectors.capture_prefill(contact=contact))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

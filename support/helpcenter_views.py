@@ -2,7 +2,7 @@
 
 Thin views: validate a form, check, call a service or selector, render. Anonymous
 visitors use everything but My help; the help-center context (searches, articles
-read) comes from the session (``support.context``).
+read) comes from the session (``core.help_context``).
 """
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from community.ratelimit import rate_limited
-from config.api import NotAllowed, ServiceError
+from core import help_context
+from core.errors import NotAllowed, ServiceError
+from core.ratelimit import rate_limited
 from kb import selectors as kb_selectors, usage, usage_selectors
 from kb.permissions import can_view_article
-from support import context as help_context, permissions, selectors, services
+from support import permissions, selectors, services
 from support.forms import ContactForm, ContactReplyForm, FeedbackForm
 from support.models import Contact, ContactMessage
 

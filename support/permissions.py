@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from config.api import NotAllowed
+from core.errors import NotAllowed
 from support.models import Contact, ContactMessage
 
 HANDLE_CONTACT = "support.handle_contact"

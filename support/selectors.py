@@ -7,7 +7,8 @@ from datetime import datetime
 import nh3
 from django.db.models import Count, Q, QuerySet
 
-from config.api import ServiceError
+from core.errors import ServiceError
+from core.masking import mask_contacts
 from support import permissions
 from support.models import Contact, SuggestionEvent
 from support.ranking import (
@@ -227,8 +228,6 @@ def capture_prefill(*, contact: Contact) -> dict:
     """A draft's starting text from a conversation: subject → title, the customer's messages → problem,
     the agents' replies → solution. E-mail addresses and phone numbers are masked: a draft may be
     published one day, and customers' details must not be."""
-    from harvest.cleaning import mask_contacts
-
     messages = list(contact.messages.order_by("created_at", "id"))
 
     def joined(sender: str) -> str:

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from config.api import ServiceError
+from core.errors import ServiceError
 from support.models import MESSAGE_MAX_LENGTH, Contact, ContactMessage, SuggestionEvent
 
 MAX_SEARCH_TERMS = 20

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from community.models import User
 from community.roles import CUSTOMER, MEMBER, role_assign
-from config.api import ServiceError
+from core.errors import ServiceError
 
 
 def check_signup(*, username: str, email: str, password: str, display_name: str = "") -> User:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from community.models import Flag, Post, Thread, User
 from community.services.posting import notify_threads_changed
-from config.api import ServiceError
+from core.errors import ServiceError
 
 
 @transaction.atomic

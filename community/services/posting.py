@@ -11,7 +11,7 @@ from community.permissions import can_moderate
 from community.rendering import content_hash
 from community.signals import threads_changed
 from community.validation import MAX_TAGS, parse_tags, validate_body, validate_comment, validate_title
-from config.api import ServiceError
+from core.errors import ServiceError
 
 
 def community_source():

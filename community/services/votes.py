@@ -6,7 +6,7 @@ from django.db.models import F
 
 from community.models import Post, Thread, User, Vote
 from community.services.posting import notify_threads_changed
-from config.api import ServiceError
+from core.errors import ServiceError
 
 REPUTATION = {
     ("question", 1): 5,

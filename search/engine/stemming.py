@@ -17,7 +17,7 @@ import re
 import sqlite3
 import threading
 
-from .query import STOPWORDS
+from core.stopwords import STOPWORDS
 
 # Runs of letters and digits: unicode61 splits on everything else ("wi-fi" -> "wi", "fi").
 WORD = re.compile(r"[^\W_]+")

@@ -5,7 +5,7 @@ import pytest
 
 from community import permissions, selectors, services
 from community.models import Comment, Flag, Post, PostRevision, Tag, Thread, User
-from config.api import NotAllowed, ServiceError
+from core.errors import NotAllowed, ServiceError
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,11 @@ import re
 import pytest
 from django.test import Client
 
-from config.api import ServiceError
+from core.errors import ServiceError
 from kb.flags import article_draft_capture, article_flag_create
 from kb.models import Article, ArticleFeedback, ArticleFlag, ArticleView
-from kb.usage_selectors import article_usage
 from kb.services import article_mark_reviewed
+from kb.usage_selectors import article_usage
 from support import services as support_services
 from support.models import SuggestionEvent
 from tests.kb.editorial import make_article, make_cluster

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from config.api import NotAllowed, ServiceError
+from core.errors import NotAllowed, ServiceError
 from kb import permissions, selectors, services
 from kb.models import Article, ArticleFlag, Cluster, ClusterMember
 from search.models import Document

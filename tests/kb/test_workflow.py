@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.api import NotAllowed, ServiceError
+from core.errors import NotAllowed, ServiceError
 from kb import permissions, services
 from kb.models import Article
 from kb.workflow import TRANSITIONS, TransitionError, actions_from, next_status

@@ -192,7 +192,7 @@ def test_assign_link_and_record_suggestions(agent, alice_contact):
 
 
 def test_only_agents_may_be_assigned_or_assign(alice, editor, agent, admin_user):
-    from config.api import NotAllowed
+    from core.errors import NotAllowed
     from support.permissions import check_can_assign
 
     check_can_assign(admin_user, assignee=agent)

@@ -229,7 +229,7 @@ def test_related_articles_come_from_the_search_index(agent, indexed_articles):
 
 
 def test_search_links_carry_where_they_came_from_and_searches_are_remembered(indexed_articles):
-    from support.context import help_context_read
+    from core.help_context import help_context_read
 
     client, amber = client_for(), indexed_articles["amber"]
     page = html(client.get("/search/", {"q": "beacon blinking amber"}))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from config.api import ServiceError
+from core.errors import ServiceError
 from harvest import services
 from harvest.models import HarvestRun, Source
 

@@ -7,37 +7,13 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
+from core.progress import ProgressBars
 from kb.clustering_service import clusters_rebuild, clusters_update, thread_ids_unclustered
 from kb.models import Cluster
 from search.engine import ModelUnavailable
 
 STAGES = {"embed": "embedding questions", "cluster": "clustering", "refresh": "updating clusters"}
-
-
-class _Bars:
-    """One tqdm bar per stage, driven by the service's ``(stage, done, total)`` callback."""
-
-    def __init__(self, stream, enabled: bool) -> None:
-        self.stream = stream
-        self.enabled = enabled
-        self.bars: dict[str, tqdm] = {}
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        bar = self.bars.get(stage)
-        if bar is None or bar.total != total:
-            if bar is not None:
-                bar.close()
-            bar = self.bars[stage] = tqdm(total=total, desc=STAGES.get(stage, stage), file=self.stream,
-                                          leave=True, dynamic_ncols=True)
-        bar.update(done - bar.n)
-
-    def close(self) -> None:
-        for bar in self.bars.values():
-            bar.close()
 
 
 class Command(BaseCommand):
@@ -56,7 +32,7 @@ class Command(BaseCommand):
             raise CommandError("--threshold must be between 0 and 1")
         if min_size is not None and min_size < 2:
             raise CommandError("--min-size must be at least 2")
-        bars = _Bars(self.stderr._out, enabled=not opts["no_progress"])
+        bars = ProgressBars(self.stderr._out, enabled=not opts["no_progress"], labels=STAGES)
         full = opts["full"] or not Cluster.objects.exists()
         try:
             if full:

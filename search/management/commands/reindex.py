@@ -8,8 +8,8 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
+from core.progress import ProgressBars
 from search.consistency import index_check, index_repair
 from search.engine import ModelUnavailable
 from search.indexing import index_rebuild
@@ -22,30 +22,6 @@ STAGES = {
     "vectors": "checking vectors",
     "faiss": "vector index",
 }
-
-
-class _Bars:
-    """One tqdm bar per stage, driven by the services' ``(stage, done, total)`` callback."""
-
-    def __init__(self, stream, enabled: bool) -> None:
-        self.stream = stream
-        self.enabled = enabled
-        self.bars: dict[str, tqdm] = {}
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        bar = self.bars.get(stage)
-        if bar is None or bar.total != total:
-            if bar is not None:
-                bar.close()
-            bar = self.bars[stage] = tqdm(total=total, desc=STAGES.get(stage, stage), unit="", file=self.stream,
-                                          leave=True, dynamic_ncols=True)
-        bar.update(done - bar.n)
-
-    def close(self) -> None:
-        for bar in self.bars.values():
-            bar.close()
 
 
 class Command(BaseCommand):
@@ -61,7 +37,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if opts["check"]:
             return self._check()
-        bars = _Bars(self.stderr._out, enabled=not opts["no_progress"])
+        bars = ProgressBars(self.stderr._out, enabled=not opts["no_progress"], labels=STAGES, unit="")
         try:
             if opts["repair"]:
                 drift = index_repair(progress=bars)

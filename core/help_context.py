@@ -1,6 +1,7 @@
 """Help-center context kept in the visitor's session: what they searched and which articles they read.
 
-The contact form sends it with the request (``support.services.contact_create``'s
+Search pages remember the terms, the article page the articles read; the contact
+form sends them with the request (``support.services.contact_create``'s
 ``search_terms`` and ``viewed_article_ids``), so the agent sees what the customer
 already tried. Only the last ``MAX_TERMS`` searches and ``MAX_ARTICLES`` articles
 are kept, most recent last. It lives in the session, not the database: an
