@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from community.models import Comment, Post, PostRevision, Tag, Thread, User
 from community.rendering import content_hash
 from community.roles import ADMIN, AGENT, CUSTOMER, EDITOR, MEMBER, role_assign
-from harvest.selectors import source_community
+from community.services import source_community
 
 DEMO_PASSWORD = "hearthlink-demo"
 ROLE_USERS = [

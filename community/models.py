@@ -1,7 +1,7 @@
 """The normalized thread/post store and the branded community built on it.
 
 A community question and a harvested forum thread are the same ``Thread`` row:
-``source`` says where it came from (the built-in community source for questions
+``source`` (a ``Source``) says where it came from (the built-in community source for questions
 asked here), ``external_id`` identifies it at that source. Its opening post and
 its answers/replies are ``Post`` rows. Later stages (search, clustering, KB) read
 these two tables without caring where a thread came from.
@@ -53,6 +53,46 @@ class Tag(models.Model):
         return reverse("community:tag", args=[self.name])
 
 
+class Source(models.Model):
+    """Where threads come from: the built-in community, a Stack Exchange dump, a forum.
+
+    The thread store owns it (every thread points at one); the harvest app reads the
+    importer settings kept here and records its runs against it. The table keeps the
+    name it had when the model lived in the harvest app.
+    """
+
+    class Kind(models.TextChoices):
+        COMMUNITY = "community", "Gleaner community"
+        STACKEXCHANGE = "stackexchange", "Stack Exchange data dump"
+        DISCOURSE = "discourse", "Discourse forum (JSON API)"
+        HTML = "html", "HTML forum"
+
+    COMMUNITY_SLUG = "community"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    base_url = models.URLField(max_length=500, blank=True, help_text="Forum address (Discourse, HTML) or site URL of a dump.")
+    path = models.CharField(max_length=1000, blank=True, help_text="Folder or archive of a Stack Exchange dump.")
+    preset = models.CharField(max_length=40, blank=True, help_text="HTML preset: phpbb, vbulletin, xenforo, askbot, discourse_crawler, generic.")
+    settings = models.JSONField(default=dict, blank=True, help_text="Importer options: selectors, categories, api_username, …")
+    api_key = models.CharField(max_length=200, blank=True, help_text="Optional Discourse API key.")
+    license = models.CharField(max_length=100, blank=True, help_text="License of harvested content, e.g. CC BY-SA 4.0.")
+    trust = models.FloatField(default=0.5, help_text="0..1: how much answers from this source are trusted when drafting.")
+    schedule_minutes = models.PositiveIntegerField(default=0, help_text="Harvest every N minutes; 0 = only by hand.")
+    enabled = models.BooleanField(default=True)
+    checkpoint = models.JSONField(default=dict, blank=True, help_text="Where the last complete run ended (incremental cursor).")
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        db_table = "harvest_source"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 def _new_external_id() -> str:
     return uuid.uuid4().hex
 
@@ -62,7 +102,7 @@ class Thread(models.Model):
         PUBLISHED = "published", "Published"
         PENDING = "pending", "Held for review"
 
-    source = models.ForeignKey("harvest.Source", on_delete=models.PROTECT, related_name="threads")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="threads")
     external_id = models.CharField(max_length=255, default=_new_external_id)
     url = models.URLField(max_length=1000, blank=True)
     title = models.CharField(max_length=500)
@@ -263,7 +303,7 @@ class ThreadLink(models.Model):
         DUPLICATE = "duplicate", "Duplicate"
         RELATED = "related", "Related"
 
-    source = models.ForeignKey("harvest.Source", on_delete=models.CASCADE, related_name="links")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="links")
     from_external_id = models.CharField(max_length=255)
     to_external_id = models.CharField(max_length=255)
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -35,7 +35,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "kb.view_internal_article",
         "kb.edit_article",
         "kb.publish_article",
-        "harvest.view_source",
+        "community.view_source",
         "harvest.view_harvestrun",
     ],
     ADMIN: [],  # admins are superusers; the group exists so the role is visible and assignable

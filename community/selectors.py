@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from community.models import Comment, Flag, Post, Tag, Thread, User
+from community.models import Comment, Flag, Post, Source, Tag, Thread, User
 from community.permissions import can_moderate
 
 SORTS = {
@@ -102,6 +102,4 @@ def similar_questions(*, text: str, user=None, limit: int = 5, exclude_id: int |
 
 def source_choices() -> list[tuple[str, str]]:
     """(slug, name) of every source with visible threads, for the list's source filter."""
-    from harvest.models import Source
-
     return list(Source.objects.filter(threads__is_deleted=False).distinct().order_by("name").values_list("slug", "name"))

@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
 from django.db import models
 
+from community.models import Source
 from harvest import permissions, tasks
-from harvest.models import HarvestError, HarvestRun, Source
+from harvest.models import HarvestError, HarvestRun
 
 
 class HarvestErrorInline(admin.TabularInline):
@@ -12,6 +13,8 @@ class HarvestErrorInline(admin.TabularInline):
     readonly_fields = ("item", "message", "created_at")
 
 
+# Sources belong to the community app (the thread store), but their admin lives here: its
+# "harvest now" action starts harvest tasks, and the community app never imports harvest.
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "base_url", "path", "enabled", "schedule_minutes", "last_run_at")

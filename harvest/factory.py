@@ -5,8 +5,9 @@ from collections.abc import MutableMapping
 
 from django.conf import settings
 
+from community.models import Source
 from harvest.http import PoliteClient
-from harvest.models import FetchedPage, Source
+from harvest.models import FetchedPage
 
 
 class SourceConfigError(ValueError):

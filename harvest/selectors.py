@@ -2,17 +2,10 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from harvest.models import HarvestRun, Source
-
-
-def source_community() -> Source:
-    """The built-in source of questions asked in Gleaner's own community."""
-    source, _ = Source.objects.get_or_create(
-        slug=Source.COMMUNITY_SLUG,
-        defaults={"name": "Community", "kind": Source.Kind.COMMUNITY, "trust": 0.7},
-    )
-    return source
+from community.models import Source
+from harvest.models import HarvestRun
 
 
 def source_list() -> QuerySet[Source]:
@@ -22,3 +15,19 @@ def source_list() -> QuerySet[Source]:
 def run_list(*, source: Source | None = None) -> QuerySet[HarvestRun]:
     qs = HarvestRun.objects.select_related("source").order_by("-started_at")
     return qs.filter(source=source) if source else qs
+
+
+def source_is_due(source: Source, now=None) -> bool:
+    """An enabled, scheduled outside source whose last run is at least ``schedule_minutes`` old (or never ran)."""
+    if not source.enabled or not source.schedule_minutes or source.kind == Source.Kind.COMMUNITY:
+        return False
+    if source.last_run_at is None:
+        return True
+    now = now or timezone.now()
+    return (now - source.last_run_at).total_seconds() >= source.schedule_minutes * 60
+
+
+def harvest_due_sources(*, now=None) -> list[int]:
+    """Ids of enabled sources whose schedule says they are due."""
+    return [source.pk for source in Source.objects.filter(enabled=True, schedule_minutes__gt=0)
+            if source_is_due(source, now)]

@@ -12,12 +12,12 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
-from community.models import Post, Thread
+from community.models import Post, Source, Thread
 from community.signals import threads_changed
 from core.errors import ServiceError
 from core.slugs import unique_slug
 from harvest.factory import SourceConfigError, StoredValidators, build_importer, dump_fingerprint
-from harvest.models import HarvestRun, Source
+from harvest.models import HarvestRun
 from harvest.records import ThreadRecord
 from harvest.seen import SeenSet
 from harvest.signals import harvest_finished
@@ -251,8 +251,3 @@ def _resolve_duplicates(source: Source) -> None:
     original = Thread.objects.filter(source=source, external_id=OuterRef("duplicate_of_external_id"))
     (Thread.objects.filter(source=source, duplicate_of__isnull=True).exclude(duplicate_of_external_id="")
      .filter(Exists(original)).update(duplicate_of_id=Subquery(original.values("id")[:1])))
-
-
-def harvest_due_sources(*, now=None) -> list[int]:
-    """Ids of enabled sources whose schedule says they are due."""
-    return [source.pk for source in Source.objects.filter(enabled=True, schedule_minutes__gt=0) if source.is_due(now)]

@@ -31,11 +31,11 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from community.models import Post, Thread, ThreadLink
+from community.models import Post, Source, Thread, ThreadLink
 from community.signals import threads_changed
 from harvest import cleaning
 from harvest.cleaning import aware, record_hash
-from harvest.models import HarvestError, HarvestRun, Source
+from harvest.models import HarvestError, HarvestRun
 from harvest.records import (
     CommentRecord, DeletedRecord, ItemError, LinkRecord, PostRecord, Record, ThreadRecord,
 )

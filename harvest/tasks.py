@@ -5,9 +5,9 @@ import logging
 
 from celery import shared_task
 
+from community.models import Source
 from core.errors import ServiceError
-from harvest import services
-from harvest.models import Source
+from harvest import selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def harvest_source(self, source_id: int) -> dict:
 
 @shared_task
 def harvest_due_sources() -> list[int]:
-    due = services.harvest_due_sources()
+    due = selectors.harvest_due_sources()
     for source_id in due:
         harvest_source.delay(source_id)
     return due

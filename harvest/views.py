@@ -1,9 +1,10 @@
 """Editors' view of harvesting: sources, run history and the errors of each run."""
 from django.shortcuts import get_object_or_404, render
 
+from community.models import Source
 from core.views import check_required
 from harvest import permissions, selectors
-from harvest.models import HarvestRun, Source
+from harvest.models import HarvestRun
 
 
 # Visitors are sent to sign in; members without the permission get 403.

@@ -115,8 +115,7 @@ def queue(*, user=None, source: str | None = None, tag: str | None = None, statu
 
 
 def queue_filter_choices() -> dict:
-    from harvest.models import Source
-    from community.models import Tag
+    from community.models import Source, Tag
 
     return {
         "sources": list(Source.objects.order_by("name").values_list("slug", "name")),

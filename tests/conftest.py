@@ -26,7 +26,7 @@ def shared_data() -> Path:
 
 @pytest.fixture
 def community_source(db):
-    from harvest.selectors import source_community
+    from community.services import source_community
 
     return source_community()
 

@@ -12,10 +12,12 @@ from community.services.moderation import (
     thread_set_locked,
 )
 from community.services.posting import answer_create, comment_create, post_edit, question_create
+from community.services.sources import source_community
 from community.services.votes import answer_accept, answer_unaccept, vote_cast, vote_retract
 
 __all__ = [
-    "answer_accept", "answer_create", "answer_unaccept", "check_signup", "comment_create", "flag_create", "flag_dismiss",
-    "post_approve", "post_edit", "post_hide", "post_reject", "post_restore", "question_create",
+    "answer_accept", "answer_create", "answer_unaccept", "check_signup", "comment_create", "flag_create",
+    "flag_dismiss", "post_approve", "post_edit", "post_hide", "post_reject", "post_restore", "question_create",
+    "source_community",
     "thread_close_duplicate", "thread_reopen", "thread_set_locked", "user_signup", "vote_cast", "vote_retract",
 ]

@@ -9,15 +9,10 @@ from django.utils import timezone
 from community.models import Comment, Post, PostRevision, Tag, Thread, User
 from community.permissions import can_moderate
 from community.rendering import content_hash
+from community.services.sources import source_community
 from community.signals import threads_changed
 from community.validation import MAX_TAGS, parse_tags, validate_body, validate_comment, validate_title
 from core.errors import ServiceError
-
-
-def community_source():
-    from harvest.selectors import source_community
-
-    return source_community()
 
 
 def notify_threads_changed(thread_ids: list[int]) -> None:
@@ -84,7 +79,7 @@ def question_create(*, author: User, title: str, body: str, tags: list[str] | st
     status = _initial_status(author)
     now = timezone.now()
     thread = Thread.objects.create(
-        source=community_source(),
+        source=source_community(),
         title=title,
         author=author,
         author_name=author.public_name,

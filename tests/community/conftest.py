@@ -58,8 +58,7 @@ def api_for(db):
 @pytest.fixture
 def harvested_thread(db):
     """A read-only thread harvested from an outside forum, with an HTML body."""
-    from community.models import Post, Thread
-    from harvest.models import Source
+    from community.models import Post, Source, Thread
 
     source = Source.objects.create(name="Hearthlink Owners Forum", slug="owners-forum", kind=Source.Kind.HTML)
     thread = Thread.objects.create(

@@ -11,9 +11,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def threads(question, bob):
     """Alice's community question with Bob's answer, and a harvested thread from another source."""
-    from community.models import Post, Thread
+    from community.models import Post, Source, Thread
     from community.services import answer_create
-    from harvest.models import Source
 
     answer_create(author=bob, thread=question, body="Move the Beacon within two rooms of the H1.")
     forum = Source.objects.create(name="Home network forum", slug="homenet-forum", kind="discourse",

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from community.models import Thread
-from harvest.models import HarvestRun, Source
+from community.models import Source, Thread
+from harvest.models import HarvestRun
 from tests.support.http_server import FixtureServer
 
 pytestmark = pytest.mark.django_db

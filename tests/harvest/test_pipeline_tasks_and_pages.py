@@ -8,10 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from community.models import Thread
+from community.models import Source, Thread
 from harvest import tasks
-from harvest.models import HarvestRun, Source
-from harvest.services import harvest_due_sources, source_create, source_harvest
+from harvest.models import HarvestRun
+from harvest.services import source_create, source_harvest
+from harvest.selectors import harvest_due_sources
 
 pytestmark = pytest.mark.django_db
 
@@ -94,19 +95,19 @@ def test_members_are_refused_and_visitors_sent_to_log_in(client, alice, harveste
 def test_admin_lists_sources_and_runs(client, admin_user, harvested):
     source, run = harvested
     client.force_login(admin_user)
-    sources = client.get(reverse("admin:harvest_source_changelist"))
+    sources = client.get(reverse("admin:community_source_changelist"))
     assert sources.status_code == 200 and "Hearthlink SE" in sources.content.decode()
     runs = client.get(reverse("admin:harvest_harvestrun_changelist"))
     assert runs.status_code == 200
     change = client.get(reverse("admin:harvest_harvestrun_change", args=[run.pk]))
     assert change.status_code == 200
-    assert client.get(reverse("admin:harvest_source_add")).status_code == 200
+    assert client.get(reverse("admin:community_source_add")).status_code == 200
 
 
 def test_admin_action_harvests_now(client, admin_user):
     source = add("Hearthlink SE")
     client.force_login(admin_user)
-    response = client.post(reverse("admin:harvest_source_changelist"),
+    response = client.post(reverse("admin:community_source_changelist"),
                            {"action": "harvest_now", "_selected_action": [source.pk]}, follow=True)
     assert response.status_code == 200 and "Started 1 harvest(s)." in response.content.decode()
     assert HarvestRun.objects.get(source=source).new_count == 75

@@ -127,7 +127,7 @@ BEACON = [
 def small_corpus(db, alice, bob):
     """Five community questions in two topics, with answers that contradict each other in the guest topic."""
     from community.models import Post, Thread
-    from harvest.selectors import source_community
+    from community.services import source_community
 
     source = source_community()
     threads = {}

@@ -6,7 +6,7 @@ most workflow and permission tests only need rows in a known state, made here in
 from __future__ import annotations
 
 from community.models import Post, Thread
-from harvest.selectors import source_community
+from community.services import source_community
 from kb.models import Article, ArticleSource, Cluster, ClusterMember
 from kb.versions import version_save
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from community.models import Thread
-from harvest.selectors import source_community
+from community.services import source_community
 from kb.clustering_service import clusters_demand_update, clusters_rebuild, clusters_update
 from kb.models import Article, Cluster, ClusterMember
 from kb.question_vectors import post_text

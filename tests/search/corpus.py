@@ -43,9 +43,8 @@ def _article(number: int, title: str, text: str, visibility: str, tags: str = ""
 
 
 def build_corpus(*, alice, bob, editor) -> Corpus:
-    from community.models import Post, Thread
+    from community.models import Post, Source, Thread
     from community.services import answer_create, question_create
-    from harvest.models import Source
     from search.indexing import index_rebuild
     from search.models import Document
 

@@ -15,8 +15,8 @@ from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
 from community.demo import DEMO_PASSWORD, demo_community_load, demo_users_create
+from community.models import Source
 from harvest.fixture_server import FixtureServer
-from harvest.models import Source
 from harvest.services import source_harvest
 
 FIXTURES = settings.BASE_DIR / "fixtures"

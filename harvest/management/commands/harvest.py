@@ -11,9 +11,10 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from community.models import Source
 from core.errors import ServiceError
 from harvest import services
-from harvest.models import HarvestRun, Source
+from harvest.models import HarvestRun
 
 
 class Command(BaseCommand):
