@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "search",
     "kb",
     "support",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -110,20 +110,22 @@ def _seen_path(run: HarvestRun) -> os.PathLike:
 
 def source_harvest(
     *, source: Source, resume: bool = True, batch_size: int | None = None,
-    progress: Callable[[HarvestRun], None] | None = None, force: bool = False,
+    progress: Callable[[HarvestRun], None] | None = None, force: bool = False, auto_cluster: bool = True,
 ) -> HarvestRun:
     """Harvest ``source`` once, storing every record; returns the finished run.
 
     One bad item is recorded on the run and skipped. A run killed midway leaves its
     cursor behind, and the next call resumes from it with no duplicates. A Stack
     Exchange dump whose files are byte-for-byte those of the last complete run is
-    not read again (every post counts unchanged) unless ``force``.
+    not read again (every post counts unchanged) unless ``force``. ``auto_cluster`` goes out
+    with ``harvest_finished``: False asks the knowledge base not to cluster the harvested
+    threads now (the caller clusters later, as the demo does once after all its sources).
     Raises ServiceError when the source is already being harvested.
     """
     run, cursor = _start_run(source, resume=resume)
     fingerprint = dump_fingerprint(source)
     if fingerprint and not cursor and not force and source.checkpoint.get("fingerprint") == fingerprint:
-        return _finish_unchanged(source, run, fingerprint, progress)
+        return _finish_unchanged(source, run, fingerprint, progress, auto_cluster=auto_cluster)
     validators = StoredValidators(source)
     full_snapshot = source.kind in FULL_SNAPSHOT_KINDS and not cursor_is_incremental(cursor)
     seen = SeenSet(_seen_path(run)) if source.kind in FULL_SNAPSHOT_KINDS else None
@@ -181,7 +183,7 @@ def source_harvest(
         fields.append("checkpoint")
     source.save(update_fields=fields)
     changed = sorted(store.changed_thread_ids)
-    harvest_finished.send(sender=HarvestRun, run_id=run.pk, thread_ids=changed)
+    harvest_finished.send(sender=HarvestRun, run_id=run.pk, thread_ids=changed, auto_cluster=auto_cluster)
     if progress:
         progress(run)
     return run
@@ -200,7 +202,7 @@ def _count_not_modified(source: Source, run: HarvestRun, importer) -> None:
     HarvestRun.objects.filter(pk=run.pk).update(unchanged_count=F("unchanged_count") + unchanged)
 
 
-def _finish_unchanged(source: Source, run: HarvestRun, fingerprint: str, progress) -> HarvestRun:
+def _finish_unchanged(source: Source, run: HarvestRun, fingerprint: str, progress, *, auto_cluster: bool) -> HarvestRun:
     unchanged = Post.objects.filter(thread__source=source, is_deleted=False).count()
     run.unchanged_count = unchanged
     run.status = HarvestRun.Status.SUCCEEDED
@@ -209,7 +211,7 @@ def _finish_unchanged(source: Source, run: HarvestRun, fingerprint: str, progres
     run.save(update_fields=["unchanged_count", "status", "message", "finished_at"])
     source.last_run_at = run.finished_at
     source.save(update_fields=["last_run_at"])
-    harvest_finished.send(sender=HarvestRun, run_id=run.pk, thread_ids=[])
+    harvest_finished.send(sender=HarvestRun, run_id=run.pk, thread_ids=[], auto_cluster=auto_cluster)
     if progress:
         progress(run)
     return run

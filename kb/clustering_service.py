@@ -364,23 +364,6 @@ def cluster_demand_refresh(*, cluster_id: int) -> None:
     cluster.save(update_fields=["demand", "updated_at"])
 
 
-# --- demo --------------------------------------------------------------------------------
-
-
-def demo_cluster(stdout) -> ClusterReport:
-    """Demo step: cluster every thread (full run the first time, then incremental) and print the top of the queue."""
-    stdout.write("Clustering questions into article drafts…")
-    if Cluster.objects.exists():
-        report = clusters_update()
-    else:
-        report = clusters_rebuild()
-    stdout.write(f"  {report.threads} questions → {report.clusters} clusters ({report.created} new, "
-                 f"{report.joined} joined, {report.drafted} drafts written)")
-    for cluster in Cluster.objects.filter(size__gt=0).order_by("-demand", "-size")[:5]:
-        stdout.write(f"  [{cluster.size:>2} threads, {cluster.sources} sources] {cluster.label}")
-    return report
-
-
 def thread_ids_unclustered() -> list[int]:
     """Visible threads in no cluster (what an incremental run would try to place)."""
     return list(visible_threads().filter(cluster_membership__isnull=True).values_list("id", flat=True))
@@ -388,6 +371,6 @@ def thread_ids_unclustered() -> list[int]:
 
 __all__ = [
     "ClusterReport", "cluster_demand", "cluster_demand_refresh", "clusters_demand_update", "clusters_rebuild",
-    "clusters_refresh", "clusters_update", "demo_cluster", "frozen_cluster_ids", "locked_cluster_ids",
+    "clusters_refresh", "clusters_update", "frozen_cluster_ids", "locked_cluster_ids",
     "thread_ids_unclustered",
 ]

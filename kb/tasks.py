@@ -35,10 +35,10 @@ def cluster_threads(self, thread_ids: list[int] | None = None) -> dict:
         raise self.retry(exc=exc) from exc
 
 
-def harvest_finished_cluster(sender, run_id=None, thread_ids=None, **kwargs) -> None:
+def harvest_finished_cluster(sender, run_id=None, thread_ids=None, auto_cluster=True, **kwargs) -> None:
     """Queue an incremental run for the harvested threads once the harvest's writes are committed."""
     ids = sorted({int(pk) for pk in thread_ids or ()})
-    if not ids or not settings.KB_AUTO_CLUSTER:
+    if not ids or not auto_cluster or not settings.KB_AUTO_CLUSTER:
         return
 
     def send() -> None:

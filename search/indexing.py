@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils import timezone
 
 from search.documents import document_remove, document_upsert, documents_sync_threads
@@ -43,7 +43,6 @@ MAX_SYNONYM_PASSAGES = 8
 
 __all__ = [
     "IndexReport",
-    "demo_index",
     "document_remove",
     "document_upsert",
     "embed_missing",
@@ -275,17 +274,3 @@ def index_sweep(*, limit: int = 500, embedder: Embedder | None = None) -> dict:
         report.documents += more.documents
         report.version = more.version or report.version
     return {"threads": len(thread_ids), "documents": report.documents, "version": report.version}
-
-
-def demo_index(stdout) -> IndexReport:
-    """The demo command's search step: rebuild everything and print what is searchable."""
-    stdout.write("Building the search index…")
-    report = index_rebuild()
-    kinds = dict(
-        Document.objects.filter(is_active=True).order_by().values("kind").annotate(n=Count("id")).values_list("kind", "n")
-    )
-    stdout.write(
-        f"  search: {report.extra['documents']} documents ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}), "
-        f"{report.extra['passages']} passages, {report.embedded} newly embedded, index v{report.version}"
-    )
-    return report

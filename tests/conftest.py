@@ -1,9 +1,11 @@
-"""Project-wide test fixtures: named users per role, shared data, the live server."""
+"""Project-wide test fixtures: named users per role, page and API clients, the embedding model,
+shared data, a fixture HTTP server, a small corpus."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.browser import browser, browser_page, new_browser_page  # noqa: F401  (fixtures, one session-wide chromium)
@@ -137,3 +139,147 @@ def search_index_dir(settings, tmp_path):
     reset_live_index()
     yield settings.SEARCH_INDEX_DIR
     reset_live_index()
+
+
+@pytest.fixture
+def fixture_server():
+    """A started fixture HTTP server with no root (``route``/``script`` replies); stopped after the test."""
+    from demo.fixture_server import FixtureServer
+
+    with FixtureServer() as server:
+        yield server
+
+
+GUEST = [
+    ("How do I set up a guest network on my Hearthlink H1?",
+     "I want visitors to get Wi-Fi without seeing my own devices. Where is the guest network setting on the H1?"),
+    ("Creating a separate guest Wi-Fi on the Hearthlink router",
+     "Friends come over often. How can I give them a separate guest Wi-Fi network on my Hearthlink router?"),
+    ("Where is the guest Wi-Fi option in the Hearthlink app?",
+     "I cannot find how to turn on a guest Wi-Fi network for visitors in the Hearthlink app on my H1."),
+]
+BEACON = [
+    ("Beacon satellite keeps dropping off the mesh every night",
+     "My Beacon mesh satellite loses its connection to the H1 router every night and the light turns amber."),
+    ("My Beacon mesh satellite disconnects from the router constantly",
+     "The Beacon satellite keeps disconnecting from the Hearthlink mesh; the ring goes amber several times a day."),
+]
+
+
+@pytest.fixture
+def small_corpus(db, alice, bob):
+    """Five community questions in two topics, with answers that contradict each other in the guest topic."""
+    from community.models import Post, Thread
+    from community.services import source_community
+
+    source = source_community()
+    threads = {}
+    for key, items in (("guest", GUEST), ("beacon", BEACON)):
+        threads[key] = []
+        for i, (title, body) in enumerate(items):
+            thread = Thread.objects.create(source=source, title=title, author=alice, author_name="alice",
+                                           license="CC BY-SA 4.0", score=3 - i)
+            Post.objects.create(thread=thread, is_question=True, author=alice, author_name="alice", body=body,
+                                license="CC BY-SA 4.0")
+            threads[key].append(thread)
+    g1, g2, g3 = threads["guest"]
+    Post.objects.create(thread=g1, author=bob, author_name="bob", score=12, is_accepted=True, license="CC BY-SA 4.0",
+                        body="Open the app and go to Settings > Wi-Fi > Guest network. Switch it on. "
+                             "Set the guest bandwidth to 20 so visitors cannot slow you down.")
+    Post.objects.create(thread=g2, author=bob, author_name="bob", score=4, license="CC BY-SA 4.0",
+                        body="In the app go to More > Network > Guest network. Give it its own password. "
+                             "Set the guest bandwidth to 50 for streaming guests.")
+    Post.objects.create(thread=g3, author=alice, author_name="alice", score=1, license="CC BY-SA 4.0",
+                        body="You can also print a QR code for the guest Wi-Fi from the guest network page.")
+    b1, b2 = threads["beacon"]
+    Post.objects.create(thread=b1, author=bob, author_name="bob", score=7, is_accepted=True, license="CC BY-SA 4.0",
+                        body="Move the Beacon closer to the router, halfway between the H1 and the dead spot.")
+    Post.objects.create(thread=b2, author=alice, author_name="alice", score=2, license="CC BY-SA 4.0",
+                        body="Update the firmware on both the H1 and the Beacon; that fixed the drops for me.")
+    return threads
+
+
+# --- clients ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client_for(db):
+    """``client_for(user)``: a page client signed in as ``user`` (anonymous for ``None``)."""
+    from django.test import Client
+
+    def make(user=None, **kwargs) -> Client:
+        client = Client(**kwargs)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for(db):
+    """``api_for(user)``: a DRF client with a session for ``user`` (anonymous for ``None``)."""
+    from rest_framework.test import APIClient
+
+    def make(user=None, **kwargs) -> APIClient:
+        client = APIClient(**kwargs)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+# --- the embedding model ---------------------------------------------------------------------
+
+
+class MemoEmbedder:
+    """The real model behind a text → vector memo (same name, so stored keys match the model's).
+
+    Each test's database (and so its ``Embedding`` table) starts empty, but the same
+    text is never run through the model twice in a session. Everything else (the
+    tokenizer, the traced query encoder) is the model's own.
+    """
+
+    def __init__(self, model):
+        self.wrapped = model
+        self.name = model.name
+        self.memo: dict[str, np.ndarray] = {}
+
+    def __getattr__(self, name):
+        return getattr(self.wrapped, name)
+
+    def encode(self, texts, *, batch_size: int = 64) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        if missing:
+            for text, vector in zip(missing, self.wrapped.encode(missing, batch_size=batch_size)):
+                self.memo[text] = vector
+        if not texts:
+            return np.zeros((0, self.wrapped.dim), dtype=np.float32)
+        return np.vstack([self.memo[t] for t in texts]).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The configured model, loaded once, with a session memo; skips when it is not installed."""
+    from django.conf import settings
+
+    from search.engine import ModelUnavailable
+    from search.index_access import get_embedder
+
+    model = get_embedder()
+    try:
+        assert model.name == settings.SEARCH_MODEL
+        model.encode(["warm up"])  # load now, so no test pays for it in a timing
+    except ModelUnavailable as exc:
+        pytest.skip(f"embedding model {settings.SEARCH_MODEL!r} not available offline: {exc}")
+    return MemoEmbedder(model)
+
+
+@pytest.fixture
+def process_embedder(embedder, monkeypatch):
+    """Make code that asks ``get_embedder()`` itself (a command, a task) share the session memo."""
+    import search.index_access as access
+
+    monkeypatch.setitem(access._embedders, embedder.name, embedder)
+    return embedder

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 
-
 @pytest.fixture
 def dave(make_user):
     """A member who only writes answers, so every role in a matrix is a third party to them."""
@@ -25,34 +24,6 @@ def answer(question, bob):
 def question_post(question):
     """The opening post of ``question`` (the thing votes, edits and flags point at)."""
     return question.posts.get(is_question=True)
-
-
-@pytest.fixture
-def client_for(db):
-    """``client_for(user)``: a page client signed in as ``user`` (anonymous for ``None``)."""
-    from django.test import Client
-
-    def make(user=None, **kwargs) -> Client:
-        client = Client(**kwargs)
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
-
-
-@pytest.fixture
-def api_for(db):
-    """``api_for(user)``: a DRF client with a session for ``user`` (anonymous for ``None``)."""
-    from rest_framework.test import APIClient
-
-    def make(user=None) -> APIClient:
-        client = APIClient()
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
 
 
 @pytest.fixture

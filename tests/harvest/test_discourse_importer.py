@@ -8,10 +8,10 @@ from pathlib import Path
 import nh3
 import pytest
 
+from demo.fixture_server import FixtureServer, Reply
 from harvest.http import PageCapReached, PoliteClient
 from harvest.importers.discourse import DiscourseImporter, parse_listing, parse_topic
 from harvest.records import Checkpoint, DeletedRecord, ItemError, ThreadRecord
-from tests.support.http_server import FixtureServer, Reply
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "fixtures" / "harvest" / "discourse" / "site"

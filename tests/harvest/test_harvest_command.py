@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from community.models import Source, Thread
+from demo.fixture_server import FixtureServer
 from harvest.models import HarvestRun
-from tests.support.http_server import FixtureServer
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from demo.fixture_server import FixtureServer
 from harvest.http import PoliteClient
 from harvest.importers.html import HtmlForumImporter
 from harvest.records import Checkpoint, DeletedRecord, ItemError, ThreadRecord
-from tests.support.http_server import FixtureServer
 
 REPO = Path(__file__).resolve().parents[2]
 HTML = REPO / "fixtures" / "harvest" / "html"

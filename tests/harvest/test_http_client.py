@@ -6,6 +6,7 @@ from email.utils import formatdate
 
 import pytest
 
+from demo.fixture_server import FixtureServer, Reply
 from harvest.http import (
     FetchError,
     PageCapReached,
@@ -14,8 +15,6 @@ from harvest.http import (
     RobotsDisallowed,
     build_user_agent,
 )
-from tests.support.fixtures import fixture_server  # noqa: F401 - pytest fixture
-from tests.support.http_server import FixtureServer, Reply
 
 
 class SleepLog:

@@ -11,9 +11,9 @@ import pytest
 from django.urls import reverse
 
 from community.models import Post, PostRevision, Thread
+from demo.fixture_server import FixtureServer, Reply
 from harvest.models import HarvestRun
 from harvest.services import source_create, source_harvest
-from tests.support.http_server import FixtureServer, Reply
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from community.models import Source, Thread
 from harvest import tasks
 from harvest.models import HarvestRun
-from harvest.services import source_create, source_harvest
 from harvest.selectors import harvest_due_sources
+from harvest.services import source_create, source_harvest
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from community.models import Post, Thread
+from demo.fixture_server import FixtureServer
 from harvest.models import HarvestRun
 from harvest.services import source_create, source_harvest
-from tests.support.http_server import FixtureServer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_data]
 

@@ -79,12 +79,15 @@ def test_a_harvest_queues_clustering_of_its_threads(
     assert ClusterMember.objects.filter(thread__in=harvested).count() >= 20
 
 
-def test_demo_step_prints_the_top_of_the_queue(small_corpus, process_embedder):
-    from kb.clustering_service import demo_cluster
+def test_a_harvest_that_clusters_later_queues_nothing(demo_corpus, django_capture_on_commit_callbacks, settings):
+    """The demo harvests with ``auto_cluster=False`` and clusters once at the end, whatever KB_AUTO_CLUSTER says."""
+    from harvest.services import source_create, source_harvest
 
-    out = StringIO()
-    demo_cluster(out)
+    settings.KB_AUTO_CLUSTER = True
 
-    text = out.getvalue()
-    assert "5 questions → 2 clusters (2 new, 0 joined, 2 drafts written)" in text
-    assert "[ 3 threads, 1 sources]" in text
+    source = source_create(name="Hearthlink SE copy", kind="stackexchange", path=str(HEARTHLINK_DUMP))
+    with django_capture_on_commit_callbacks(execute=True):
+        source_harvest(source=source, auto_cluster=False)
+
+    assert Thread.objects.filter(source=source).count() == 26
+    assert not ClusterMember.objects.exists()

@@ -20,7 +20,7 @@ def world(db, alice, agent, editor, admin_user):
     return {"cluster": cluster, "other": other, "third": third, "article": article, "users": users}
 
 
-def client_for(world, role: str) -> Client:
+def client_as(world, role: str) -> Client:
     client = Client()
     if world["users"][role] is not None:
         client.force_login(world["users"][role])
@@ -66,7 +66,7 @@ def api_requests(world):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_workspace_pages(world, role):
-    client = client_for(world, role)
+    client = client_as(world, role)
     for method, url, data in workspace_requests(world):
         response = getattr(client, method)(url, data)
         if role == "anonymous":
@@ -79,7 +79,7 @@ def test_workspace_pages(world, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_api_endpoints(world, role):
-    client = client_for(world, role)
+    client = client_as(world, role)
     for method, url, data, ok in api_requests(world):
         response = getattr(client, method)(url, data, content_type="application/json")
         if role in ("editor", "admin"):
@@ -101,7 +101,7 @@ READ = {  # (status, visibility) -> roles that may read it
 
 @pytest.mark.parametrize("role", ROLES)
 def test_article_read_page_and_api_by_visibility(world, role):
-    client = client_for(world, role)
+    client = client_as(world, role)
     for (status, visibility), readers in READ.items():
         article = make_article(title=f"Parental controls {status} {visibility}", status=status, visibility=visibility)
         page = client.get(f"/kb/{article.slug}/")
@@ -114,13 +114,13 @@ def test_article_read_page_and_api_by_visibility(world, role):
 
 def test_usage_figures_are_for_editors_only(world):
     article = make_article(title="Port forwarding", status=Article.Status.PUBLISHED)
-    assert client_for(world, "agent").get(f"/api/kb/articles/{article.pk}/").json()["usage"] is None
-    usage = client_for(world, "editor").get(f"/api/kb/articles/{article.pk}/").json()["usage"]
+    assert client_as(world, "agent").get(f"/api/kb/articles/{article.pk}/").json()["usage"] is None
+    usage = client_as(world, "editor").get(f"/api/kb/articles/{article.pk}/").json()["usage"]
     assert {k: usage[k] for k in ("views", "helpful_yes", "helpful_no", "flags", "open_flags")} == {
         "views": 0, "helpful_yes": 0, "helpful_no": 0, "flags": 0, "open_flags": 0}
     assert usage["agent_links"] == 0 and usage["open_flag_notes"] == []
 
 
 def test_queue_link_in_the_header_only_for_editors(world):
-    assert "KB queue" in client_for(world, "editor").get("/kb/").content.decode()
-    assert "KB queue" not in client_for(world, "agent").get("/questions/").content.decode()
+    assert "KB queue" in client_as(world, "editor").get("/kb/").content.decode()
+    assert "KB queue" not in client_as(world, "agent").get("/questions/").content.decode()

@@ -16,13 +16,6 @@ from search.engine.embedding import (
 from search.engine.passages import html_to_text, markdown_to_text, split_passages
 
 
-@pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    model = SentenceTransformerEmbedder()
-    model.encode(["warm up"])  # load once for the whole session
-    return model
-
-
 def cos(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b))
 

@@ -23,13 +23,6 @@ QUERIES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def embedder() -> SentenceTransformerEmbedder:
-    model = SentenceTransformerEmbedder()
-    model.encode(["warm up"])
-    return model
-
-
 def test_traced_queries_get_the_librarys_vectors(embedder):
     assert embedder.query_encoder() is not None, "the default model should be traced"
     for text in QUERIES:

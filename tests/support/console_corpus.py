@@ -1,9 +1,8 @@
 """A small Hearthlink knowledge base of real ``Article`` rows, published and indexed (real model, real FAISS).
 
 For the agent console tests: suggestions need articles that exist as rows (to link, dismiss,
-flag) and as search documents. Import the fixtures in a test module::
+flag) and as search documents. Import the fixture in a test module::
 
-    from tests.search.conftest import embedder, search_index_dir  # noqa: F401
     from tests.support.console_corpus import console_kb  # noqa: F401
 
 ``console_kb`` maps a short name to the ``Article``; ``DRAFT`` is never published, so it

@@ -83,22 +83,6 @@ def help_articles(db, editor, help_index) -> dict[str, Article]:
 
 
 @pytest.fixture
-def embedder():
-    """The configured model, or a clear skip when it is not installed."""
-    from django.conf import settings
-
-    from search.engine import ModelUnavailable
-    from search.index_access import get_embedder
-
-    model = get_embedder()
-    try:
-        model.encode(["warm up"])
-    except ModelUnavailable as exc:
-        pytest.skip(f"embedding model {settings.SEARCH_MODEL!r} not available offline: {exc}")
-    return model
-
-
-@pytest.fixture
 def indexed_articles(db, editor, help_index, embedder, django_capture_on_commit_callbacks) -> dict[str, Article]:
     """The articles above, published and indexed with the real model and FAISS."""
     return publish_articles(editor, indexed=True, capture=django_capture_on_commit_callbacks)

@@ -27,7 +27,7 @@ from kb.models import Article, ArticleFlag
 from support import services
 from support.models import Contact, ContactMessage, SuggestionEvent
 from tests.kb.editorial import make_article
-from tests.support.helpcenter_fixtures import embedder, help_index  # noqa: F401  (fixtures)
+from tests.support.helpcenter_fixtures import help_index  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

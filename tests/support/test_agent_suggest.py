@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.search.conftest import embedder, search_index_dir  # noqa: F401  (fixtures)
 from tests.search.corpus import DRAFT_WORD, INTERNAL_WORD, corpus  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -18,19 +17,6 @@ TRANSCRIPT = (
     "Agent: Sorry to hear that. Let me check the options.\n"
     "Customer: Can I get a replacement Beacon under warranty?\n"
 )
-
-
-@pytest.fixture
-def api_for(db):
-    from rest_framework.test import APIClient
-
-    def make(user):
-        client = APIClient()
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
 
 
 def test_agent_gets_the_internal_replacement_procedure_first(corpus, api_for, agent):

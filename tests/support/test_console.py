@@ -15,7 +15,6 @@ from kb.models import Article, ArticleFeedback, ArticleFlag, ArticleView
 from support import services
 from support.models import Contact, ContactMessage, SuggestionEvent
 from support.ranking import LINK_BOOST_MAX, Message, conversation_query, fuse_recent, latest_weight, link_boost, rerank
-from tests.search.conftest import embedder, search_index_dir  # noqa: F401  (fixtures)
 from tests.support.console_corpus import console_kb  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -23,19 +22,6 @@ pytestmark = pytest.mark.django_db
 GUEST_OPENING = "We have friends staying over the weekend. How do I give them Wi-Fi without them seeing my cameras?"
 BEACON_FOLLOW_UP = ("Also, separate problem: my Beacon satellite has no light at all and failed the hardware "
                     "diagnostic in the app. Can I get a replacement?")
-
-
-@pytest.fixture
-def client_for(db):
-    from django.test import Client
-
-    def make(user):
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
 
 
 @pytest.fixture

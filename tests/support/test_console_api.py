@@ -6,23 +6,9 @@ import pytest
 from kb.models import Article, ArticleFlag
 from support import services
 from support.models import SuggestionEvent
-from tests.search.conftest import embedder, search_index_dir  # noqa: F401  (fixtures)
 from tests.support.console_corpus import console_kb  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api_for(db):
-    from rest_framework.test import APIClient
-
-    def make(user):
-        client = APIClient()
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
 
 
 @pytest.fixture

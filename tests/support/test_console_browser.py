@@ -9,7 +9,6 @@ import re
 import pytest
 
 from support import services
-from tests.search.conftest import embedder, search_index_dir  # noqa: F401  (fixtures)
 from tests.support.console_corpus import console_kb  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser

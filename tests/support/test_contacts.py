@@ -12,20 +12,6 @@ CONTACTS = "/api/contacts/"
 
 
 @pytest.fixture
-def api_for(db):
-    """``api_for(user)``: a DRF client signed in as ``user`` (anonymous for ``None``)."""
-    from rest_framework.test import APIClient
-
-    def make(user):
-        client = APIClient()
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
-
-
-@pytest.fixture
 def alice_contact(alice):
     return services.contact_create(
         channel="email", customer_email="ALICE@Example.com", customer_name="Alice",

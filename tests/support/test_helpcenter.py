@@ -12,20 +12,12 @@ from kb.models import Article, ArticleFeedback, ArticleView
 from support import services
 from support.models import Contact, ContactMessage
 from tests.support.helpcenter_fixtures import (  # noqa: F401  (fixtures)
-    embedder,
     help_articles,
     help_index,
     indexed_articles,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user=None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def html(response) -> str:
@@ -48,7 +40,7 @@ def counts(article) -> tuple[int, int]:
 # --- home ------------------------------------------------------------------------------------
 
 
-def test_home_for_anonymous_shows_search_popular_and_topics_but_no_internal_or_draft(help_articles):
+def test_home_for_anonymous_shows_search_popular_and_topics_but_no_internal_or_draft(client_for, help_articles):
     amber, guest = help_articles["amber"], help_articles["guest"]
     Article.objects.filter(pk=guest.pk).update(views=40, helpful_yes=9)
     response = client_for().get("/")
@@ -66,7 +58,7 @@ def test_home_for_anonymous_shows_search_popular_and_topics_but_no_internal_or_d
     assert "My help" not in page
 
 
-def test_home_for_a_member_links_my_help(alice, help_articles):
+def test_home_for_a_member_links_my_help(client_for, alice, help_articles):
     page = html(client_for(alice).get("/"))
     assert 'href="/help/me/"' in page and "My help" in page
     assert help_articles["internal"].title not in page
@@ -75,7 +67,7 @@ def test_home_for_a_member_links_my_help(alice, help_articles):
 # --- article page: feedback ------------------------------------------------------------------
 
 
-def test_anonymous_vote_then_change_counts_once(help_articles):
+def test_anonymous_vote_then_change_counts_once(client_for, help_articles):
     article, client = help_articles["amber"], client_for()
     client.get(article.get_absolute_url())
     response = vote(client, article, "yes")
@@ -93,7 +85,7 @@ def test_anonymous_vote_then_change_counts_once(help_articles):
     assert "Sorry it did not help." in page and 'aria-pressed="true">No' in page
 
 
-def test_comment_is_kept_and_a_bare_vote_does_not_erase_it(alice, help_articles):
+def test_comment_is_kept_and_a_bare_vote_does_not_erase_it(client_for, alice, help_articles):
     article, client = help_articles["amber"], client_for(alice)
     response = vote(client, article, "no", "The ring is red, not amber.", htmx=True)
     assert response.status_code == 200
@@ -108,7 +100,7 @@ def test_comment_is_kept_and_a_bare_vote_does_not_erase_it(alice, help_articles)
     assert counts(article) == (1, 0)
 
 
-def test_signed_in_vote_follows_the_account_not_the_browser(alice, help_articles):
+def test_signed_in_vote_follows_the_account_not_the_browser(client_for, alice, help_articles):
     article = help_articles["guest"]
     vote(client_for(alice), article, "yes")
     vote(client_for(alice), article, "no")  # another browser, same account
@@ -116,7 +108,7 @@ def test_signed_in_vote_follows_the_account_not_the_browser(alice, help_articles
     assert ArticleFeedback.objects.filter(article=article, user=alice).count() == 1
 
 
-def test_negative_feedback_marks_the_article_for_review(settings, help_articles):
+def test_negative_feedback_marks_the_article_for_review(client_for, settings, help_articles):
     settings.KB_REVIEW_NEGATIVE_FEEDBACK = 2
     article = help_articles["offline"]
     vote(client_for(), article, "no")
@@ -130,7 +122,7 @@ def test_negative_feedback_marks_the_article_for_review(settings, help_articles)
     assert article.needs_review and "2 readers said it did not help" in article.review_reason
 
 
-def test_bad_feedback_is_a_clear_400_and_records_nothing(editor, help_articles):
+def test_bad_feedback_is_a_clear_400_and_records_nothing(client_for, editor, help_articles):
     article, client = help_articles["amber"], client_for()
     response = vote(client, article, "maybe", htmx=True)
     assert response.status_code == 400 and "Choose Yes or No." in html(response)
@@ -152,7 +144,7 @@ def test_bad_feedback_is_a_clear_400_and_records_nothing(editor, help_articles):
 # --- article page: views, sources, related ------------------------------------------------
 
 
-def test_internal_and_draft_articles_are_404_for_customers(alice, agent, editor, help_articles):
+def test_internal_and_draft_articles_are_404_for_customers(client_for, alice, agent, editor, help_articles):
     internal, draft = help_articles["internal"], help_articles["draft"]
     for client in (client_for(), client_for(alice)):
         assert client.get(internal.get_absolute_url()).status_code == 404
@@ -161,7 +153,7 @@ def test_internal_and_draft_articles_are_404_for_customers(alice, agent, editor,
     assert client_for(editor).get(draft.get_absolute_url()).status_code == 200
 
 
-def test_view_from_search_is_recorded_with_the_query_once_per_reading(editor, help_articles):
+def test_view_from_search_is_recorded_with_the_query_once_per_reading(client_for, editor, help_articles):
     article, client = help_articles["amber"], client_for()
     response = client.get(f"{article.get_absolute_url()}?from=search&q=beacon+amber+light")
     assert response.status_code == 200
@@ -187,7 +179,7 @@ def test_view_from_search_is_recorded_with_the_query_once_per_reading(editor, he
     assert "search 1</span>" in page and "suggest 1</span>" in page and "related 1</span>" in page
 
 
-def test_article_shows_sources_last_reviewed_feedback_and_still_need_help(help_articles):
+def test_article_shows_sources_last_reviewed_feedback_and_still_need_help(client_for, help_articles):
     from kb.models import ArticleSource, Cluster
     from tests.kb.editorial import make_thread
 
@@ -203,7 +195,7 @@ def test_article_shows_sources_last_reviewed_feedback_and_still_need_help(help_a
     assert "Still need help?" in page
 
 
-def test_related_falls_back_to_shared_tags_and_hides_internal_from_customers(agent, help_articles):
+def test_related_falls_back_to_shared_tags_and_hides_internal_from_customers(client_for, agent, help_articles):
     amber, offline = help_articles["amber"], help_articles["offline"]
     page = html(client_for().get(amber.get_absolute_url()))
     related = page[page.index('id="related-h"'):]
@@ -228,7 +220,7 @@ def test_related_articles_come_from_the_search_index(agent, indexed_articles):
     assert indexed_articles["internal"] in article_related(article=amber, user=agent)
 
 
-def test_search_links_carry_where_they_came_from_and_searches_are_remembered(indexed_articles):
+def test_search_links_carry_where_they_came_from_and_searches_are_remembered(client_for, indexed_articles):
     from core.help_context import help_context_read
 
     client, amber = client_for(), indexed_articles["amber"]
@@ -245,7 +237,7 @@ def test_search_links_carry_where_they_came_from_and_searches_are_remembered(ind
 # --- still need help: ask the community ---------------------------------------------------------
 
 
-def test_ask_the_community_is_prefilled_and_loads_similar_questions_at_once(alice):
+def test_ask_the_community_is_prefilled_and_loads_similar_questions_at_once(client_for, alice):
     page = html(client_for(alice).get("/questions/ask/", {"title": "Beacon ring blinks amber"}))
     assert 'value="Beacon ring blinks amber"' in page
     assert 'hx-trigger="input changed delay:400ms, load"' in page
@@ -264,7 +256,7 @@ def contact_data(**overrides) -> dict:
     return data
 
 
-def test_contact_form_carries_searches_and_viewed_articles_and_confirms(help_articles):
+def test_contact_form_carries_searches_and_viewed_articles_and_confirms(client_for, help_articles):
     client = client_for()
     client.get("/search/", {"q": "amber ring on beacon"})
     client.get("/search/", {"q": "beacon offline at night"})
@@ -292,7 +284,7 @@ def test_contact_form_carries_searches_and_viewed_articles_and_confirms(help_art
     assert client_for().get("/help/contact/sent/")["Location"] == "/help/contact/"
 
 
-def test_anonymous_contact_with_a_members_address_never_links_the_account(alice):
+def test_anonymous_contact_with_a_members_address_never_links_the_account(client_for, alice):
     response = client_for().post("/help/contact/", contact_data(email="ALICE@example.com"))
     assert response.status_code == 302
     contact = Contact.objects.get()
@@ -300,7 +292,7 @@ def test_anonymous_contact_with_a_members_address_never_links_the_account(alice)
     assert contact.subject not in html(client_for(alice).get("/help/me/"))
 
 
-def test_signed_in_contact_needs_no_address_and_lands_in_my_help(alice, bob):
+def test_signed_in_contact_needs_no_address_and_lands_in_my_help(client_for, alice, bob):
     client = client_for(alice)
     form = html(client.get("/help/contact/"))
     assert 'value="alice@example.com"' in form
@@ -315,7 +307,7 @@ def test_signed_in_contact_needs_no_address_and_lands_in_my_help(alice, bob):
     assert other.customer is None
 
 
-def test_contact_form_rejects_empty_and_oversized_input_and_keeps_what_was_typed(help_articles):
+def test_contact_form_rejects_empty_and_oversized_input_and_keeps_what_was_typed(client_for, help_articles):
     client = client_for()
     response = client.post("/help/contact/", contact_data(message="   ", email=""))
     assert response.status_code == 400
@@ -333,7 +325,7 @@ def test_contact_form_rejects_empty_and_oversized_input_and_keeps_what_was_typed
     assert not Contact.objects.exists()
 
 
-def test_anonymous_contacts_are_throttled(settings):
+def test_anonymous_contacts_are_throttled(client_for, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
         **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "contact": "2/hour"}}
     client = client_for()
@@ -362,7 +354,7 @@ def contacts(alice, bob):
     return mine, theirs
 
 
-def test_my_help_lists_only_own_contacts_questions_and_answers(alice, bob, question, contacts):
+def test_my_help_lists_only_own_contacts_questions_and_answers(client_for, alice, bob, question, contacts):
     from community.services import answer_create
 
     mine, theirs = contacts
@@ -373,7 +365,7 @@ def test_my_help_lists_only_own_contacts_questions_and_answers(alice, bob, quest
     assert question.title in page and "My answers" in page
 
 
-def test_my_contact_shows_the_conversation_and_takes_a_reply(alice, contacts):
+def test_my_contact_shows_the_conversation_and_takes_a_reply(client_for, alice, contacts):
     mine, _ = contacts
     client = client_for(alice)
     page = html(client.get(f"/help/me/contacts/{mine.pk}/"))
@@ -390,7 +382,7 @@ def test_my_contact_shows_the_conversation_and_takes_a_reply(alice, contacts):
     assert mine.messages.filter(body="Hello?").count() == 0
 
 
-def test_someone_elses_contact_is_404_even_for_an_agent_and_anonymous_signs_in(alice, agent, contacts):
+def test_someone_elses_contact_is_404_even_for_an_agent_and_anonymous_signs_in(client_for, alice, agent, contacts):
     mine, theirs = contacts
     assert client_for(alice).get(f"/help/me/contacts/{theirs.pk}/").status_code == 404
     assert client_for(alice).post(f"/help/me/contacts/{theirs.pk}/", {"body": "x"}).status_code == 404

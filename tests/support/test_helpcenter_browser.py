@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import in_browser
-from tests.support.helpcenter_fixtures import embedder, help_index, publish_articles  # noqa: F401  (fixtures)
+from tests.support.helpcenter_fixtures import help_index, publish_articles  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

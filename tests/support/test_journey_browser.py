@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.search.conftest import embedder, search_index_dir  # noqa: F401  (fixtures)
 from tests.support.console_corpus import console_kb  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser

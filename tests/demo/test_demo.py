@@ -1,10 +1,13 @@
-"""The demo opens its team-written contacts once, linked to the demo accounts they belong to."""
+"""The demo's steps: contacts opened once and linked to the demo accounts, the clustering step's report."""
 from __future__ import annotations
+
+from io import StringIO
 
 import pytest
 
-from community.demo import demo_users_create
-from support.demo import demo_contacts_open
+from demo.community import demo_users_create
+from demo.kb import demo_cluster
+from demo.support import demo_contacts_open
 from support.models import Contact
 
 pytestmark = pytest.mark.django_db
@@ -24,3 +27,12 @@ def test_demo_contacts_open_once_and_link_demo_accounts():
     assert [m.sender for m in chat.messages.all()] == ["customer", "agent", "customer"]
     assert chat.messages.get(sender="agent").author.username == "avery"
     assert Contact.objects.get(channel=Contact.Channel.VOICE).customer is None
+
+
+def test_demo_cluster_step_prints_the_top_of_the_queue(small_corpus, embedder):
+    out = StringIO()
+    demo_cluster(out)
+
+    text = out.getvalue()
+    assert "5 questions → 2 clusters (2 new, 0 joined, 2 drafts written)" in text
+    assert "[ 3 threads, 1 sources]" in text

@@ -2,7 +2,7 @@
 
 Example::
 
-    from harvest.fixture_server import FixtureServer, Reply
+    from demo.fixture_server import FixtureServer, Reply
 
     with FixtureServer(root=FIXTURES / "discourse" / "site") as server:
         server.route("/robots.txt", body="User-agent: *\\nDisallow: /admin/\\n")
@@ -56,10 +56,6 @@ class Seen:
     path: str
     headers: dict = field(default_factory=dict)
     at: float = 0.0
-
-    @property
-    def path_only(self) -> str:
-        return urlsplit(self.path).path
 
 
 def _norm(path: str) -> str:

@@ -1,0 +1,53 @@
+"""``manage.py demo``: everything the README's demo command needs, then serve.
+
+Migrates, loads the team-written demo community, creates one account per role,
+harvests the fixture sources (a Stack Exchange dump, a Discourse forum and a phpBB
+board served from ``fixtures/`` by a local HTTP server), builds the search index
+and the article drafts, publishes some and opens demo contacts, prints the address
+and logins, and runs the web server. The harvests do not cluster after each run:
+the demo clusters once, at the end.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from demo.community import DEMO_PASSWORD, demo_community_load, demo_users_create
+from demo.kb import demo_cluster
+from demo.search import demo_index
+from demo.sources import demo_sources_harvest
+from demo.support import demo_support
+
+COMMUNITY = Path(settings.BASE_DIR) / "fixtures" / "demo" / "community"
+
+
+class Command(BaseCommand):
+    help = "Set up the demo help center (idempotent) and serve it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", default="8000")
+        parser.add_argument("--no-serve", action="store_true", help="set up only; do not start the server")
+
+    def handle(self, *args, **opts):
+        self.stdout.write("Setting up the database…")
+        call_command("migrate", interactive=False, verbosity=0)
+        stats = demo_community_load(directory=COMMUNITY)
+        self.stdout.write(f"  community: {stats.topics} topics, {stats.questions} questions, "
+                          f"{stats.answers} answers ({stats.created} new)")
+        users = demo_users_create()
+        self.stdout.write("Harvesting the demo sources…")
+        demo_sources_harvest(self.stdout)
+        for step in (demo_index, demo_cluster, demo_support):
+            step(self.stdout)
+        address = f"http://{opts['host']}:{opts['port']}/"
+        self.stdout.write(self.style.SUCCESS(f"\nGleaner demo ready at {address}"))
+        self.stdout.write(f"Log in with any of these (password: {DEMO_PASSWORD}):")
+        for username, name, roles in users:
+            self.stdout.write(f"  {username:<8} {name:<16} roles: {', '.join(roles)}")
+        self.stdout.write(f"API docs: {address}api/docs/   Admin: {address}admin/\n")
+        if not opts["no_serve"]:
+            call_command("runserver", f"{opts['host']}:{opts['port']}", use_reloader=False)
