@@ -131,7 +131,7 @@ def load_stackfaq(path: Path) -> tuple[dict, dict]:
 
 def load_stackexchange(dump: Path, with_body: bool) -> tuple[dict, dict]:
     from community.models import Thread
-    from harvest.importers.stackexchange.links import read_post_links
+    from harvest.engine.importers.stackexchange.links import read_post_links
     from harvest.services import source_create, source_harvest
     from search.engine import markdown_to_text, html_to_text, split_dev_test
     from search.models import Document

@@ -1,12 +1,15 @@
 """Build the importer for a ``Source`` row (the Django edge of the pure importers)."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import MutableMapping
+from pathlib import Path
 
 from django.conf import settings
 
 from community.models import Source
-from harvest.http import PoliteClient
+from harvest.cleaning import CLEANING_VERSION
+from harvest.engine.http import PoliteClient
 from harvest.models import FetchedPage
 
 
@@ -86,16 +89,22 @@ def build_client(source: Source, validators: MutableMapping | None) -> PoliteCli
 
 
 def build_importer(source: Source, *, validators: MutableMapping | None = None):
+    """The importer ``source``'s kind and settings call for; ``SourceConfigError`` says what is missing.
+
+    Each importer is imported when first built, not with this module: together they pull in
+    lxml, py7zr and BeautifulSoup (~0.4 s), and web processes import this module (through the
+    admin's "harvest now") without ever building one.
+    """
     options = source.settings or {}
     if source.kind == Source.Kind.STACKEXCHANGE:
-        from harvest.importers.stackexchange import StackExchangeDumpImporter
+        from harvest.engine.importers.stackexchange import StackExchangeDumpImporter
 
         if not source.path:
             raise SourceConfigError("A Stack Exchange source needs the path of the dump folder or archive.")
         return StackExchangeDumpImporter(source.path, site_url=source.base_url.rstrip("/"),
                                          license_default=source.license)
     if source.kind == Source.Kind.DISCOURSE:
-        from harvest.importers.discourse import DiscourseImporter
+        from harvest.engine.importers.discourse import DiscourseImporter
 
         if not source.base_url:
             raise SourceConfigError("A Discourse source needs the forum's base URL.")
@@ -107,7 +116,7 @@ def build_importer(source: Source, *, validators: MutableMapping | None = None):
             license=source.license, max_topics=options.get("max_topics"),
         )
     if source.kind == Source.Kind.HTML:
-        from harvest.importers.html import HtmlForumImporter, PresetError, get_preset, preset_from_dict
+        from harvest.engine.importers.html import HtmlForumImporter, PresetError, get_preset, preset_from_dict
 
         if not source.base_url:
             raise SourceConfigError("An HTML forum source needs the URL of its thread list.")
@@ -131,11 +140,6 @@ def dump_fingerprint(source: Source) -> str | None:
     Equal fingerprints mean a re-harvest would find every post unchanged, so it can
     be skipped without parsing. None for other kinds or when the dump is missing.
     """
-    import hashlib
-    from pathlib import Path
-
-    from harvest.cleaning import CLEANING_VERSION
-
     if source.kind != Source.Kind.STACKEXCHANGE or not source.path:
         return None
     root = Path(source.path)

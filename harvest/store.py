@@ -35,10 +35,10 @@ from community.models import Post, Source, Thread, ThreadLink
 from community.signals import threads_changed
 from harvest import cleaning
 from harvest.cleaning import aware, record_hash
-from harvest.models import HarvestError, HarvestRun
-from harvest.records import (
+from harvest.engine.records import (
     CommentRecord, DeletedRecord, ItemError, LinkRecord, PostRecord, Record, ThreadRecord,
 )
+from harvest.models import HarvestError, HarvestRun
 from harvest.store_orm import CommentRow, OrmWriter, PostRow, ThreadRow
 
 logger = logging.getLogger(__name__)
@@ -90,6 +90,7 @@ def describe(record: Record) -> str:
 def writer_for(source: Source) -> OrmWriter:
     """The bulk ``COPY`` writer on PostgreSQL (unless ``HARVEST_BULK_COPY`` is off), else the ORM one."""
     if connection.vendor == "postgresql" and settings.HARVEST_BULK_COPY:
+        # Imported here: the COPY writer needs psycopg, which a SQLite install never loads.
         from harvest.store_pg import PostgresWriter
 
         return PostgresWriter(source=source)
@@ -169,10 +170,6 @@ class ThreadStore:
         """Drop the ids cached from a rolled-back transaction: its threads and tags may not exist."""
         self._threads.clear()
         self.db.forget_ids()
-
-    def record_error(self, item: str, message: str) -> None:
-        HarvestError.objects.create(run=self.run, item=item[:1000], message=message)
-        HarvestRun.objects.filter(pk=self.run.pk).update(failed_count=F("failed_count") + 1)
 
     # -- writing ---------------------------------------------------------------------
     def _write(self, batch: list[Record], counts: _Counts) -> None:

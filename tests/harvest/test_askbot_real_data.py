@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harvest.importers.html import ParseError, merge_pages, parse_thread_page
+from harvest.engine.importers.html import ParseError, merge_pages, parse_thread_page
 
 pytestmark = pytest.mark.shared_data
 

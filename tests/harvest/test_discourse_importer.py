@@ -9,9 +9,9 @@ import nh3
 import pytest
 
 from demo.fixture_server import FixtureServer, Reply
-from harvest.http import PageCapReached, PoliteClient
-from harvest.importers.discourse import DiscourseImporter, parse_listing, parse_topic
-from harvest.records import Checkpoint, DeletedRecord, ItemError, ThreadRecord
+from harvest.engine.http import PageCapReached, PoliteClient
+from harvest.engine.importers.discourse import DiscourseImporter, parse_listing, parse_topic
+from harvest.engine.records import Checkpoint, DeletedRecord, ItemError, ThreadRecord
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "fixtures" / "harvest" / "discourse" / "site"

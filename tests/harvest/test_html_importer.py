@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from demo.fixture_server import FixtureServer
-from harvest.http import PoliteClient
-from harvest.importers.html import HtmlForumImporter
-from harvest.records import Checkpoint, DeletedRecord, ItemError, ThreadRecord
+from harvest.engine.http import PoliteClient
+from harvest.engine.importers.html import HtmlForumImporter
+from harvest.engine.records import Checkpoint, DeletedRecord, ItemError, ThreadRecord
 
 REPO = Path(__file__).resolve().parents[2]
 HTML = REPO / "fixtures" / "harvest" / "html"

@@ -8,7 +8,7 @@ from pathlib import Path
 import nh3
 import pytest
 
-from harvest.importers.html import (
+from harvest.engine.importers.html import (
     PRESETS,
     ParseError,
     PresetError,

@@ -7,7 +7,7 @@ from email.utils import formatdate
 import pytest
 
 from demo.fixture_server import FixtureServer, Reply
-from harvest.http import (
+from harvest.engine.http import (
     FetchError,
     PageCapReached,
     PoliteClient,

@@ -11,10 +11,10 @@ from pathlib import Path
 import py7zr
 import pytest
 
-from harvest.importers.stackexchange import (
+from harvest.engine.importers.stackexchange import (
     DumpError, StackExchangeDumpImporter, count_posts, read_post_links,
 )
-from harvest.records import CommentRecord, ItemError, LinkRecord, PostRecord, ThreadRecord
+from harvest.engine.records import CommentRecord, ItemError, LinkRecord, PostRecord, ThreadRecord
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "harvest" / "stackexchange"
 HEARTHLINK = FIXTURES / "hearthlink"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from harvest.importers.stackexchange import StackExchangeDumpImporter, count_posts, read_post_links
-from harvest.records import CommentRecord, ItemError, LinkRecord, PostRecord, ThreadRecord
+from harvest.engine.importers.stackexchange import StackExchangeDumpImporter, count_posts, read_post_links
+from harvest.engine.records import CommentRecord, ItemError, LinkRecord, PostRecord, ThreadRecord
 
 pytestmark = pytest.mark.shared_data
 

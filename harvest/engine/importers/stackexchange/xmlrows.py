@@ -15,7 +15,7 @@ from typing import BinaryIO, Iterator
 
 from lxml import etree
 
-from harvest.records import ItemError
+from harvest.engine.records import ItemError
 
 # Errors a stream can raise half-way through (truncated gzip/zip, bad CRC);
 # they end the file like malformed XML does instead of aborting the run.

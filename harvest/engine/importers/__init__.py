@@ -1,4 +1,4 @@
-"""Importers: pure parsers from bytes/pages to ``harvest.records``, plus fetchers.
+"""Importers: pure parsers from bytes/pages to ``harvest.engine.records``, plus fetchers.
 
 Every importer is a class with one method::
 

@@ -1,4 +1,4 @@
-"""Stack Exchange data-dump importer (pure: files in, ``harvest.records`` out).
+"""Stack Exchange data-dump importer (pure: files in, ``harvest.engine.records`` out).
 
 Public API::
 

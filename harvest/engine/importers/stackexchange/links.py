@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from harvest.records import ItemError, LinkRecord
+from harvest.engine.records import ItemError, LinkRecord
 
 from ..archive import DumpFiles, open_dump
 from .convert import row_id

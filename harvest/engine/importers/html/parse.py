@@ -1,4 +1,4 @@
-"""Pure parsing of forum HTML pages into ``harvest.records`` (no network, no ORM).
+"""Pure parsing of forum HTML pages into ``harvest.engine.records`` (no network, no ORM).
 
 ``parse_thread_list`` reads one page of a forum's thread list,
 ``parse_thread_page`` one page of a thread, and ``merge_pages`` joins the pages of
@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from bs4 import Tag
 
-from harvest.records import PostRecord, ThreadRecord
+from harvest.engine.records import PostRecord, ThreadRecord
 
 from .clean import clean_body, parse_html
 from .presets import Preset, get_preset

@@ -1,4 +1,4 @@
-"""Harvest writes: create sources, run a harvest (resuming an interrupted one)."""
+"""Harvest runs: harvest a source once, resuming an interrupted run, and record how it went."""
 from __future__ import annotations
 
 import logging
@@ -15,11 +15,10 @@ from django.utils import timezone
 from community.models import Post, Source, Thread
 from community.signals import threads_changed
 from core.errors import ServiceError
-from core.slugs import unique_slug
+from harvest.engine.records import ThreadRecord
+from harvest.engine.seen import SeenSet
 from harvest.factory import SourceConfigError, StoredValidators, build_importer, dump_fingerprint
 from harvest.models import HarvestRun
-from harvest.records import ThreadRecord
-from harvest.seen import SeenSet
 from harvest.signals import harvest_finished
 from harvest.store import ThreadStore
 
@@ -28,33 +27,6 @@ logger = logging.getLogger(__name__)
 # A run whose heartbeat is older than this is taken as dead (killed, crashed) and resumed.
 STALE_AFTER = timedelta(seconds=120)
 FULL_SNAPSHOT_KINDS = {Source.Kind.STACKEXCHANGE}
-HTML_PRESETS = ("phpbb", "vbulletin", "xenforo", "askbot", "discourse_crawler", "generic")
-
-
-@transaction.atomic
-def source_create(
-    *, name: str, kind: str, base_url: str = "", path: str = "", preset: str = "", license: str = "",
-    options: dict | None = None, schedule_minutes: int = 0, trust: float = 0.5, api_key: str = "",
-) -> Source:
-    """Add a source, checking that an importer can be built from it."""
-    if kind not in Source.Kind.values or kind == Source.Kind.COMMUNITY:
-        raise ServiceError(f"Unknown source kind {kind!r}; use stackexchange, discourse or html.", field="kind")
-    if kind == Source.Kind.HTML and preset and preset not in HTML_PRESETS:
-        raise ServiceError(f"Unknown preset {preset!r}; use one of {', '.join(HTML_PRESETS)}.", field="preset")
-    if kind == Source.Kind.STACKEXCHANGE and path and not os.path.exists(path):
-        raise ServiceError(f"No dump at {path}.", field="path")
-    slug = unique_slug(name, queryset=Source.objects.all(), max_length=70, fallback=kind)
-    source = Source(
-        name=name, slug=slug, kind=kind, base_url=base_url, path=path, preset=preset, settings=options or {},
-        license=license or ("CC BY-SA 4.0" if kind == Source.Kind.STACKEXCHANGE else ""),
-        schedule_minutes=schedule_minutes, trust=trust, api_key=api_key,
-    )
-    try:
-        build_importer(source)
-    except SourceConfigError as exc:
-        raise ServiceError(str(exc), field="settings") from None
-    source.save()
-    return source
 
 
 def _start_run(source: Source, *, resume: bool) -> tuple[HarvestRun, dict | None]:
@@ -194,7 +166,8 @@ def _count_not_modified(source: Source, run: HarvestRun, importer) -> None:
     urls = getattr(getattr(importer, "client", None), "not_modified_urls", None)
     if not urls or source.kind != Source.Kind.HTML:
         return
-    from harvest.importers.html import thread_external_id
+    # Imported here, like the importers themselves (see ``harvest.factory.build_importer``).
+    from harvest.engine.importers.html import thread_external_id
 
     external_ids = {thread_external_id(url, preset=importer.preset) for url in urls}
     unchanged = Post.objects.filter(thread__source=source, thread__external_id__in=external_ids,

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from harvest.http import FetchError, PageCapReached
-from harvest.records import DeletedRecord, ItemError, Record
+from harvest.engine.http import FetchError, PageCapReached
+from harvest.engine.records import DeletedRecord, ItemError, Record
 
 from .parse import (
     ParseError,
@@ -46,7 +46,7 @@ class _StopRun(Exception):
 class HtmlForumImporter:
     """Harvest threads from ``start_url`` (a forum's thread list) with a preset.
 
-    ``client`` is a ``harvest.http.PoliteClient`` (anything with ``get(url)`` returning
+    ``client`` is a ``harvest.engine.http.PoliteClient`` (anything with ``get(url)`` returning
     ``status``/``text``/``not_modified``); robots.txt, delays and the page cap are
     its business. ``max_threads`` caps threads *yielded* per run (None: all).
     """
@@ -72,7 +72,7 @@ class HtmlForumImporter:
         """Yield ``(record, cursor)``: ThreadRecord, DeletedRecord or ItemError.
 
         ``checkpoint`` is a cursor dict (see module docstring), an object with a
-        ``cursor`` attribute (``harvest.records.Checkpoint``), or None to start over.
+        ``cursor`` attribute (``harvest.engine.records.Checkpoint``), or None to start over.
         """
         cursor = getattr(checkpoint, "cursor", checkpoint) or {}
         list_url = cursor.get("list_url") or self.start_url

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from harvest.records import ItemError
+from harvest.engine.records import ItemError
 
 # SQLite's default limit on host parameters in one statement is 32766 (3.32+);
 # stay far below it so IN (...) lookups work on any build.

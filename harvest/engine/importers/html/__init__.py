@@ -2,7 +2,7 @@
 
 Public API::
 
-    from harvest.importers.html import (
+    from harvest.engine.importers.html import (
         Preset, PresetError, PRESETS, get_preset, preset_from_dict,
         ParseError, ThreadListPage, ThreadPage,
         parse_thread_list, parse_thread_page, merge_pages, thread_external_id,

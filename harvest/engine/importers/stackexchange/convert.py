@@ -1,4 +1,4 @@
-"""Turn parsed dump rows into ``harvest.records``.
+"""Turn parsed dump rows into ``harvest.engine.records``.
 
 Conversion happens in two steps so names can be looked up in batches: ``parse_*``
 validates one row into a small dataclass (raising ValueError on bad data), then
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from harvest.records import CommentRecord, PostRecord, ThreadRecord
+from harvest.engine.records import CommentRecord, PostRecord, ThreadRecord
 
 from .xmlrows import license_for, parse_date, parse_int, parse_tags
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from harvest.records import ItemError, Record
+from harvest.engine.records import ItemError, Record
 
 from ..archive import DumpError, DumpFiles, open_dump
 from .convert import (

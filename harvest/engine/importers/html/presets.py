@@ -224,6 +224,7 @@ def preset_from_dict(selectors: dict, *, name: str = "generic") -> Preset:
 
 
 def _check_compiles(preset: Preset) -> None:
+    # Imported here: only custom presets are checked, and BeautifulSoup loads soupsieve lazily too.
     import soupsieve
 
     for f in fields(Preset):

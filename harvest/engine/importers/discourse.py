@@ -41,8 +41,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup
 
-from harvest.http import FetchError, PageCapReached, PoliteClient, RateLimited
-from harvest.records import Checkpoint, DeletedRecord, ItemError, PostRecord, Record, ThreadRecord
+from harvest.engine.http import FetchError, PageCapReached, PoliteClient, RateLimited
+from harvest.engine.records import Checkpoint, DeletedRecord, ItemError, PostRecord, Record, ThreadRecord
 
 __all__ = ["DiscourseImporter", "parse_topic", "parse_listing", "POSTS_CHUNK"]
 
