@@ -21,10 +21,10 @@ from lxml import etree, html
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from kb.clustering.baseline import tfidf_vectors, tune_to_coverage  # noqa: E402
-from kb.clustering.communities import cluster_knn  # noqa: E402
-from kb.clustering.graph import knn_graph  # noqa: E402
-from kb.clustering.metrics import bcubed, coverage, linked_share, pairs_together  # noqa: E402
+from kb.engine.clustering.baseline import tfidf_vectors, tune_to_coverage  # noqa: E402
+from kb.engine.clustering.communities import cluster_knn  # noqa: E402
+from kb.engine.clustering.graph import knn_graph  # noqa: E402
+from kb.engine.clustering.metrics import bcubed, coverage, linked_share, pairs_together  # noqa: E402
 
 
 def default_data_dir() -> Path:

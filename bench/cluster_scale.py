@@ -48,9 +48,9 @@ def synthetic(n: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run_one(n: int, method: str, threshold: float, resolution: float | None) -> dict:
-    from kb.clustering.communities import cluster_knn
-    from kb.clustering.graph import knn_graph
-    from kb.clustering.metrics import bcubed, coverage
+    from kb.engine.clustering.communities import cluster_knn
+    from kb.engine.clustering.graph import knn_graph
+    from kb.engine.clustering.metrics import bcubed, coverage
 
     vectors, labels = synthetic(n)
     t0 = time.perf_counter()
@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        from kb.clustering.communities import DEFAULT_THRESHOLD
+        from kb.engine.clustering.communities import DEFAULT_THRESHOLD
 
         threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
         print(json.dumps(run_one(int(args.child[0]), args.child[1], threshold, args.resolution)))

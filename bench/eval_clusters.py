@@ -4,7 +4,7 @@ Usage: python bench/eval_clusters.py DUMP_DIR [--threshold 0.65] [--min-size 2]
 
 Harvests the dump into a throwaway SQLite database (a temp folder: migrate,
 ``source_create`` + ``source_harvest``), embeds and clusters every question
-through ``kb.clustering_service.clusters_rebuild`` (the product path, drafts
+through ``kb.services.clustering.clusters_rebuild`` (the product path, drafts
 off), and scores it against the dump's links: duplicates (LinkTypeId 3) strong,
 related (1) weak. The TF-IDF keyword baseline is tuned to the same coverage
 (share of questions in a cluster of ≥ 2), because a stricter threshold always
@@ -90,7 +90,7 @@ def links(dump: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 
 
 def scores(groups: list[list[str]], n: int, dups, related) -> dict[str, float]:
-    from kb.clustering.metrics import bcubed, coverage, linked_share, pairs_together
+    from kb.engine.clustering.metrics import bcubed, coverage, linked_share, pairs_together
 
     p, r, f = bcubed(groups, dups + related)
     return {"coverage": coverage(groups, n), "clusters": len(groups), "dup": pairs_together(groups, dups),
@@ -115,8 +115,8 @@ def main() -> None:
         call_command("migrate", interactive=False, verbosity=0)
         from community.models import Thread
         from harvest.services import source_create, source_harvest
-        from kb.clustering.baseline import tune_to_coverage
-        from kb.clustering_service import clusters_rebuild
+        from kb.engine.clustering.baseline import tune_to_coverage
+        from kb.services.clustering import clusters_rebuild
         from kb.models import ClusterMember
         from kb.question_vectors import question_texts
         from search.index_access import get_embedder

@@ -16,27 +16,16 @@ from rest_framework.views import APIView
 from community import permissions, selectors, services
 from community.models import Flag, Post, Thread
 from community.rendering import render_body
-from core.errors import ServiceError
 from core.ratelimit import ScopedThrottle
+from core.views import found_or_404
 
 
 def visible_thread(request, thread_id: int) -> Thread:
-    from django.http import Http404
-
-    thread = selectors.thread_get_for_user(thread_id=thread_id, user=request.user)
-    if thread is None:
-        raise Http404
-    return thread
+    return found_or_404(selectors.thread_get_for_user(thread_id=thread_id, user=request.user))
 
 
 def visible_post(request, post_id: int) -> Post:
-    from django.http import Http404
-
-    post = get_object_or_404(Post.objects.select_related("thread__source", "author"), pk=post_id)
-    visible_thread(request, post.thread_id)
-    if (post.is_hidden or post.is_deleted) and not permissions.can_moderate(request.user):
-        raise Http404
-    return post
+    return found_or_404(selectors.post_get_for_user(post_id=post_id, user=request.user))
 
 
 class PostOutput(serializers.ModelSerializer):
@@ -111,7 +100,6 @@ class QuestionListApi(APIView):
             tag=request.query_params.get("tag") or None,
             source=request.query_params.get("source") or None,
             community_only=not request.query_params.get("source"),
-            user=request.user,
         )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(threads, request, view=self)
@@ -133,14 +121,6 @@ class QuestionDetailApi(APIView):
         thread = visible_thread(request, thread_id)
         posts = selectors.thread_posts(thread=thread, user=request.user)
         return Response({"thread": ThreadOutput(thread).data, "posts": PostOutput(posts, many=True).data})
-
-
-class SimilarQuestionsApi(APIView):
-    @extend_schema(responses=ThreadOutput(many=True), parameters=[
-        inline_serializer("SimilarQuery", {"title": serializers.CharField()})])
-    def get(self, request):
-        text = request.query_params.get("title", "")[:300]
-        return Response(ThreadOutput(selectors.similar_questions(text=text, user=request.user), many=True).data)
 
 
 class AnswerCreateApi(APIView):
@@ -287,8 +267,7 @@ class ModerationQueueApi(APIView):
 
 class ModerateApi(APIView):
     class InputSerializer(serializers.Serializer):
-        action = serializers.ChoiceField(choices=["hide", "restore", "approve", "reject", "lock", "unlock",
-                                                  "reopen", "close_duplicate", "dismiss_flags"])
+        action = serializers.ChoiceField(choices=services.MODERATION_ACTIONS)
         original = serializers.IntegerField(required=False)
 
     @extend_schema(request=InputSerializer, responses=PostOutput)
@@ -297,21 +276,8 @@ class ModerateApi(APIView):
         post = get_object_or_404(Post.objects.select_related("thread"), pk=post_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        action, user, thread = data.validated_data["action"], request.user, post.thread
-        if action == "close_duplicate":
-            if not data.validated_data.get("original"):
-                raise ServiceError("Give the id of the original question.", field="original")
-            original = get_object_or_404(Thread, pk=data.validated_data["original"])
-            services.thread_close_duplicate(moderator=user, thread=thread, original=original)
-        elif action == "dismiss_flags":
-            for flag in Flag.objects.filter(post=post, status=Flag.Status.OPEN):
-                services.flag_dismiss(moderator=user, flag=flag)
-        elif action in ("lock", "unlock"):
-            services.thread_set_locked(moderator=user, thread=thread, locked=action == "lock")
-        elif action == "reopen":
-            services.thread_reopen(moderator=user, thread=thread)
-        else:
-            getattr(services, f"post_{action}")(moderator=user, post=post)
+        services.post_moderate(moderator=request.user, post=post, action=data.validated_data["action"],
+                               original_id=data.validated_data.get("original"))
         post.refresh_from_db()
         return Response(PostOutput(post).data)
 
@@ -331,11 +297,7 @@ class ProfileApi(APIView):
         "reputation": serializers.IntegerField(), "questions": ThreadOutput(many=True),
         "answers": serializers.ListField(child=serializers.DictField())}))
     def get(self, request, username: str):
-        from django.http import Http404
-
-        user = selectors.profile_get(username=username)
-        if user is None:
-            raise Http404
+        user = found_or_404(selectors.profile_get(username=username))
         activity = selectors.profile_activity(user=user)
         return Response({
             "username": user.username, "display_name": user.public_name, "reputation": user.reputation,

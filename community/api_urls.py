@@ -8,7 +8,6 @@ urlpatterns = [
     path("auth/signup/", api.SignupApi.as_view(), name="signup"),
     path("auth/token/", obtain_auth_token, name="token"),
     path("questions/", api.QuestionListApi.as_view(), name="questions"),
-    path("questions/similar/", api.SimilarQuestionsApi.as_view(), name="similar"),
     path("questions/<int:thread_id>/", api.QuestionDetailApi.as_view(), name="question"),
     path("questions/<int:thread_id>/answers/", api.AnswerCreateApi.as_view(), name="answers"),
     path("posts/<int:post_id>/", api.PostDetailApi.as_view(), name="post"),

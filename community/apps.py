@@ -3,6 +3,7 @@ from django.db.models.signals import post_migrate
 
 
 def _bootstrap_roles(sender, **kwargs):
+    # Imported here, not at the top: roles import auth models, which need the app registry.
     from community.roles import bootstrap_roles
 
     bootstrap_roles()

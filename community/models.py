@@ -97,6 +97,29 @@ def _new_external_id() -> str:
     return uuid.uuid4().hex
 
 
+def visible_q(prefix: str = "") -> Q:
+    """The one "anyone may read it" rule, for threads and posts alike: published (not held for
+    review), not hidden by a moderator, not deleted at the source. ``prefix`` applies it across
+    a relation (``"thread__"``, ``"threads__"``)."""
+    return Q(**{f"{prefix}status": "published", f"{prefix}is_hidden": False, f"{prefix}is_deleted": False})
+
+
+class ThreadQuerySet(models.QuerySet):
+    def visible(self) -> "ThreadQuerySet":
+        """Threads anyone may read (``visible_q``). Moderators and authors see more: ``community.selectors``."""
+        return self.filter(visible_q())
+
+
+class PostQuerySet(models.QuerySet):
+    def visible(self) -> "PostQuerySet":
+        """Posts anyone may read (``visible_q``), whatever their thread."""
+        return self.filter(visible_q())
+
+    def in_visible_threads(self) -> "PostQuerySet":
+        """Posts whose thread anyone may read."""
+        return self.filter(visible_q("thread__"))
+
+
 class Thread(models.Model):
     class Status(models.TextChoices):
         PUBLISHED = "published", "Published"
@@ -132,6 +155,8 @@ class Thread(models.Model):
     search_dirty = models.BooleanField(default=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ThreadQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -153,11 +178,6 @@ class Thread(models.Model):
     @property
     def is_visible(self) -> bool:
         return self.status == self.Status.PUBLISHED and not self.is_hidden and not self.is_deleted
-
-
-class VisiblePostManager(models.Manager):
-    def get_queryset(self):
-        return super().get_queryset().filter(is_hidden=False, is_deleted=False, status=Thread.Status.PUBLISHED)
 
 
 class Post(models.Model):
@@ -185,8 +205,7 @@ class Post(models.Model):
     is_deleted = models.BooleanField(default=False)
     content_hash = models.CharField(max_length=64, blank=True)
 
-    objects = models.Manager()
-    visible = VisiblePostManager()
+    objects = PostQuerySet.as_manager()
 
     class Meta:
         ordering = ["-is_question", "-is_accepted", "-score", "created_at"]

@@ -5,11 +5,37 @@ for templates. Services assume the matching check passed.
 """
 from __future__ import annotations
 
+from community.models import Post, Thread
 from core.errors import NotAllowed
 
 
 def can_moderate(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.has_perm("community.moderate_thread"))
+
+
+def _held_by(user, item: Thread | Post) -> bool:
+    """A thread or post held for review, written by ``user``: its author may see it before it is published."""
+    return item.status == Thread.Status.PENDING and user.is_authenticated and item.author_id == user.id
+
+
+def can_see_thread(user, thread: Thread) -> bool:
+    """Everyone: visible threads; moderators: hidden and held ones too; authors: their own held ones.
+    Threads deleted at the source are gone for everyone."""
+    if thread.is_deleted:
+        return False
+    return thread.is_visible or can_moderate(user) or _held_by(user, thread)
+
+
+def can_see_post(user, post: Post) -> bool:
+    """A post of a thread ``user`` can see that is visible, or hidden/held and ``user`` moderates, or held and
+    ``user`` wrote it. Voting, commenting, flagging, editing and reading its history all start here."""
+    if not can_see_thread(user, post.thread):
+        return False
+    if can_moderate(user):
+        return True
+    if post.is_hidden or post.is_deleted:
+        return False
+    return post.status == Thread.Status.PUBLISHED or _held_by(user, post)
 
 
 def _member(user, perm: str) -> bool:
@@ -21,6 +47,20 @@ def check_can_ask(user) -> None:
         raise NotAllowed("Sign in to ask a question.", code="not_authenticated")
     if not _member(user, "community.add_thread"):
         raise NotAllowed("Your account cannot post questions.")
+
+
+def _allowed(check, *args) -> bool:
+    try:
+        check(*args)
+    except NotAllowed:
+        return False
+    return True
+
+
+def members_may_answer(thread) -> bool:
+    """A community question that is neither locked nor closed: any member may answer it
+    (moderators may answer locked and closed ones too, see ``check_can_answer``)."""
+    return thread.source.kind == "community" and not thread.is_locked and not thread.is_closed
 
 
 def check_can_answer(user, thread) -> None:
@@ -36,6 +76,10 @@ def check_can_answer(user, thread) -> None:
         raise NotAllowed("Harvested threads are read-only.", code="read_only")
 
 
+def can_answer(user, thread) -> bool:
+    return _allowed(check_can_answer, user, thread)
+
+
 def check_can_comment(user, post) -> None:
     if not user.is_authenticated:
         raise NotAllowed("Sign in to comment.", code="not_authenticated")
@@ -43,6 +87,10 @@ def check_can_comment(user, post) -> None:
         raise NotAllowed("Your account cannot comment.")
     if post.thread.is_locked and not can_moderate(user):
         raise NotAllowed("This question is locked.", code="locked")
+
+
+def can_comment(user, post) -> bool:
+    return _allowed(check_can_comment, user, post)
 
 
 def can_edit_post(user, post) -> bool:
@@ -88,6 +136,10 @@ def check_can_flag(user, post) -> None:
         raise NotAllowed("Sign in to flag.", code="not_authenticated")
     if not _member(user, "community.add_flag"):
         raise NotAllowed("Your account cannot flag posts.")
+
+
+def can_flag(user, post) -> bool:
+    return _allowed(check_can_flag, user, post)
 
 
 def check_can_moderate(user) -> None:

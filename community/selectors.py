@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from community.models import Comment, Flag, Post, Source, Tag, Thread, User
-from community.permissions import can_moderate
+from community.models import Comment, Flag, Post, Source, Tag, Thread, User, visible_q
+from community.permissions import can_moderate, can_see_post, can_see_thread
 
 SORTS = {
     "newest": ("-created_at",),
@@ -14,18 +14,12 @@ SORTS = {
 }
 
 
-def visible_threads(*, user=None) -> QuerySet[Thread]:
-    """Threads anyone may see: published, not hidden, not deleted at the source."""
-    return Thread.objects.filter(status=Thread.Status.PUBLISHED, is_hidden=False, is_deleted=False)
-
-
 def thread_list(
     *, sort: str = "newest", tag: str | None = None, source: str | None = None, community_only: bool = True,
-    user=None,
 ) -> QuerySet[Thread]:
     if sort not in SORTS:
         sort = "newest"
-    qs = visible_threads(user=user).select_related("source", "author").prefetch_related("tags")
+    qs = Thread.objects.visible().select_related("source", "author").prefetch_related("tags")
     if community_only and not source:
         qs = qs.filter(source__kind="community")
     if source:
@@ -38,15 +32,15 @@ def thread_list(
 
 
 def thread_get_for_user(*, thread_id: int, user) -> Thread | None:
-    """The thread if ``user`` may see it: moderators see hidden and held ones, authors their own held ones."""
+    """The thread if ``user`` may see it (``can_see_thread``), else None (a 404: we do not say it exists)."""
     thread = Thread.objects.select_related("source", "author", "duplicate_of").filter(pk=thread_id).first()
-    if thread is None or thread.is_deleted:
-        return None
-    if thread.is_visible or can_moderate(user):
-        return thread
-    if thread.status == Thread.Status.PENDING and user.is_authenticated and thread.author_id == user.id:
-        return thread
-    return None
+    return thread if thread is not None and can_see_thread(user, thread) else None
+
+
+def post_get_for_user(*, post_id: int, user) -> Post | None:
+    """The post if ``user`` may see it (``can_see_post``), else None (a 404)."""
+    post = Post.objects.select_related("thread__source", "author").filter(pk=post_id).first()
+    return post if post is not None and can_see_post(user, post) else None
 
 
 def thread_posts(*, thread: Thread, user) -> list[Post]:
@@ -70,9 +64,9 @@ def profile_get(*, username: str) -> User | None:
 
 
 def profile_activity(*, user: User) -> dict:
-    questions = visible_threads().filter(author=user).order_by("-created_at")
+    questions = Thread.objects.visible().filter(author=user).order_by("-created_at")
     answers = (
-        Post.visible.filter(author=user, is_question=False, thread__is_hidden=False)
+        Post.objects.visible().in_visible_threads().filter(author=user, is_question=False)
         .select_related("thread")
         .order_by("-created_at")
     )
@@ -81,7 +75,7 @@ def profile_activity(*, user: User) -> dict:
 
 def tag_list() -> QuerySet[Tag]:
     return Tag.objects.annotate(
-        thread_count=Count("threads", filter=Q(threads__is_hidden=False, threads__status="published"))
+        thread_count=Count("threads", filter=visible_q("threads__"))
     ).order_by("-thread_count", "name")
 
 
@@ -93,13 +87,6 @@ def moderation_queue() -> dict:
     return {"flags": flags.order_by("created_at"), "held": held.order_by("created_at")}
 
 
-def similar_questions(*, text: str, user=None, limit: int = 5, exclude_id: int | None = None) -> list[Thread]:
-    """Existing questions like ``text``, for the ask form. Delegates to the search app."""
-    from search.similar import similar_threads
-
-    return similar_threads(text=text, user=user, limit=limit, exclude_id=exclude_id)
-
-
 def source_choices() -> list[tuple[str, str]]:
     """(slug, name) of every source with visible threads, for the list's source filter."""
-    return list(Source.objects.filter(threads__is_deleted=False).distinct().order_by("name").values_list("slug", "name"))
+    return list(Source.objects.filter(visible_q("threads__")).distinct().order_by("name").values_list("slug", "name"))

@@ -6,7 +6,6 @@ app_name = "community"
 urlpatterns = [
     path("questions/", views.question_list, name="questions"),
     path("questions/ask/", views.question_ask, name="ask"),
-    path("questions/similar/", views.similar_questions, name="similar"),
     path("questions/<int:thread_id>/", views.question_detail, name="question"),
     path("questions/<int:thread_id>/answer/", views.answer_create, name="answer"),
     path("tags/", views.tag_index, name="tags"),

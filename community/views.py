@@ -6,17 +6,17 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from community import permissions, selectors, services
 from community.forms import AnswerForm, CloseDuplicateForm, CommentForm, EditForm, FlagForm, LoginForm, QuestionForm, SignupForm
-from community.models import Flag, Post, Tag, Thread
+from community.models import Post, Tag, Thread
 from core.errors import NotAllowed, ServiceError
 from core.ratelimit import rate_limited
-from core.views import check_required, redirect_back, safe_next
+from core.views import check_required, found_or_404, redirect_back, safe_next
 
 
 def _form_error(form, exc: ServiceError) -> None:
@@ -25,18 +25,11 @@ def _form_error(form, exc: ServiceError) -> None:
 
 
 def _visible_thread(request, thread_id: int) -> Thread:
-    thread = selectors.thread_get_for_user(thread_id=thread_id, user=request.user)
-    if thread is None:
-        raise Http404("No such question.")
-    return thread
+    return found_or_404(selectors.thread_get_for_user(thread_id=thread_id, user=request.user), "No such question.")
 
 
 def _visible_post(request, post_id: int) -> Post:
-    post = get_object_or_404(Post.objects.select_related("thread__source"), pk=post_id)
-    _visible_thread(request, post.thread_id)
-    if (post.is_hidden or post.is_deleted) and not permissions.can_moderate(request.user):
-        raise Http404("No such post.")
-    return post
+    return found_or_404(selectors.post_get_for_user(post_id=post_id, user=request.user), "No such post.")
 
 
 def _denied(request, exc: NotAllowed, *, next_url: str):
@@ -53,7 +46,7 @@ def question_list(request, tag: str | None = None):
     source = request.GET.get("source", "")
     threads = selectors.thread_list(
         sort=sort, tag=tag, source=source if source not in ("", "all") else None,
-        community_only=source == "", user=request.user,
+        community_only=source == "",
     )
     page = Paginator(threads, 20).get_page(request.GET.get("page"))
     return render(
@@ -69,25 +62,30 @@ def tag_index(request):
     return render(request, "community/tag_index.html", {"tags": selectors.tag_list()})
 
 
+def _question_page(request, thread: Thread, *, answer_form: AnswerForm, status: int = 200):
+    """The question page. Every action it offers comes from the permission functions, per post."""
+    user = request.user
+    posts = selectors.thread_posts(thread=thread, user=user)
+    for post in posts:
+        post.can_edit = permissions.can_edit_post(user, post)
+        post.can_comment = permissions.can_comment(user, post)
+        post.can_flag = permissions.can_flag(user, post)
+    return render(request, "community/question_detail.html", {
+        "thread": thread,
+        "question": next((p for p in posts if p.is_question), None),
+        "answers": [p for p in posts if not p.is_question],
+        "votes": selectors.user_votes(user=user, posts=posts),
+        "answer_form": answer_form,
+        "can_answer": permissions.can_answer(user, thread),
+        "sign_in_to_answer": not user.is_authenticated and permissions.members_may_answer(thread),
+        "can_accept": permissions.can_accept(user, thread),
+        "can_moderate": permissions.can_moderate(user),
+        "close_form": CloseDuplicateForm(),
+    }, status=status)
+
+
 def question_detail(request, thread_id: int):
-    thread = _visible_thread(request, thread_id)
-    posts = selectors.thread_posts(thread=thread, user=request.user)
-    question = next((p for p in posts if p.is_question), None)
-    answers = [p for p in posts if not p.is_question]
-    return render(
-        request,
-        "community/question_detail.html",
-        {
-            "thread": thread,
-            "question": question,
-            "answers": answers,
-            "votes": selectors.user_votes(user=request.user, posts=posts),
-            "answer_form": AnswerForm(),
-            "can_accept": permissions.can_accept(request.user, thread),
-            "can_moderate": permissions.can_moderate(request.user),
-            "close_form": CloseDuplicateForm(),
-        },
-    )
+    return _question_page(request, _visible_thread(request, thread_id), answer_form=AnswerForm())
 
 
 @login_required
@@ -114,13 +112,6 @@ def question_ask(request):
     return render(request, "community/ask.html", {"form": form, "known_tags": Tag.objects.all()[:60]})
 
 
-@require_GET
-def similar_questions(request):
-    text = request.GET.get("title", "") or request.GET.get("q", "")
-    results = selectors.similar_questions(text=text[:300], user=request.user) if len(text.strip()) >= 3 else []
-    return render(request, "community/_similar.html", {"results": results})
-
-
 @login_required
 @require_POST
 def answer_create(request, thread_id: int):
@@ -142,22 +133,7 @@ def answer_create(request, thread_id: int):
                 if post.status == Thread.Status.PENDING:
                     messages.info(request, "Thanks! Your answer will appear once a moderator has checked it.")
                 return redirect(f"{thread.get_absolute_url()}#post-{post.pk}")
-    posts = selectors.thread_posts(thread=thread, user=request.user)
-    return render(
-        request,
-        "community/question_detail.html",
-        {
-            "thread": thread,
-            "question": next((p for p in posts if p.is_question), None),
-            "answers": [p for p in posts if not p.is_question],
-            "votes": selectors.user_votes(user=request.user, posts=posts),
-            "answer_form": form,
-            "can_accept": permissions.can_accept(request.user, thread),
-            "can_moderate": permissions.can_moderate(request.user),
-            "close_form": CloseDuplicateForm(),
-        },
-        status=400,
-    )
+    return _question_page(request, thread, answer_form=form, status=400)
 
 
 @require_POST
@@ -313,40 +289,16 @@ def moderation_queue(request):
     return render(request, "community/moderation.html", selectors.moderation_queue())
 
 
-@login_required
+@check_required(permissions.check_can_moderate)
 @require_POST
 def moderate(request, post_id: int):
     """One endpoint for the queue's buttons: hide, restore, approve, reject, lock, unlock, reopen, close."""
-    if not permissions.can_moderate(request.user):
-        return HttpResponse("Only moderators can do that.", status=403)
     post = get_object_or_404(Post.objects.select_related("thread"), pk=post_id)
     action = request.POST.get("action", "")
-    user, thread = request.user, post.thread
-    actions = {
-        "hide": lambda: services.post_hide(moderator=user, post=post),
-        "restore": lambda: services.post_restore(moderator=user, post=post),
-        "approve": lambda: services.post_approve(moderator=user, post=post),
-        "reject": lambda: services.post_reject(moderator=user, post=post),
-        "lock": lambda: services.thread_set_locked(moderator=user, thread=thread, locked=True),
-        "unlock": lambda: services.thread_set_locked(moderator=user, thread=thread, locked=False),
-        "reopen": lambda: services.thread_reopen(moderator=user, thread=thread),
-    }
+    form = CloseDuplicateForm(request.POST)
+    original_id = form.cleaned_data["original"] if form.is_valid() else None
     try:
-        if action == "close_duplicate":
-            form = CloseDuplicateForm(request.POST)
-            if not form.is_valid():
-                raise ServiceError("Give the number of the original question.")
-            original = Thread.objects.filter(pk=form.cleaned_data["original"]).first()
-            if original is None:
-                raise ServiceError(f"There is no question #{form.cleaned_data['original']}.")
-            services.thread_close_duplicate(moderator=user, thread=thread, original=original)
-        elif action == "dismiss_flags":
-            for flag in Flag.objects.filter(post=post, status=Flag.Status.OPEN):
-                services.flag_dismiss(moderator=user, flag=flag)
-        elif action in actions:
-            actions[action]()
-        else:
-            raise ServiceError(f"Unknown action {action!r}.")
+        services.post_moderate(moderator=request.user, post=post, action=action, original_id=original_id)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:

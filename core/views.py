@@ -10,11 +10,18 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.errors import NotAllowed
+
+
+def found_or_404(item, message: str = "Not found."):
+    """``item`` unless it is None (a selector's "not there, or not for you"): then a 404."""
+    if item is None:
+        raise Http404(message)
+    return item
 
 
 def forbidden(exc: NotAllowed) -> HttpResponse:

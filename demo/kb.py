@@ -1,8 +1,8 @@
 """The demo's knowledge-base step: cluster the questions into article drafts."""
 from __future__ import annotations
 
-from kb.clustering_service import ClusterReport, clusters_rebuild, clusters_update
 from kb.models import Cluster
+from kb.services.clustering import ClusterReport, clusters_rebuild, clusters_update
 
 
 def demo_cluster(stdout) -> ClusterReport:

@@ -19,6 +19,7 @@ from core.api import name_nested_serializers
 from core.errors import ServiceError
 from kb import permissions, selectors, services
 from kb.models import Article, ArticleVersion, Cluster
+from kb.selectors import version_diff_html
 from kb.serializers import (
     ArticleOutput,
     ArticleSummaryOutput,
@@ -27,7 +28,6 @@ from kb.serializers import (
     QueueItemOutput,
     VersionOutput,
 )
-from kb.versions import version_diff_html
 from kb.workflow import TRANSITIONS
 
 
@@ -163,9 +163,7 @@ class ClusterAssignApi(APIView):
         cluster = _cluster_for_editor(request, cluster_id)
         data = AssignInput(data=request.data)
         data.is_valid(raise_exception=True)
-        assignee = selectors.assignee_get(data.validated_data["assignee"])
-        permissions.check_can_assign(request.user, assignee)
-        services.article_assign(editor=request.user, cluster=cluster, assignee=assignee)
+        services.item_assign(editor=request.user, item=cluster, username=data.validated_data["assignee"])
         cluster.refresh_from_db()
         return Response(ClusterOutput(cluster).data)
 
@@ -271,9 +269,7 @@ class ArticleAssignApi(APIView):
         article = _article_for_editor(request, article_id)
         data = AssignInput(data=request.data)
         data.is_valid(raise_exception=True)
-        assignee = selectors.assignee_get(data.validated_data["assignee"])
-        permissions.check_can_assign(request.user, assignee)
-        services.article_assign(editor=request.user, article=article, assignee=assignee)
+        services.item_assign(editor=request.user, item=article, username=data.validated_data["assignee"])
         return _article_out(request, article)
 
 

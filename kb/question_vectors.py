@@ -32,18 +32,13 @@ def question_text(title: str, body_text: str) -> str:
     return f"{title.strip()}\n{' '.join(body_text.split())}"[:QUESTION_CHARS]
 
 
-def visible_threads():
-    """Threads of every source that readers can see (published, not hidden, not deleted)."""
-    return Thread.objects.filter(status=Thread.Status.PUBLISHED, is_hidden=False, is_deleted=False)
-
-
 def question_texts(*, thread_ids: Iterable[int] | None = None) -> dict[int, str]:
     """``{thread id: title + question text}`` for visible threads (all of them when ``thread_ids`` is None).
 
     Ids of threads that are not visible (or gone) are left out, so the caller
     can tell which of the ids it asked about have left.
     """
-    threads = visible_threads()
+    threads = Thread.objects.visible()
     if thread_ids is not None:
         wanted = sorted({int(pk) for pk in thread_ids})
         titles: dict[int, str] = {}

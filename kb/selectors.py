@@ -1,15 +1,20 @@
-"""Knowledge-base reads: the editors' queue, a cluster's evidence, articles as a user may see them."""
+"""Knowledge-base reads: the editors' queue, a cluster's evidence, articles as a user may see them, version diffs."""
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import F, Max, Min, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils.html import escape
 
-from community.models import Post, Thread
+from community.models import Post, Source, Tag, Thread
+from core.errors import ServiceError
 from kb import permissions
-from kb.models import Article, Cluster, ClusterMember, EvidenceNote
+from kb.models import Article, ArticleVersion, Cluster, ClusterMember, EvidenceNote
 
 A, C = Article.Status, Cluster.Status
 QUEUE_LIMIT = 200
@@ -52,8 +57,6 @@ class QueueItem:
 
 
 def editor_url(article: Article) -> str:
-    from django.urls import reverse
-
     return reverse("kb:edit", args=[article.pk])
 
 
@@ -115,8 +118,6 @@ def queue(*, user=None, source: str | None = None, tag: str | None = None, statu
 
 
 def queue_filter_choices() -> dict:
-    from community.models import Source, Tag
-
     return {
         "sources": list(Source.objects.order_by("name").values_list("slug", "name")),
         "tags": list(Tag.objects.filter(threads__cluster_membership__isnull=False).distinct().order_by("name")
@@ -131,8 +132,6 @@ def editors() -> list:
     """Accounts that may be assigned work: active superusers and holders of ``kb.edit_article``."""
     perm = Q(codename="edit_article", content_type__app_label="kb")
     User = get_user_model()
-    from django.contrib.auth.models import Permission
-
     perms = Permission.objects.filter(perm)
     return list(
         User.objects.filter(is_active=True)
@@ -166,7 +165,7 @@ class ClusterDetail:
 def cluster_detail(*, cluster: Cluster) -> ClusterDetail:
     """The evidence an editor weighs: every thread (any source) with votes and accepted answers,
     the date range, and answers flagged as contradicting or outdated (side by side)."""
-    answers = Post.objects.filter(is_question=False, is_hidden=False, is_deleted=False).select_related("author")
+    answers = Post.objects.visible().filter(is_question=False).select_related("author")
     members = (
         ClusterMember.objects.filter(cluster=cluster)
         .select_related("thread__source")
@@ -237,8 +236,6 @@ def article_versions(*, article: Article):
 
 def assignee_get(username: str | None):
     """The active account to assign work to, None for "nobody"; a clear error for an unknown name."""
-    from core.errors import ServiceError
-
     if not username:
         return None
     user = get_user_model().objects.filter(username=username, is_active=True).first()
@@ -251,3 +248,36 @@ def articles_by_ids_for_user(*, ids: list[int], user) -> list[Article]:
     """Published articles among ``ids`` that ``user`` may read, in the order of ``ids`` (help-center context)."""
     found = articles_for_user(user=user, status=A.PUBLISHED).in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
+
+
+def version_text(version: ArticleVersion | Article) -> str:
+    variants = "\n".join(f"- {v}" for v in (version.variants or []))
+    return (
+        f"# {version.title}\n\n## Problem\n{version.problem}\n\n## Solution\n{version.solution}\n\n"
+        f"## Other solutions\n{version.other_solutions}\n\n## Other phrasings\n{variants}\n"
+        f"\n[{version.status}, {version.visibility}]\n"
+    )
+
+
+def version_diff_html(old: ArticleVersion | Article, new: ArticleVersion | Article) -> str:
+    """A readable line diff as HTML (<ins>/<del> per line), escaped."""
+    lines = []
+    for line in difflib.unified_diff(
+        version_text(old).splitlines(), version_text(new).splitlines(), lineterm="", n=2
+    ):
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            lines.append(f'<div class="diff-hunk">{escape(line)}</div>')
+        elif line.startswith("+"):
+            lines.append(f"<ins>{escape(line[1:]) or '&nbsp;'}</ins>")
+        elif line.startswith("-"):
+            lines.append(f"<del>{escape(line[1:]) or '&nbsp;'}</del>")
+        else:
+            lines.append(f"<div>{escape(line[1:]) or '&nbsp;'}</div>")
+    return "\n".join(lines) or "<p>No differences.</p>"
+
+
+def thread_ids_unclustered() -> list[int]:
+    """Visible threads in no cluster (what an incremental clustering run would try to place)."""
+    return list(Thread.objects.visible().filter(cluster_membership__isnull=True).values_list("id", flat=True))

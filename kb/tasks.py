@@ -7,13 +7,10 @@ redoes the same run.
 """
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
-from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 
-logger = logging.getLogger(__name__)
+from kb.services.clustering import clusters_rebuild, clusters_update
 
 
 def _summary(report) -> dict:
@@ -25,26 +22,9 @@ def _summary(report) -> dict:
 @shared_task(bind=True, max_retries=5, default_retry_delay=15, acks_late=True)
 def cluster_threads(self, thread_ids: list[int] | None = None) -> dict:
     """Place ``thread_ids`` into clusters (incremental), or re-cluster everything when None."""
-    from kb.clustering_service import clusters_rebuild, clusters_update
-
     try:
         if thread_ids is None:
             return _summary(clusters_rebuild())
         return _summary(clusters_update(thread_ids=thread_ids))
     except DatabaseError as exc:
         raise self.retry(exc=exc) from exc
-
-
-def harvest_finished_cluster(sender, run_id=None, thread_ids=None, auto_cluster=True, **kwargs) -> None:
-    """Queue an incremental run for the harvested threads once the harvest's writes are committed."""
-    ids = sorted({int(pk) for pk in thread_ids or ()})
-    if not ids or not auto_cluster or not settings.KB_AUTO_CLUSTER:
-        return
-
-    def send() -> None:
-        try:
-            cluster_threads.delay(ids)
-        except Exception:  # noqa: BLE001 - a broker outage must not fail the harvest; `manage.py cluster` catches up
-            logger.exception("could not queue clustering of %s harvested threads", len(ids))
-
-    transaction.on_commit(send)

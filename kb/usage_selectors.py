@@ -2,18 +2,24 @@
 around an article in the help center (popular, recent by topic, related, their own vote).
 
 Editors read the learning signals (``article_usage``, ``article_usage_signals``); the help center
-reads the rest. The matching writes are in ``kb.usage``; access rules stay in ``kb.selectors`` and
+reads the rest. The matching writes are in ``kb.services.usage``; access rules stay in ``kb.selectors`` and
 ``kb.permissions``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
+from core.errors import ServiceError
 from kb import permissions
 from kb.models import Article, ArticleFeedback, ArticleFlag, ArticleView
 from kb.selectors import articles_for_user
+from search.engine.query import QueryError
+from search.selectors import search_documents
 
 A = Article.Status
 
@@ -90,10 +96,6 @@ def _public_published() -> QuerySet[Article]:
 
 def articles_popular(*, limit: int = 6) -> list[Article]:
     """Public published articles readers use most: views in the last ``POPULAR_DAYS``, then net helpful votes."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     since = timezone.now() - timedelta(days=POPULAR_DAYS)
     return list(
         _public_published()
@@ -133,12 +135,6 @@ def articles_recent_by_topic(*, topics: int = 6, per_topic: int = 4, scan: int =
 
 def _semantic_related_ids(*, article: Article, user, limit: int) -> list[int]:
     """Article ids close in meaning to ``article``, from the search index (cached a few minutes)."""
-    from django.core.cache import cache
-
-    from core.errors import ServiceError
-    from search.engine.query import QueryError
-    from search.selectors import search_documents
-
     internal = permissions.can_view_internal(user) or permissions.can_edit(user)
     key = f"kb:related:{article.pk}:{article.version}:{int(internal)}:{limit}"
     cached = cache.get(key)

@@ -16,9 +16,9 @@ from community.rendering import render_markdown
 from core import help_context
 from core.errors import ServiceError
 from core.views import check_required, redirect_back
-from kb import permissions, selectors, services, usage, usage_selectors
+from kb import permissions, selectors, services, usage_selectors
 from kb.models import Article, Cluster
-from kb.versions import version_diff_html
+from kb.selectors import version_diff_html
 from kb.workflow import TRANSITIONS, actions_from
 
 
@@ -47,6 +47,12 @@ def _item(value: str) -> Article | Cluster:
     if row is None:
         raise ServiceError(f"There is no {kind} #{pk}.", field="other")
     return row
+
+
+def _assign(request, item: Article | Cluster) -> None:
+    """The assignment pickers (queue, cluster, editor): ``assignee`` is a username, empty unassigns."""
+    assignee = services.item_assign(editor=request.user, item=item, username=request.POST.get("assignee", ""))
+    messages.success(request, f"Assigned to {assignee.username}." if assignee else "Unassigned.")
 
 
 def _merge_choices(*, exclude: Article | Cluster) -> list[tuple[str, str]]:
@@ -103,10 +109,7 @@ def cluster_action(request, pk: int):
             if isinstance(result, Article):
                 return redirect("kb:edit", pk=result.pk)
         elif action == "assign":
-            assignee = selectors.assignee_get(request.POST.get("assignee", ""))
-            permissions.check_can_assign(user, assignee)
-            services.article_assign(editor=user, cluster=cluster, assignee=assignee)
-            messages.success(request, f"Assigned to {assignee.username}." if assignee else "Unassigned.")
+            _assign(request, cluster)
         else:
             raise ServiceError(f"Unknown action {action!r}.")
     except ServiceError as exc:
@@ -183,10 +186,7 @@ def article_action(request, pk: int):
             messages.success(request, "Merged.")
             return redirect("kb:edit", pk=result.pk) if isinstance(result, Article) else redirect(result)
         elif action == "assign":
-            assignee = selectors.assignee_get(request.POST.get("assignee", ""))
-            permissions.check_can_assign(user, assignee)
-            services.article_assign(editor=user, article=article, assignee=assignee)
-            messages.success(request, f"Assigned to {assignee.username}." if assignee else "Unassigned.")
+            _assign(request, article)
         else:
             raise ServiceError(f"Unknown action {action!r}.")
     except forms.ValidationError:
@@ -224,15 +224,9 @@ def version_restore(request, pk: int, number: int):
 def assign(request):
     """The queue's assignment picker: ``item`` is ``article:ID`` or ``cluster:ID``."""
     try:
-        item = _item(request.POST.get("item", ""))
-        assignee = selectors.assignee_get(request.POST.get("assignee", ""))
-        permissions.check_can_assign(request.user, assignee)
-        kwargs = {"article": item} if isinstance(item, Article) else {"cluster": item}
-        services.article_assign(editor=request.user, assignee=assignee, **kwargs)
+        _assign(request, _item(request.POST.get("item", "")))
     except ServiceError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Assigned to {assignee.username}." if assignee else "Unassigned.")
     return redirect_back(request, "kb:queue")
 
 
@@ -257,7 +251,7 @@ def article_read(request, slug: str):
         # Readers only: an editor previewing a draft is neither a view nor help-center context.
         session_key = help_context.session_key_ensure(request.session)
         via, query = _arrival(request)
-        usage.article_view_record(article=article, via=via, query=query, user=request.user, session_key=session_key)
+        services.article_view_record(article=article, via=via, query=query, user=request.user, session_key=session_key)
         help_context.article_remember(request.session, article.pk)
         article.refresh_from_db(fields=["views"])
     can_edit = permissions.can_edit(request.user)

@@ -1,6 +1,6 @@
 """Search REST API: ``GET /api/search?q=&type=&tag=&source=&limit=``, or the same
 parameters as a JSON object in ``POST /api/search`` for text too long for a URL (a
-whole chat transcript).
+whole chat transcript); and ``GET /api/questions/similar/?title=`` for the ask form.
 
 Bad input always gets a JSON 400 with a readable ``detail`` (empty query,
 unknown filter, bad limit); very long queries are cleaned and truncated, not
@@ -9,18 +9,20 @@ refused. Visibility follows the caller's role, as on the results page.
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import permissions as drf_permissions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from community.api import ThreadOutput
 from core.errors import ServiceError
 from core.ratelimit import ScopedThrottle
 from search import selectors
 from search.engine.query import QueryError
 from search.models import Document
+from search.similar import similar_threads
 
 # Longest raw ``q`` read at all: anything longer is cut before cleaning (which keeps ~512 chars).
 MAX_RAW_QUERY = 20_000
@@ -186,3 +188,13 @@ def result_json(result: selectors.SearchResult) -> dict:
 @extend_schema_view(get=extend_schema(exclude=True), post=extend_schema(exclude=True))
 class SearchSlashApi(SearchApi):
     """``/api/search/``: the same operation, kept out of the schema so it is documented once."""
+
+
+class SimilarQuestionsApi(APIView):
+    """``GET /api/questions/similar/?title=``: existing questions like a draft title (the ask form's list)."""
+
+    @extend_schema(responses=ThreadOutput(many=True), parameters=[
+        inline_serializer("SimilarQuery", {"title": serializers.CharField()})])
+    def get(self, request):
+        text = request.query_params.get("title", "")[:300]
+        return Response(ThreadOutput(similar_threads(text=text, user=request.user), many=True).data)

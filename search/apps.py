@@ -1,4 +1,9 @@
 from django.apps import AppConfig
+from django.core.signals import request_finished, request_started
+
+from community.signals import threads_changed
+from harvest.signals import harvest_finished
+from search import query_log
 
 
 class SearchConfig(AppConfig):
@@ -6,11 +11,8 @@ class SearchConfig(AppConfig):
     verbose_name = "Search"
 
     def ready(self) -> None:
-        from django.core.signals import request_finished, request_started
-
-        from community.signals import threads_changed
-        from harvest.signals import harvest_finished
-        from search import query_log, receivers
+        # Imported here, not at the top: the receivers import models, which need the app registry.
+        from search import receivers
 
         threads_changed.connect(receivers.threads_changed_index, dispatch_uid="search.threads_changed")
         harvest_finished.connect(receivers.harvest_finished_index, dispatch_uid="search.harvest_finished")

@@ -83,11 +83,7 @@ def index_check() -> Drift:
     from community.models import Thread
 
     drift = Drift()
-    visible = set(
-        Thread.objects.filter(status=Thread.Status.PUBLISHED, is_hidden=False, is_deleted=False).values_list(
-            "id", flat=True
-        )
-    )
+    visible = set(Thread.objects.visible().values_list("id", flat=True))
     thread_docs = Document.objects.filter(kind__in=(Document.Kind.QUESTION, Document.Kind.THREAD))
     active_threads = set(thread_docs.filter(is_active=True).values_list("object_id", flat=True))
     drift.threads_unsynced = sorted(visible ^ active_threads)

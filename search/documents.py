@@ -101,9 +101,7 @@ def documents_sync_threads(*, thread_ids: Iterable[int]) -> list[int]:
 
 @transaction.atomic
 def _sync_chunk(ids: list[int]) -> list[int]:
-    posts = Post.objects.filter(
-        is_hidden=False, is_deleted=False, status=Thread.Status.PUBLISHED
-    ).only("id", "thread_id", "is_question", "is_accepted", "score", "created_at", "body", "body_format")
+    posts = Post.objects.visible().only("id", "thread_id", "is_question", "is_accepted", "score", "created_at", "body", "body_format")
     threads = (
         Thread.objects.filter(pk__in=ids)
         .select_related("source")

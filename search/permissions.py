@@ -220,9 +220,5 @@ def recheck_documents(documents: Iterable[Document], *, user, visibilities: Iter
     if thread_ids:
         from community.models import Thread
 
-        visible_threads = set(
-            Thread.objects.filter(
-                pk__in=thread_ids, status=Thread.Status.PUBLISHED, is_hidden=False, is_deleted=False
-            ).values_list("pk", flat=True)
-        )
+        visible_threads = set(Thread.objects.visible().filter(pk__in=thread_ids).values_list("pk", flat=True))
     return [doc for doc in documents if doc.kind == Document.Kind.ARTICLE or doc.object_id in visible_threads]

@@ -1,4 +1,4 @@
-"""Questions similar to a draft: the interface the ask form uses.
+"""Questions similar to a draft: what the ask form shows as the title is typed.
 
 Semantic search over community questions and harvested threads, so "Beacon
 keeps disconnecting" finds "satellite drops off the mesh". When nothing
@@ -12,11 +12,13 @@ import re
 
 from django.db.models import Q
 
+from community.models import Thread
+from core.errors import ServiceError
+from core.stopwords import STOPWORDS
+from search.engine.query import QueryError
+from search.models import Document
+from search.selectors import search_documents
 
-STOPWORDS = frozenset(
-    "a an and are as at be but by can do does for from how i if in is it my of on or so the this to "
-    "what when where which why with you your me we our not no there their get got have has after".split()
-)
 # Below this cosine a neighbour is not "similar", only "nearest"; keyword matches pass regardless.
 MIN_DENSE_SCORE = 0.35
 
@@ -30,21 +32,15 @@ def keywords(text: str, *, limit: int = 8) -> list[str]:
     return out[:limit]
 
 
-def similar_threads(*, text: str, user=None, limit: int = 5, exclude_id: int | None = None) -> list:
+def similar_threads(*, text: str, user=None, limit: int = 5, exclude_id: int | None = None) -> list[Thread]:
     """Up to ``limit`` visible threads (community questions and harvested threads) like ``text``, best first."""
     threads = _semantic(text=text, user=user, limit=limit, exclude_id=exclude_id)
     if threads:
         return threads
-    return _title_keywords(text=text, user=user, limit=limit, exclude_id=exclude_id)
+    return _title_keywords(text=text, limit=limit, exclude_id=exclude_id)
 
 
-def _semantic(*, text: str, user, limit: int, exclude_id: int | None) -> list:
-    from community.selectors import visible_threads
-    from core.errors import ServiceError
-    from search.engine.query import QueryError
-    from search.models import Document
-    from search.selectors import search_documents
-
+def _semantic(*, text: str, user, limit: int, exclude_id: int | None) -> list[Thread]:
     try:
         results = search_documents(
             query=text, user=user, kinds=[Document.Kind.QUESTION, Document.Kind.THREAD],
@@ -57,21 +53,19 @@ def _semantic(*, text: str, user, limit: int, exclude_id: int | None) -> list:
         if r.object_id != exclude_id
         and (r.keyword_score is not None or (r.dense_score or 0.0) >= MIN_DENSE_SCORE)
     ]
-    # Re-read through the community's own visibility rule: search results lag the threads.
-    found = visible_threads(user=user).in_bulk(wanted)
+    # Re-read through the thread store's visibility rule: search results lag the threads.
+    found = Thread.objects.visible().in_bulk(wanted)
     return [found[pk] for pk in wanted if pk in found][:limit]
 
 
-def _title_keywords(*, text: str, user, limit: int, exclude_id: int | None) -> list:
-    from community.selectors import visible_threads
-
+def _title_keywords(*, text: str, limit: int, exclude_id: int | None) -> list[Thread]:
     terms = keywords(text)
     if not terms:
         return []
     condition = Q()
     for term in terms:
         condition |= Q(title__icontains=term)
-    candidates = visible_threads(user=user).filter(condition)
+    candidates = Thread.objects.visible().filter(condition)
     if exclude_id:
         candidates = candidates.exclude(pk=exclude_id)
     scored = []

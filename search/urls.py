@@ -4,7 +4,9 @@ from search import views
 
 app_name = "search"
 urlpatterns = [
-    path("", views.search_results, name="results"),
-    path("suggest", views.suggest, name="suggest"),
-    path("suggest/", views.suggest),
+    path("search/", views.search_results, name="results"),
+    path("search/suggest", views.suggest, name="suggest"),
+    path("search/suggest/", views.suggest),
+    # The ask form's as-you-type partial: a community page, answered by search.
+    path("questions/similar/", views.similar_questions, name="similar_questions"),
 ]

@@ -1,4 +1,4 @@
-"""Search pages: the results page and the as-you-type suggestions (htmx partial)."""
+"""Search pages: the results page, the as-you-type suggestions and the ask form's similar questions (htmx partials)."""
 from __future__ import annotations
 
 from django.shortcuts import render
@@ -9,6 +9,7 @@ from core.errors import ServiceError
 from search import selectors
 from search.engine.query import QueryError
 from search.models import Document
+from search.similar import similar_threads
 
 SUGGEST_LIMIT = 6
 # A suggestion must be close in meaning (cosine) and not far behind the best one: a dropdown
@@ -74,3 +75,11 @@ def suggest(request):
         results = suggestions_worth_showing(found)
         help_context.search_term_remember(request.session, q, typing=True)
     return render(request, "search/_suggestions.html", {"results": results, "q": q.strip()[:200]})
+
+
+@require_GET
+def similar_questions(request):
+    """The ask form's as-you-type list of existing questions like the title being typed."""
+    text = request.GET.get("title", "") or request.GET.get("q", "")
+    results = similar_threads(text=text[:300], user=request.user) if len(text.strip()) >= 3 else []
+    return render(request, "search/_similar_questions.html", {"results": results})

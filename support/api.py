@@ -5,6 +5,7 @@ Errors come back as JSON (see ``core.api.exception_handler``): 400 for bad input
 """
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, permissions as drf_permissions, serializers, status
@@ -16,6 +17,9 @@ from core.api import name_nested_serializers
 from core.errors import ServiceError
 from core.ratelimit import rate_limited
 from kb.models import ArticleFlag
+from kb.permissions import can_view_article
+from kb.selectors import editor_url
+from search.engine.query import QueryError
 from support import permissions, selectors, services
 from support.models import MESSAGE_MAX_LENGTH, Contact, ContactMessage, SuggestionEvent
 
@@ -63,8 +67,6 @@ class ContactDetailOutput(ContactOutput):
         fields = ContactOutput.Meta.fields + ["viewed_articles", "messages"]
 
     def get_viewed_articles(self, contact) -> list[dict]:
-        from kb.permissions import can_view_article
-
         # A contact may carry internal articles (an agent read them, or a caller sent their ids);
         # a customer reading their own contact sees only what they may read anyway.
         request = self.context.get("request")
@@ -106,18 +108,14 @@ class ContactListApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         permissions.check_can_create_contact(request.user, channel=values["channel"])
-        if not permissions.can_handle_contacts(request.user) and request.user.is_authenticated:
-            # A signed-in customer writes as themselves; the address cannot point at someone else.
-            values["customer_email"] = request.user.email
-            values["customer_name"] = values["customer_name"] or request.user.public_name
-        if not values.get("customer_email"):
-            raise ServiceError("An e-mail address is required.", code="email_required", field="customer_email")
-        # The contact form's limit and counter (RATE_CONTACT, per IP or account), so the API is no way
-        # around it; agents and gateways are not limited, they open contacts for many customers.
-        if not permissions.can_handle_contacts(request.user) and rate_limited(request, "contact"):
-            raise exceptions.Throttled(detail="You have sent several requests in a short time. "
-                                              "Wait a while and send this one again.")
-        contact = services.contact_create(**values, link_account=request.user.is_authenticated)
+        with transaction.atomic():
+            contact = services.contact_create(**values, opened_by=request.user)
+            # The contact form's limit and counter (RATE_CONTACT, per IP or account), so the API is no way
+            # around it; agents and gateways are not limited, they open contacts for many customers. Counted
+            # once the contact is valid (bad input does not use up the limit); over it, nothing is kept.
+            if not permissions.can_handle_contacts(request.user) and rate_limited(request, "contact"):
+                raise exceptions.Throttled(detail="You have sent several requests in a short time. "
+                                                  "Wait a while and send this one again.")
         return Response(ContactDetailOutput(selectors.contact_get(contact_id=contact.pk),
                                             context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
@@ -176,8 +174,6 @@ class AgentSuggestApi(APIView):
     @extend_schema(request=InputSerializer, responses=inline_serializer(
         "AgentSuggestOutput", {"results": SuggestionOutput(many=True)}))
     def post(self, request):
-        from search.engine.query import QueryError
-
         permissions.check_can_handle(request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -297,8 +293,6 @@ class ArticleFlagCreateApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: ArticleFlagOutput})
     def post(self, request, article_id: int):
-        from kb.flags import article_flag_create
-
         permissions.check_can_handle(request.user)
         article = selectors.usable_article_get(user=request.user, article_id=article_id)
         permissions.check_can_flag_article(request.user, article)
@@ -309,8 +303,8 @@ class ArticleFlagCreateApi(APIView):
             contact = selectors.contact_get(contact_id=data.validated_data["contact"])
             if contact is None:
                 raise ServiceError("There is no such contact.", code="unknown_contact", field="contact")
-        flag = article_flag_create(agent=request.user, article=article, kind=data.validated_data["kind"],
-                                   note=data.validated_data["note"], contact=contact)
+        flag = services.article_flag(agent=request.user, article=article, kind=data.validated_data["kind"],
+                                     note=data.validated_data["note"], contact=contact)
         flag.article.refresh_from_db(fields=["needs_review"])
         return Response(ArticleFlagOutput(flag).data, status=status.HTTP_201_CREATED)
 
@@ -329,8 +323,6 @@ class CapturedArticleOutput(serializers.Serializer):
         return sorted(article.tags.values_list("name", flat=True))
 
     def get_editor_url(self, article) -> str:
-        from kb.selectors import editor_url
-
         return editor_url(article)
 
 

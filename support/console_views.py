@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import NotAllowed, ServiceError
 from core.views import check_required, forbidden
 from kb.models import Article, ArticleFlag
+from kb.permissions import can_view_article
 from support import permissions, selectors, services
 from support.models import Contact, ContactMessage
 
@@ -87,8 +88,6 @@ def _sidebar_context(request, contact: Contact, *, flag: dict | None = None, sug
 
 def _contact_page(request, contact: Contact, *, reply: str = "", reply_error: str = "", flag: dict | None = None,
                   suggestions: list | None = None, status: int = 200):
-    from kb.permissions import can_view_article
-
     contact = _contact(contact.pk)  # fresh: messages and status may just have changed
     return render(request, "support/console/contact.html", {
         **_sidebar_context(request, contact, flag=flag, suggestions=suggestions),
@@ -214,13 +213,11 @@ def suggestion_dismiss(request, pk: int, article_id: int):
 @require_POST
 @agent_required
 def article_flag(request, pk: int, article_id: int):
-    from kb.flags import article_flag_create
-
     contact, article = _use(request, pk, article_id)
     kind, note = request.POST.get("kind", ""), request.POST.get("note", "")
     try:
         permissions.check_can_flag_article(request.user, article)
-        article_flag_create(agent=request.user, article=article, kind=kind, note=note, contact=contact)
+        services.article_flag(agent=request.user, article=article, kind=kind, note=note, contact=contact)
     except NotAllowed as exc:
         return forbidden(exc)
     except ServiceError as exc:
@@ -270,8 +267,6 @@ def capture(request, pk: int):
 @agent_required
 def customer(request, pk: int):
     """The person behind contact ``pk``: community activity, other contacts, articles viewed and voted on."""
-    from kb.permissions import can_view_article
-
     contact = _contact(pk)
     return render(request, "support/console/customer.html", {
         "overview": selectors.customer_overview(contact=contact, agent=request.user),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django import forms
 
-from kb.usage import COMMENT_MAX_LENGTH
+from kb.services.usage import COMMENT_MAX_LENGTH
 from support.models import MESSAGE_MAX_LENGTH, Contact
 
 NAME_MAX_LENGTH = Contact._meta.get_field("customer_name").max_length
@@ -19,7 +19,7 @@ class ContactForm(forms.Form):
 
     ``terms`` and ``articles`` offer only what the session remembered (checked by
     default); unticking one leaves it out of the contact. Signed-in visitors need no
-    address: their own is used unless they type another.
+    address: ``support.services.contact_create`` uses their own unless they type another.
     """
 
     name = forms.CharField(max_length=NAME_MAX_LENGTH, required=False, label="Your name",
@@ -47,18 +47,6 @@ class ContactForm(forms.Form):
         if self.user is not None:
             self.fields["email"].required = False
             self.fields["email"].help_text = "Your account's address; change it only to get replies elsewhere."
-
-    def clean_email(self) -> str:
-        email = (self.cleaned_data.get("email") or "").strip()
-        if not email and self.user is not None:
-            email = self.user.email
-        return email
-
-    @property
-    def links_account(self) -> bool:
-        """Only a signed-in visitor writing from their own address attaches the contact to their account."""
-        email = self.cleaned_data.get("email", "")
-        return bool(self.user is not None and self.user.email and email.casefold() == self.user.email.casefold())
 
 
 class ContactReplyForm(forms.Form):

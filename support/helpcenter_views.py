@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core import help_context
 from core.errors import NotAllowed, ServiceError
 from core.ratelimit import rate_limited
-from kb import selectors as kb_selectors, usage, usage_selectors
+from kb import selectors as kb_selectors, services as kb_services, usage_selectors
 from kb.permissions import can_view_article
 from support import permissions, selectors, services
 from support.forms import ContactForm, ContactReplyForm, FeedbackForm
@@ -56,7 +56,7 @@ def article_feedback(request, slug: str):
         # A bare yes/no click carries no comment field and keeps the comment given before.
         comment = form.cleaned_data["comment"] if "comment" in request.POST else None
         try:
-            usage.article_feedback_record(article=article, helpful=form.cleaned_data["helpful"], comment=comment,
+            kb_services.article_feedback_record(article=article, helpful=form.cleaned_data["helpful"], comment=comment,
                                           user=request.user,
                                           session_key=help_context.session_key_ensure(request.session))
         except ServiceError as exc:
@@ -115,7 +115,7 @@ def contact(request):
                     created = services.contact_create(
                         channel=Contact.Channel.WEB_FORM, customer_email=data["email"], customer_name=data["name"],
                         subject=data["subject"], body=data["message"], search_terms=data["terms"],
-                        viewed_article_ids=data["articles"], link_account=form.links_account,
+                        viewed_article_ids=data["articles"], opened_by=request.user,
                     )
                 except ServiceError as exc:
                     form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from core.errors import NotAllowed
+from kb.permissions import can_view_article
 from support.models import Contact, ContactMessage
 
 HANDLE_CONTACT = "support.handle_contact"
@@ -74,8 +75,6 @@ def check_can_assign(user, *, assignee) -> None:
 
 def check_can_use_article(user, article) -> None:
     """An agent may link, insert, dismiss or flag only an article they are allowed to read."""
-    from kb.permissions import can_view_article
-
     check_can_handle(user)
     if not can_view_article(user, article):
         raise Http404

@@ -6,12 +6,18 @@ from datetime import datetime
 
 import nh3
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
+from community.models import Post, Thread
 from core.errors import ServiceError
 from core.masking import mask_contacts
+from kb.models import Article, ArticleFeedback, ArticleView
+from kb.permissions import can_view_article
+from search.engine.query import QueryError
+from search.models import Document
+from search.selectors import search_documents
 from support import permissions
-from support.models import Contact, SuggestionEvent
-from support.ranking import (
+from support.engine.ranking import (
     Message,
     conversation_query,
     fuse_recent,
@@ -19,6 +25,7 @@ from support.ranking import (
     latest_weight,
     rerank,
 )
+from support.models import Contact, SuggestionEvent
 
 SUGGEST_MAX_LIMIT = 50
 
@@ -35,10 +42,6 @@ def contact_list(*, user, status: str | None = None) -> QuerySet[Contact]:
 
 def usable_article_get(*, user, article_id: int):
     """The article an agent acts on (link, insert, dismiss, flag): missing or not readable by them is a 404."""
-    from django.http import Http404
-
-    from kb.models import Article
-
     article = Article.objects.filter(pk=article_id).first()
     if article is None:
         raise Http404("No such article.")
@@ -57,9 +60,6 @@ def article_suggestions(*, text: str, agent, limit: int = 10, log: bool = True) 
     Precondition: ``check_can_handle(agent)``. Raises ``QueryError`` when ``text``
     holds nothing searchable; long transcripts are truncated by the query cleaner.
     """
-    from search.models import Document
-    from search.selectors import search_documents
-
     limit = max(1, min(int(limit), SUGGEST_MAX_LIMIT))
     results = search_documents(query=text, user=agent, kinds=["article"], limit=limit, channel="agent", log=log)
     visibility = dict(Document.objects.filter(pk__in=[r.document_id for r in results])
@@ -93,8 +93,6 @@ def my_contact_get(*, user, contact_id: int) -> Contact | None:
 
 def my_community_activity(*, user, limit: int = 20) -> dict:
     """``user``'s questions and answers, held ones included (marked), hidden or deleted ones not."""
-    from community.models import Post, Thread
-
     questions = (Thread.objects.filter(author=user, is_hidden=False, is_deleted=False)
                  .order_by("-created_at", "-pk")[:limit])
     answers = (Post.objects.filter(author=user, is_question=False, is_hidden=False, is_deleted=False,
@@ -161,7 +159,7 @@ def _messages(contact: Contact) -> list:
 
 
 def conversation_text(*, contact: Contact) -> str:
-    """What the suggestions search for: see ``support.ranking.conversation_query``."""
+    """What the suggestions search for: see ``support.engine.ranking.conversation_query``."""
     return conversation_query(contact.subject, _messages(contact))
 
 
@@ -178,7 +176,7 @@ def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT) 
     """Published articles (public and internal) for this conversation, best first, minus dismissed ones.
 
     Precondition: ``check_can_handle(agent)``. The conversation becomes one query (latest
-    customer message first, see ``support.ranking.conversation_query``); when the customer wrote
+    customer message first, see ``support.engine.ranking.conversation_query``); when the customer wrote
     more than once, their latest message is also searched alone and blended in by its share of
     the text (``fuse_recent``). Articles that resolved other contacts then get a small bounded
     boost (``rerank``). Each item is ``article_suggestions``'s
@@ -186,8 +184,6 @@ def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT) 
     ``boost``/``links``; ``snippet_html`` is re-sanitised to plain text with ``<mark>`` only.
     A conversation with nothing searchable in it has no suggestions.
     """
-    from search.engine.query import QueryError
-
     messages = _messages(contact)
     query = conversation_query(contact.subject, messages)
     latest = latest_customer_message(messages)
@@ -266,10 +262,6 @@ def customer_overview(*, contact: Contact, agent) -> CustomerOverview:
 
     Only what the agent may see is listed: visible threads and posts, articles ``agent`` can read.
     """
-    from community.models import Post, Thread
-    from kb.models import ArticleFeedback, ArticleView
-    from kb.permissions import can_view_article
-
     account = contact.customer
     others = Contact.objects.filter(customer_email__iexact=contact.customer_email)
     if account is not None:
@@ -281,10 +273,10 @@ def customer_overview(*, contact: Contact, agent) -> CustomerOverview:
     )
     if account is None:
         return overview
-    visible_threads = Thread.objects.filter(status=Thread.Status.PUBLISHED, is_hidden=False, is_deleted=False)
-    overview.questions = list(visible_threads.filter(author=account).order_by("-created_at")[:CUSTOMER_LIST_LIMIT])
+    overview.questions = list(Thread.objects.visible().filter(author=account).order_by("-created_at")
+                              [:CUSTOMER_LIST_LIMIT])
     overview.answers = list(
-        Post.visible.filter(author=account, is_question=False, thread__in=visible_threads)
+        Post.objects.visible().in_visible_threads().filter(author=account, is_question=False)
         .select_related("thread").order_by("-created_at")[:CUSTOMER_LIST_LIMIT])
     viewed: dict[int, ViewedArticle] = {}
     for view in ArticleView.objects.filter(user=account).select_related("article").order_by("-created_at")[:500]:

@@ -3,8 +3,10 @@ from community.services.accounts import check_signup, user_signup
 from community.services.moderation import (
     flag_create,
     flag_dismiss,
+    MODERATION_ACTIONS,
     post_approve,
     post_hide,
+    post_moderate,
     post_reject,
     post_restore,
     thread_close_duplicate,
@@ -16,8 +18,8 @@ from community.services.sources import source_community
 from community.services.votes import answer_accept, answer_unaccept, vote_cast, vote_retract
 
 __all__ = [
-    "answer_accept", "answer_create", "answer_unaccept", "check_signup", "comment_create", "flag_create",
-    "flag_dismiss", "post_approve", "post_edit", "post_hide", "post_reject", "post_restore", "question_create",
-    "source_community",
+    "MODERATION_ACTIONS", "answer_accept", "answer_create", "answer_unaccept", "check_signup", "comment_create",
+    "flag_create", "flag_dismiss", "post_approve", "post_edit", "post_hide", "post_moderate", "post_reject",
+    "post_restore", "question_create", "source_community",
     "thread_close_duplicate", "thread_reopen", "thread_set_locked", "user_signup", "vote_cast", "vote_retract",
 ]

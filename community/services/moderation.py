@@ -138,3 +138,34 @@ def thread_set_locked(*, moderator: User, thread: Thread, locked: bool) -> Threa
     thread.is_locked = locked
     thread.save(update_fields=["is_locked", "updated_at"])
     return thread
+
+
+MODERATION_ACTIONS = ("hide", "restore", "approve", "reject", "lock", "unlock", "reopen", "close_duplicate",
+                      "dismiss_flags")
+
+
+@transaction.atomic
+def post_moderate(*, moderator: User, post: Post, action: str, original_id: int | None = None) -> None:
+    """One moderator action on ``post`` or its thread, by name (``MODERATION_ACTIONS``): the queue's
+    buttons and the API's ``moderate`` endpoint. ``close_duplicate`` needs ``original_id``, the
+    question this one duplicates. Assumes ``check_can_moderate(moderator)`` passed."""
+    thread = post.thread
+    if action == "close_duplicate":
+        if not original_id:
+            raise ServiceError("Give the number of the original question.", field="original")
+        original = Thread.objects.filter(pk=original_id).first()
+        if original is None:
+            raise ServiceError(f"There is no question #{original_id}.", field="original")
+        thread_close_duplicate(moderator=moderator, thread=thread, original=original)
+    elif action == "dismiss_flags":
+        for flag in Flag.objects.filter(post=post, status=Flag.Status.OPEN):
+            flag_dismiss(moderator=moderator, flag=flag)
+    elif action in ("lock", "unlock"):
+        thread_set_locked(moderator=moderator, thread=thread, locked=action == "lock")
+    elif action == "reopen":
+        thread_reopen(moderator=moderator, thread=thread)
+    elif action in ("hide", "restore", "approve", "reject"):
+        {"hide": post_hide, "restore": post_restore, "approve": post_approve, "reject": post_reject}[action](
+            moderator=moderator, post=post)
+    else:
+        raise ServiceError(f"Unknown action {action!r}.", field="action")

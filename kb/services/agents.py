@@ -1,12 +1,13 @@
 """What agents write into the knowledge base: flags on articles, and drafts captured from contacts.
 
 Both land in the editors' queue without changing the editorial workflow: a flag is an
-``ArticleFlag`` (the freshness receiver in ``kb.freshness`` marks the article "needs review"
-with the flag's note, which puts it at the top of the queue); a captured article is an
+``ArticleFlag`` (enough of them mark the article "needs review" with the flag's note, which
+puts it at the top of the queue, see ``kb.services.freshness``); a captured article is an
 ordinary unassigned draft whose first version says where it came from.
 
-Callers run ``support.permissions.check_can_flag_article`` / ``check_can_capture_article``
-first (check, then do); these functions assume it passed.
+The support app calls these (and records its own suggestion events); it runs
+``support.permissions.check_can_flag_article`` / ``check_can_capture_article`` first
+(check, then do): these functions assume it passed.
 """
 from __future__ import annotations
 
@@ -16,17 +17,21 @@ from django.db import transaction
 
 from core.errors import ServiceError
 from kb.models import Article, ArticleFlag
+from kb.services.articles import article_slug, article_tags_set
+from kb.services.freshness import article_check_flags
+from kb.services.versions import version_save
 
 FLAG_NOTE_MAX = 1000
 CAPTURE_TEXT_MAX = 20_000
 
 
 @transaction.atomic
-def article_flag_create(*, agent, article: Article, kind: str, note: str, contact=None) -> ArticleFlag:
-    """Flag ``article`` as wrong or outdated, with a note for the editors.
+def article_flag_get_or_create(*, agent, article: Article, kind: str, note: str,
+                               contact=None) -> tuple[ArticleFlag, bool]:
+    """Flag ``article`` as wrong or outdated, with a note for the editors; ``(flag, created)``.
 
-    The same open flag sent twice (a double click) is kept once. With ``contact``, the
-    flag remembers it and a ``flagged`` suggestion event is recorded for the learning signals.
+    The same open flag sent twice (a double click) is kept once: the second call returns the
+    first flag and False. ``contact`` (a ``support.Contact``) is remembered on the flag.
     """
     if kind not in ArticleFlag.Kind.values:
         raise ServiceError(f"Flag an article as {' or '.join(ArticleFlag.Kind.values)}, not {kind!r}.",
@@ -41,15 +46,10 @@ def article_flag_create(*, agent, article: Article, kind: str, note: str, contac
     existing = ArticleFlag.objects.filter(article=article, flagged_by=agent, kind=kind, note=note,
                                           contact_id=contact_id, resolved=False).first()
     if existing is not None:
-        return existing
-    # Saving fires kb.freshness.flag_saved, which marks the article "needs review" with this note.
+        return existing, False
     flag = ArticleFlag.objects.create(article=article, kind=kind, note=note, flagged_by=agent, contact_id=contact_id)
-    if contact is not None:
-        from support.models import SuggestionEvent
-        from support.services import suggestion_record
-
-        suggestion_record(agent=agent, contact=contact, article=article, action=SuggestionEvent.Action.FLAGGED)
-    return flag
+    article_check_flags(article=article)
+    return flag, True
 
 
 @transaction.atomic
@@ -62,9 +62,6 @@ def article_draft_capture(*, agent, title: str, problem: str, solution: str, tag
     and assigns the draft to its author; an agent is not an editor, so the draft is left to
     the editors instead. Slugs, variants and tags follow the same rules as there.
     """
-    from kb.services import _set_tags, _unique_slug
-    from kb.versions import version_save
-
     title = " ".join((title or "").split())
     if not title:
         raise ServiceError("Give the article a title.", code="title_required", field="title")
@@ -74,8 +71,8 @@ def article_draft_capture(*, agent, title: str, problem: str, solution: str, tag
     for name, text in (("problem", problem), ("solution", solution)):
         if len(text) > CAPTURE_TEXT_MAX:
             raise ServiceError(f"The {name} is longer than {CAPTURE_TEXT_MAX} characters.", code="too_long", field=name)
-    article = Article.objects.create(title=title[:300], slug=_unique_slug(title), problem=problem, solution=solution,
+    article = Article.objects.create(title=title[:300], slug=article_slug(title), problem=problem, solution=solution,
                                      status=Article.Status.DRAFT, assigned_to=None)
-    _set_tags(article, list(tags))
+    article_tags_set(article, list(tags))
     version_save(article=article, author=agent, note=origin)
     return article

@@ -1,6 +1,6 @@
 """Clustering runs over the thread store: full re-runs, incremental runs, demand.
 
-The pure core (``kb.clustering``) works on ids and vectors; this module is the
+The pure core (``kb.engine.clustering``) works on ids and vectors; this module is the
 ORM edge around it:
 - ``clusters_rebuild``: every visible thread of every source, clustered afresh;
   groups keep the id of the old cluster they continue (``recluster`` →
@@ -26,11 +26,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from kb.clustering.incremental import assign_incremental, recluster
+from kb.engine.clustering.incremental import assign_incremental, recluster
 from kb.models import Article, ArticleVersion, Cluster, ClusterMember
-from kb.question_vectors import question_vectors, visible_threads
-from search.engine import Embedder
-from search.vectors import chunks, index_write_lock
+from kb.question_vectors import question_vectors, stored_vectors
+from kb.services.drafts import article_draft_from_cluster
+from search.engine import Embedder, embedding_key
+from search.index_access import get_embedder
+from search.models import SearchQueryLog
+from search.vectors import chunks, embed_missing, index_write_lock
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +58,7 @@ class ClusterReport:
 
 
 def _embedder(embedder: Embedder | None) -> Embedder:
-    if embedder is not None:
-        return embedder
-    from search.index_access import get_embedder
-
-    return get_embedder()
+    return embedder if embedder is not None else get_embedder()
 
 
 def _untouched_draft(article: Article) -> bool:
@@ -150,8 +149,6 @@ def _deleted(cluster_ids: set[int]) -> set[int]:
 
 
 def _draft(cluster_ids: Iterable[int], *, frozen: set[int], min_size: int, report: ClusterReport) -> None:
-    from kb.drafts import article_draft_from_cluster
-
     for cluster in Cluster.objects.filter(pk__in=list(cluster_ids), size__gte=min_size).exclude(pk__in=frozen):
         article_draft_from_cluster(cluster=cluster)
         report.drafted += 1
@@ -304,8 +301,6 @@ def cluster_demand(*, size: int, recent_growth: int, unmet_searches: int, needs_
 
 def _unmet_counts(centroids: dict[int, np.ndarray], embedder: Embedder | None) -> Counter:
     """Recent searches with few or weak results, each counted for the closest cluster if close enough."""
-    from search.models import SearchQueryLog
-
     since = timezone.now() - timedelta(days=UNMET_DAYS)
     poor = SearchQueryLog.objects.filter(created_at__gte=since).filter(
         Q(results__lt=settings.KB_UNMET_MIN_RESULTS) | Q(top_score__lt=settings.KB_UNMET_TOP_SCORE)
@@ -313,11 +308,6 @@ def _unmet_counts(centroids: dict[int, np.ndarray], embedder: Embedder | None) -
     queries = [q.strip() for q in poor if q.strip()]
     if not queries or not centroids:
         return Counter()
-    from search.engine import embedding_key
-    from search.vectors import embed_missing
-
-    from kb.question_vectors import stored_vectors
-
     embedder = _embedder(embedder)
     keys = {q: embedding_key(q, embedder.name) for q in set(queries)}
     embed_missing({k: q for q, k in keys.items()}, embedder=embedder)
@@ -364,13 +354,7 @@ def cluster_demand_refresh(*, cluster_id: int) -> None:
     cluster.save(update_fields=["demand", "updated_at"])
 
 
-def thread_ids_unclustered() -> list[int]:
-    """Visible threads in no cluster (what an incremental run would try to place)."""
-    return list(visible_threads().filter(cluster_membership__isnull=True).values_list("id", flat=True))
-
-
 __all__ = [
     "ClusterReport", "cluster_demand", "cluster_demand_refresh", "clusters_demand_update", "clusters_rebuild",
     "clusters_refresh", "clusters_update", "frozen_cluster_ids", "locked_cluster_ids",
-    "thread_ids_unclustered",
 ]

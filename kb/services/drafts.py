@@ -1,4 +1,4 @@
-"""Draft articles from clusters: the ORM edge around ``kb.drafting.draft_from_cluster``.
+"""Draft articles from clusters: the ORM edge around ``kb.engine.drafting.draft_from_cluster``.
 
 The draft is extractive: title and problem from the most central, clearest
 question; the solution from the best answer (accepted, then score, then source
@@ -16,10 +16,11 @@ from django.db import transaction
 
 from community.models import Post, Thread
 from core.slugs import unique_slug
-from kb.drafting import AnswerInfo, ThreadInfo, draft_from_cluster
+from kb.engine.drafting import AnswerInfo, ThreadInfo, draft_from_cluster
 from kb.models import Article, ArticleSource, ArticleVersion, Cluster, EvidenceNote
-from kb.question_vectors import post_text, question_text
-from kb.versions import version_save
+from kb.question_vectors import post_text, question_text, question_vectors
+from kb.services.versions import version_save
+from search.index_access import get_embedder
 
 MAX_TAGS = 5
 
@@ -54,14 +55,13 @@ def _unique_slug(title: str, article: Article | None) -> str:
 
 def _load(cluster: Cluster) -> tuple[list[Thread], dict[int, list[Post]], dict[int, Post]]:
     threads = list(
-        Thread.objects.filter(cluster_membership__cluster=cluster, status=Thread.Status.PUBLISHED,
-                              is_hidden=False, is_deleted=False)
+        Thread.objects.visible().filter(cluster_membership__cluster=cluster)
         .select_related("source").prefetch_related("tags")
         .order_by("-cluster_membership__similarity", "pk")
     )
     answers: dict[int, list[Post]] = {t.pk: [] for t in threads}
     questions: dict[int, Post] = {}
-    for post in Post.visible.filter(thread__in=threads).select_related("author"):
+    for post in Post.objects.visible().filter(thread__in=threads).select_related("author"):
         if post.is_question:
             questions[post.thread_id] = post
         else:
@@ -70,10 +70,6 @@ def _load(cluster: Cluster) -> tuple[list[Thread], dict[int, list[Post]], dict[i
 
 
 def _thread_vectors(threads: list[Thread], questions: dict[int, Post]) -> np.ndarray:
-    from search.index_access import get_embedder
-
-    from kb.question_vectors import question_vectors
-
     ids, matrix, _ = question_vectors(thread_ids=[t.pk for t in threads], embedder=get_embedder())
     rows = {pk: matrix[i] for i, pk in enumerate(ids)}
     dim = matrix.shape[1] if len(ids) else 384

@@ -7,7 +7,8 @@ Triggers, each with a reason an editor can act on:
 - readers' "not helpful" votes since the last review reach
   ``KB_REVIEW_NEGATIVE_FEEDBACK`` (default 3);
 - open agent flags reach ``KB_REVIEW_FLAGS`` (default 1).
-Marking raises the cluster's demand, so the article rises in the editors' queue.
+Marking raises the cluster's demand, so the article rises in the editors' queue. Source changes
+arrive through ``kb.receivers``; votes and flags are checked by the services that record them.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from django.db import transaction
 
 from community.models import Post
 from kb.models import Article, ArticleFeedback, ArticleFlag, ArticleSource
+from kb.services.clustering import cluster_demand_refresh
+from kb.services.drafts import post_hash
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +40,6 @@ def article_mark_needs_review(*, article: Article, reason: str) -> bool:
     article.review_reason = "; ".join(reasons)[:500]
     article.save(update_fields=["needs_review", "review_reason", "updated_at"])
     if article.cluster_id:
-        from kb.clustering_service import cluster_demand_refresh
-
         cluster_demand_refresh(cluster_id=article.cluster_id)
     return True
 
@@ -52,8 +53,6 @@ def source_change_reasons(*, article: Article, thread_ids: Iterable[int] | None 
 
     Only threads in ``thread_ids`` are looked at (all of the article's when None).
     """
-    from kb.drafts import post_hash
-
     sources = list(ArticleSource.objects.filter(article=article).select_related("thread", "post"))
     # The solution may come from another thread than the one that changed: compare against it anyway.
     solution = next((s for s in sources if s.role == ArticleSource.Role.SOLUTION), None)
@@ -75,7 +74,7 @@ def source_change_reasons(*, article: Article, thread_ids: Iterable[int] | None 
             reasons.append(f"{what} was edited in '{_short(s.thread.title)}'")
     threads = {s.thread_id: s.thread for s in sources}
     solution_score = solution.post.score if solution and solution.post else None
-    for post in Post.visible.filter(thread_id__in=threads, is_question=False):
+    for post in Post.objects.visible().filter(thread_id__in=threads, is_question=False):
         if post.pk in used_posts:
             continue
         title = _short(threads[post.thread_id].title)
@@ -89,7 +88,10 @@ def source_change_reasons(*, article: Article, thread_ids: Iterable[int] | None 
 def articles_check_sources(*, thread_ids: Iterable[int]) -> list[int]:
     """Mark published articles that draw on any of ``thread_ids`` and whose evidence changed; returns their ids."""
     ids = sorted({int(t) for t in thread_ids or ()})
-    if not ids:
+    # One cheap query first: a harvest sends its thread ids for every stored batch, and while
+    # no article is published (a new install, a first harvest) there is nothing to compare,
+    # so the join over hundreds of thread ids is not worth running.
+    if not ids or not Article.objects.filter(status__in=CHECKED_STATUSES).exists():
         return []
     marked = []
     articles = Article.objects.filter(status__in=CHECKED_STATUSES, sources__thread_id__in=ids).distinct()
@@ -126,33 +128,3 @@ def article_check_flags(*, article: Article) -> bool:
     latest = next((f.note for f in reversed(flags) if f.note), "")
     reason = f"{len(flags)} agent flag{'s' if len(flags) > 1 else ''} ({kinds})" + (f": {latest[:150]}" if latest else "")
     return article_mark_needs_review(article=article, reason=reason)
-
-
-# --- receivers (connected in kb.apps) ------------------------------------------------------
-
-
-def _any_checked_articles() -> bool:
-    # One cheap query first: a harvest sends these signals for every stored batch, and
-    # while no article is published (a new install, a first harvest) there is nothing
-    # to compare, so the join over hundreds of thread ids is not worth running.
-    return Article.objects.filter(status__in=CHECKED_STATUSES).exists()
-
-
-def threads_changed_freshness(sender, thread_ids=None, **kwargs) -> None:
-    if thread_ids and _any_checked_articles():
-        articles_check_sources(thread_ids=thread_ids)
-
-
-def harvest_finished_freshness(sender, run_id=None, thread_ids=None, **kwargs) -> None:
-    if thread_ids and _any_checked_articles():
-        articles_check_sources(thread_ids=thread_ids)
-
-
-def feedback_saved(sender, instance: ArticleFeedback, created: bool = False, **kwargs) -> None:
-    if created and not instance.helpful:
-        article_check_feedback(article=instance.article)
-
-
-def flag_saved(sender, instance: ArticleFlag, created: bool = False, **kwargs) -> None:
-    if not instance.resolved:
-        article_check_flags(article=instance.article)

@@ -1,7 +1,7 @@
 """Learning from use: readers' "was this helpful?" votes and article views, with how they got there.
 
-These are the help center's writes on articles (editorial writes stay in
-``kb.services``). Both count only published articles: an editor previewing a
+These are the help center's writes on articles (editorial writes are in
+``kb.services.articles``). Both count only published articles: an editor previewing a
 draft is not a reader. The counters on ``Article`` (``helpful_yes``,
 ``helpful_no``, ``views``) are kept with ``F()`` updates so concurrent readers
 never lose a count; the rows (``ArticleFeedback``, ``ArticleView``) keep the
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.errors import ServiceError
 from kb.models import Article, ArticleFeedback, ArticleView
+from kb.services.freshness import article_check_feedback
 
 COMMENT_MAX_LENGTH = ArticleFeedback._meta.get_field("comment").max_length
 QUERY_MAX_LENGTH = ArticleView._meta.get_field("query").max_length
@@ -52,8 +53,7 @@ def article_feedback_record(*, article: Article, helpful: bool, comment: str | N
     The reader is the signed-in ``user``, else the anonymous session ``session_key``.
     ``comment=None`` keeps the comment already given (a bare yes/no click); a string
     replaces it. Changing a vote moves one count between ``helpful_yes`` and
-    ``helpful_no``. Negative votes feed the freshness check (``kb.freshness``): a new
-    "no" through the ArticleFeedback receiver, a changed one here.
+    ``helpful_no``. A new or changed "no" feeds the freshness check (``kb.services.freshness``).
     Precondition: the reader may see ``article`` (``kb.permissions.can_view_article``).
     """
     if article.status != Article.Status.PUBLISHED:
@@ -68,8 +68,9 @@ def article_feedback_record(*, article: Article, helpful: bool, comment: str | N
     mine = (ArticleFeedback.objects.filter(article=article, user=user) if user is not None
             else ArticleFeedback.objects.filter(article=article, user__isnull=True, session_key=session_key))
     feedback = mine.order_by("-created_at", "-pk").first()
+    created = feedback is None
     changed = False
-    if feedback is None:
+    if created:
         feedback = ArticleFeedback.objects.create(article=article, helpful=helpful, comment=comment or "",
                                                   user=user, session_key=session_key[:64])
         Article.objects.filter(pk=article.pk).update(**{_counter(helpful): F(_counter(helpful)) + 1})
@@ -90,10 +91,7 @@ def article_feedback_record(*, article: Article, helpful: bool, comment: str | N
             old, new = _counter(not helpful), _counter(helpful)
             Article.objects.filter(pk=article.pk).update(**{old: Greatest(F(old) - 1, Value(0)), new: F(new) + 1})
     article.refresh_from_db(fields=["helpful_yes", "helpful_no", "needs_review", "review_reason", "last_reviewed_at"])
-    if changed and not helpful:
-        # The receiver only sees new rows; a yes turned into a no must count toward review too.
-        from kb.freshness import article_check_feedback
-
+    if (created or changed) and not helpful:
         if article_check_feedback(article=article):
             article.refresh_from_db(fields=["needs_review", "review_reason"])
     return feedback

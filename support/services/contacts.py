@@ -1,4 +1,4 @@
-"""Support writes: contacts, their messages, and what agents did with suggested articles.
+"""Contacts and their messages: open (with the e-mail policy), write, assign, set the status.
 
 Callers run the matching ``support.permissions.check_*`` first; these functions assume it passed.
 """
@@ -11,7 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ServiceError
-from support.models import MESSAGE_MAX_LENGTH, Contact, ContactMessage, SuggestionEvent
+from kb.models import Article
+from support.models import MESSAGE_MAX_LENGTH, Contact, ContactMessage
+from support.permissions import can_handle_contacts
 
 MAX_SEARCH_TERMS = 20
 MAX_SEARCH_TERM_LENGTH = 200
@@ -38,32 +40,52 @@ def customer_for_email(email: str):
     return get_user_model().objects.filter(email__iexact=email.strip()).first()
 
 
+def _customer(*, opened_by, customer_email: str, customer_name: str) -> tuple[str, str, object | None]:
+    """``(address, name, account)`` of the customer behind a new contact, by who opens it (see ``contact_create``)."""
+    if opened_by is not None and not opened_by.is_authenticated:
+        return customer_email, customer_name, None
+    if opened_by is not None:
+        own = (opened_by.email or "").strip()
+        customer_email = customer_email or own
+        if not can_handle_contacts(opened_by):
+            mine = bool(own) and customer_email.casefold() == own.casefold()
+            return customer_email, customer_name or opened_by.public_name, opened_by if mine else None
+    return customer_email, customer_name, customer_for_email(customer_email) if customer_email else None
+
+
 @transaction.atomic
 def contact_create(
     *,
     channel: str,
-    customer_email: str,
+    customer_email: str = "",
     customer_name: str = "",
     subject: str,
     body: str,
     search_terms: Iterable[str] = (),
     viewed_article_ids: Iterable[int] = (),
-    link_account: bool = True,
+    opened_by=None,
 ) -> Contact:
     """Open a contact with its first customer message.
 
-    Links the community account with the same e-mail when one exists and
-    ``link_account`` is set — only when the address is trusted (a signed-in customer's
-    own, or given by an agent or a gateway); an anonymous form's claimed address is
-    kept on the contact but never attaches it to someone's account. Unknown
-    article ids in ``viewed_article_ids`` are dropped: stale help-center context must
-    not stop a customer from reaching support. Only published articles are kept.
-    """
-    from kb.models import Article
+    Who the customer is depends on who opens it (``opened_by``: the signed-in user, an
+    anonymous visitor, or None for the system itself, such as a mail gateway's import):
 
+    - the system, an agent or a gateway account: the address is trusted (an agent's own when
+      left out), and the community account with that address (case-insensitively) is linked;
+    - a signed-in customer: the address defaults to their own and the name to their display
+      name; the contact is theirs only when written from their own address (another address
+      is only where replies go, it attaches the contact to no one);
+    - an anonymous visitor (the web form): the address is kept but never linked, since anyone
+      can type anyone's address.
+
+    Checks that ``opened_by`` may use ``channel`` come first (``check_can_create_contact``).
+    Unknown article ids in ``viewed_article_ids`` are dropped: stale help-center context
+    must not stop a customer from reaching support. Only published articles are kept.
+    """
     if channel not in Contact.Channel.values:
         raise ServiceError(f"Unknown channel {channel!r}.", code="invalid_channel", field="channel")
-    customer_email = (customer_email or "").strip()
+    customer_email, customer_name, customer = _customer(
+        opened_by=opened_by, customer_email=(customer_email or "").strip(), customer_name=(customer_name or "").strip())
     if not customer_email:
         raise ServiceError("An e-mail address is required.", code="email_required", field="customer_email")
     subject = " ".join((subject or "").split())
@@ -74,8 +96,8 @@ def contact_create(
     contact = Contact.objects.create(
         channel=channel,
         customer_email=customer_email,
-        customer_name=(customer_name or "").strip()[:150],
-        customer=customer_for_email(customer_email) if link_account else None,
+        customer_name=customer_name[:150],
+        customer=customer,
         subject=subject[:300],
         search_terms=_clean_terms(search_terms),
     )
@@ -117,70 +139,3 @@ def contact_set_status(*, contact: Contact, status: str) -> Contact:
     contact.status = status
     contact.save(update_fields=["status", "updated_at"])
     return contact
-
-
-@transaction.atomic
-def suggestion_record(*, agent, contact: Contact, article, action: str) -> SuggestionEvent:
-    """Remember what an agent did with a suggested article (for ranking and editors)."""
-    if action not in SuggestionEvent.Action.values:
-        raise ServiceError(f"Unknown action {action!r}.", code="invalid_action", field="action")
-    return SuggestionEvent.objects.create(agent=agent, contact=contact, article=article, action=action)
-
-
-@transaction.atomic
-def contact_link_article(*, agent, contact: Contact, article) -> Contact:
-    """Mark ``article`` as what resolved the contact. Precondition: ``check_can_use_article``."""
-    contact.resolved_by = article
-    contact.save(update_fields=["resolved_by", "updated_at"])
-    suggestion_record(agent=agent, contact=contact, article=article, action=SuggestionEvent.Action.LINKED)
-    return contact
-
-
-# --- what agents do with suggested articles ----------------------------------------------------
-
-
-@transaction.atomic
-def suggestion_dismiss(*, agent, contact: Contact, article) -> SuggestionEvent:
-    """Hide ``article`` from this contact's suggestions from now on. Precondition: ``check_can_use_article``.
-
-    Dismissing twice keeps the first event: the count editors see is per contact.
-    """
-    existing = SuggestionEvent.objects.filter(contact=contact, article=article,
-                                              action=SuggestionEvent.Action.DISMISSED).first()
-    if existing is not None:
-        return existing
-    return suggestion_record(agent=agent, contact=contact, article=article, action=SuggestionEvent.Action.DISMISSED)
-
-
-@transaction.atomic
-def suggestion_insert(*, agent, contact: Contact, article) -> SuggestionEvent:
-    """Record that the agent put a link or an excerpt of ``article`` into a reply.
-
-    Precondition: ``check_can_use_article``. The text itself goes into the reply box on the
-    agent's side; it becomes part of the conversation only when the reply is sent.
-    """
-    return suggestion_record(agent=agent, contact=contact, article=article, action=SuggestionEvent.Action.INSERTED)
-
-
-def suggestions_record_shown(*, agent, contact: Contact, article_ids: Iterable[int]) -> int:
-    """Record ``shown`` once per article per contact (the sidebar re-ranks often); returns how many were new."""
-    ids = list(dict.fromkeys(int(i) for i in article_ids))
-    if not ids:
-        return 0
-    seen = set(SuggestionEvent.objects.filter(contact=contact, article_id__in=ids, action=SuggestionEvent.Action.SHOWN)
-               .values_list("article_id", flat=True))
-    new = [SuggestionEvent(contact=contact, article_id=i, agent=agent, action=SuggestionEvent.Action.SHOWN)
-           for i in ids if i not in seen]
-    SuggestionEvent.objects.bulk_create(new)
-    return len(new)
-
-
-@transaction.atomic
-def article_capture_from_contact(*, agent, contact: Contact, title: str, problem: str, solution: str,
-                                 tags: Iterable[str] = ()):
-    """A new article draft from a conversation, for the editors' queue. Precondition:
-    ``check_can_capture_article(agent)``. ``support.selectors.capture_prefill`` gives the starting text."""
-    from kb.flags import article_draft_capture
-
-    return article_draft_capture(agent=agent, title=title, problem=problem, solution=solution, tags=tags,
-                                 origin=f"captured from contact #{contact.pk} by agent {agent.username}")

@@ -17,7 +17,6 @@ import pytest
 
 from tests.config.conftest import GOOD_KEY
 from tests.integration.conftest import _database_url
-from tests.search.conftest import embedder  # noqa: F401  (fixtures)
 from tests.search.corpus import corpus  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]

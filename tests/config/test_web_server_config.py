@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.search.conftest import embedder  # noqa: F401  (fixtures)
 from tests.search.corpus import corpus  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]

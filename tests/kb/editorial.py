@@ -8,7 +8,7 @@ from __future__ import annotations
 from community.models import Post, Thread
 from community.services import source_community
 from kb.models import Article, ArticleSource, Cluster, ClusterMember
-from kb.versions import version_save
+from kb.services.versions import version_save
 
 
 def make_thread(title: str, *, author=None, answer: str = "Restart the Beacon, then update the H1.", accepted=True,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.clustering.metrics import bcubed, coverage, gold_groups_from_pairs, linked_share, pairs_together
+from kb.engine.clustering.metrics import bcubed, coverage, gold_groups_from_pairs, linked_share, pairs_together
 
 # Gold: {a, b, c} linked as a chain, {d, e} linked; f and g are unlinked.
 PAIRS = [("a", "b"), ("b", "c"), ("d", "e")]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb.clustering.baseline import tfidf_cluster, tfidf_vectors, tune_to_coverage
-from kb.clustering.communities import cluster, cluster_knn
-from kb.clustering.graph import knn_graph
-from kb.clustering.incremental import assign_incremental, match_clusters, recluster
-from kb.clustering.metrics import coverage, pairs_together
+from kb.engine.clustering.baseline import tfidf_cluster, tfidf_vectors, tune_to_coverage
+from kb.engine.clustering.communities import cluster, cluster_knn
+from kb.engine.clustering.graph import knn_graph
+from kb.engine.clustering.incremental import assign_incremental, match_clusters, recluster
+from kb.engine.clustering.metrics import coverage, pairs_together
 
 TOPICS = {
     "guest": [

@@ -6,9 +6,9 @@ import pytest
 
 from community.models import Thread
 from community.services import source_community
-from kb.clustering_service import clusters_demand_update, clusters_rebuild, clusters_update
 from kb.models import Article, Cluster, ClusterMember
 from kb.question_vectors import post_text
+from kb.services.clustering import clusters_demand_update, clusters_rebuild, clusters_update
 from search.engine import embedding_key
 from search.models import Embedding, SearchQueryLog
 

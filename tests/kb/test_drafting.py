@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from kb.drafting import (
+from kb.engine.drafting import (
     AnswerInfo,
     ThreadInfo,
     clarity_penalty,

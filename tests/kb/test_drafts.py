@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from community.models import Post
-from kb.clustering_service import clusters_rebuild
-from kb.drafts import article_draft_from_cluster
 from kb.models import Article, ArticleSource, ClusterMember, EvidenceNote
+from kb.services.clustering import clusters_rebuild
+from kb.services.drafts import article_draft_from_cluster
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def test_first_version_is_by_no_one_and_redrafting_unchanged_adds_none(guest_clu
 
 
 def test_an_edited_draft_is_left_to_the_editor(guest_cluster, editor):
-    from kb.versions import version_save
+    from kb.services.versions import version_save
 
     article = Article.objects.get(cluster=guest_cluster)
     article.solution = "Edited by the editor."

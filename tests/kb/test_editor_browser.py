@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def drafted_demo(db, process_embedder):
     from demo.community import demo_community_load
-    from kb.clustering_service import clusters_rebuild
+    from kb.services.clustering import clusters_rebuild
 
     demo_community_load(directory=REPO / "fixtures" / "demo" / "community")
     clusters_rebuild(embedder=process_embedder)

@@ -1,4 +1,5 @@
-"""Agents' writes into the knowledge base (``kb.flags``) and the learning signals editors see per article."""
+"""Agents' writes into the knowledge base (``kb.services.agents``, through the support app's services) and the
+learning signals editors see per article."""
 from __future__ import annotations
 
 import re
@@ -7,9 +8,9 @@ import pytest
 from django.test import Client
 
 from core.errors import ServiceError
-from kb.flags import article_draft_capture, article_flag_create
 from kb.models import Article, ArticleFeedback, ArticleFlag, ArticleView
 from kb.services import article_mark_reviewed
+from kb.services.agents import article_draft_capture, article_flag_get_or_create
 from kb.usage_selectors import article_usage
 from support import services as support_services
 from support.models import SuggestionEvent
@@ -43,8 +44,8 @@ def queue_rows(html: str) -> list[tuple[str, str]]:
 def test_a_flag_marks_the_article_and_puts_it_first_in_the_queue_with_its_note(agent, editor, published, contact):
     # A busy queue: a big candidate with much more demand than the flagged article.
     make_cluster(["Guest Wi-Fi for visitors", "Guest network on the H1", "Visitors' Wi-Fi"], demand=50.0)
-    flag = article_flag_create(agent=agent, article=published, kind="outdated", contact=contact,
-                               note="UPnP is under Settings > Network since app 4.2, not Advanced.")
+    flag = support_services.article_flag(agent=agent, article=published, kind="outdated", contact=contact,
+                                         note="UPnP is under Settings > Network since app 4.2, not Advanced.")
     assert (flag.kind, flag.flagged_by, flag.contact_id, flag.resolved) == ("outdated", agent, contact.pk, False)
     published.refresh_from_db()
     assert published.needs_review
@@ -56,10 +57,18 @@ def test_a_flag_marks_the_article_and_puts_it_first_in_the_queue_with_its_note(a
     assert "UPnP is under Settings &gt; Network since app 4.2" in html
 
 
-def test_the_same_flag_twice_is_kept_once_and_without_a_contact_records_no_event(agent, published):
-    first = article_flag_create(agent=agent, article=published, kind="wrong", note="Port 3074 is UDP, not TCP.")
-    again = article_flag_create(agent=agent, article=published, kind="wrong", note="Port 3074 is UDP, not TCP.")
+def test_the_same_flag_twice_is_kept_once_with_one_event(agent, published, contact):
+    first = support_services.article_flag(agent=agent, article=published, kind="wrong", contact=contact,
+                                          note="Port 3074 is UDP, not TCP.")
+    again = support_services.article_flag(agent=agent, article=published, kind="wrong", contact=contact,
+                                          note="Port 3074 is UDP, not TCP.")
     assert first.pk == again.pk and ArticleFlag.objects.count() == 1
+    assert SuggestionEvent.objects.filter(action="flagged").count() == 1
+
+
+def test_a_flag_without_a_contact_records_no_event(agent, published):
+    flag, created = article_flag_get_or_create(agent=agent, article=published, kind="wrong", note="Port 3074 is UDP.")
+    assert created and flag.contact_id is None
     assert not SuggestionEvent.objects.exists()
 
 
@@ -68,7 +77,7 @@ def test_the_same_flag_twice_is_kept_once_and_without_a_contact_records_no_event
 ])
 def test_bad_flags_are_refused_with_a_reason(agent, published, kind, note, field):
     with pytest.raises(ServiceError) as error:
-        article_flag_create(agent=agent, article=published, kind=kind, note=note)
+        article_flag_get_or_create(agent=agent, article=published, kind=kind, note=note)
     assert error.value.field == field and error.value.message
     assert not ArticleFlag.objects.exists()
     published.refresh_from_db()
@@ -100,7 +109,8 @@ def test_editors_see_the_learning_signals_per_article(agent, editor, alice, publ
     support_services.suggestion_insert(agent=agent, contact=contact, article=published)
     support_services.contact_link_article(agent=agent, contact=contact, article=published)
     support_services.suggestion_dismiss(agent=agent, contact=contact, article=published)
-    article_flag_create(agent=agent, article=published, kind="wrong", note="Port 3074 is UDP.", contact=contact)
+    support_services.article_flag(agent=agent, article=published, kind="wrong", note="Port 3074 is UDP.",
+                                  contact=contact)
     published.refresh_from_db()
 
     usage = article_usage(article=published)

@@ -6,8 +6,9 @@ import pytest
 
 from community.models import Post
 from harvest.signals import harvest_finished
-from kb.clustering_service import clusters_rebuild
-from kb.models import Article, ArticleFeedback, ArticleFlag, ArticleSource, ClusterMember
+from kb.models import Article, ArticleFlag, ArticleSource, ClusterMember
+from kb.services import article_feedback_record, article_flag_get_or_create
+from kb.services.clustering import clusters_rebuild
 
 pytestmark = pytest.mark.django_db
 
@@ -71,24 +72,24 @@ def test_unrelated_change_and_unpublished_drafts_are_left_alone(published, small
 
 def test_negative_feedback_past_the_threshold(published, settings):
     settings.KB_REVIEW_NEGATIVE_FEEDBACK = 3
-    for _ in range(2):
-        ArticleFeedback.objects.create(article=published, helpful=False)
-    ArticleFeedback.objects.create(article=published, helpful=True)
+    for reader in ("r1", "r2"):
+        article_feedback_record(article=published, helpful=False, session_key=reader)
+    article_feedback_record(article=published, helpful=True, session_key="r3")
     published.refresh_from_db()
     assert not published.needs_review
 
-    ArticleFeedback.objects.create(article=published, helpful=False, comment="Menu is not there any more")
+    article_feedback_record(article=published, helpful=False, comment="Menu is not there any more", session_key="r4")
     published.refresh_from_db()
     assert published.needs_review and "3 readers said it did not help" in published.review_reason
 
 
 def test_agent_flags_past_the_threshold(published, agent, settings):
     settings.KB_REVIEW_FLAGS = 2
-    ArticleFlag.objects.create(article=published, kind=ArticleFlag.Kind.OUTDATED, flagged_by=agent)
+    article_flag_get_or_create(article=published, kind=ArticleFlag.Kind.OUTDATED, agent=agent, note="Old screens")
     published.refresh_from_db()
     assert not published.needs_review
 
-    ArticleFlag.objects.create(article=published, kind=ArticleFlag.Kind.WRONG, flagged_by=agent,
+    article_flag_get_or_create(article=published, kind=ArticleFlag.Kind.WRONG, agent=agent,
                                note="The guest page moved in firmware 4.0")
     published.refresh_from_db()
     assert published.needs_review
@@ -101,7 +102,7 @@ def test_needs_review_rises_in_the_queue(published, agent):
     others = [m.cluster for m in ClusterMember.objects.exclude(cluster=cluster)]
     assert all(o.demand <= before + 10 for o in others)
 
-    ArticleFlag.objects.create(article=published, kind=ArticleFlag.Kind.WRONG, flagged_by=agent)
+    article_flag_get_or_create(article=published, kind=ArticleFlag.Kind.WRONG, agent=agent, note="Wrong menu")
 
     cluster.refresh_from_db()
     assert cluster.demand > before

@@ -67,8 +67,9 @@ def build_console_kb() -> dict:
     from django.utils.text import slugify
 
     from kb.models import Article
-    from kb.services import _set_tags, article_search_sync
-    from kb.versions import version_save
+    from kb.services import article_search_sync
+    from kb.services.articles import article_tags_set
+    from kb.services.versions import version_save
     from search.indexing import index_rebuild
 
     articles = {}
@@ -76,7 +77,7 @@ def build_console_kb() -> dict:
         article = Article.objects.create(title=title, slug=slugify(title)[:100], problem=problem, solution=solution,
                                          status=Article.Status.PUBLISHED, visibility=visibility,
                                          published_at=timezone.now())
-        _set_tags(article, tags)
+        article_tags_set(article, tags)
         version_save(article=article, note=f"published ({visibility})")
         article_search_sync(article=article)
         articles[name] = article

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from community.models import Tag
@@ -129,7 +129,8 @@ def build_world(make_user, *, capture=None) -> World:
     services.message_append(contact=contact, sender=ContactMessage.Sender.AGENT, author=users["agent"],
                             body=TEXTS["agent_reply"])
     stranger = services.contact_create(channel=Contact.Channel.WEB_FORM, customer_email="pat@example.org",
-                                       subject=TEXTS["stranger"], body="Where is my order?", link_account=False)
+                                       subject=TEXTS["stranger"], body="Where is my order?",
+                                       opened_by=AnonymousUser())
     return World(users=users, contact=contact, stranger=stranger, **articles)
 
 

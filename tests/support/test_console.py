@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from kb.models import Article, ArticleFeedback, ArticleFlag, ArticleView
 from support import services
+from support.engine.ranking import LINK_BOOST_MAX, Message, conversation_query, fuse_recent, latest_weight, link_boost, rerank
 from support.models import Contact, ContactMessage, SuggestionEvent
-from support.ranking import LINK_BOOST_MAX, Message, conversation_query, fuse_recent, latest_weight, link_boost, rerank
 from tests.support.console_corpus import console_kb  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db

@@ -72,11 +72,17 @@ def test_anonymous_needs_an_email_and_the_web_form(api_for):
 
 
 def test_signed_in_customer_cannot_open_a_contact_as_someone_else(api_for, alice, bob):
+    """The same policy as the contact form (``contact_create``): another address is only where replies go."""
     response = api_for(bob).post(CONTACTS, {"customer_email": "alice@example.com", "subject": "Port forwarding",
                                             "body": "My console needs NAT type open."}, format="json")
     assert response.status_code == 201
-    assert response.json()["customer"] == "bob"
-    assert Contact.objects.get().customer == bob
+    assert response.json()["customer"] is None
+    assert all(c["subject"] != "Port forwarding" for c in api_for(alice).get(CONTACTS).json()["results"])
+    # Without an address, the contact is the signed-in customer's own, from their own address.
+    response = api_for(bob).post(CONTACTS, {"subject": "Guest Wi-Fi", "body": "Guests cannot connect."},
+                                 format="json")
+    assert response.status_code == 201
+    assert (response.json()["customer"], response.json()["customer_email"]) == ("bob", "bob@example.com")
 
 
 def test_gateway_agent_creates_on_any_channel(api_for, agent, alice):

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from kb.clustering.communities import Method, cluster_knn
-from kb.clustering.graph import knn_graph
-from kb.clustering.metrics import coverage
+from kb.engine.clustering.communities import Method, cluster_knn
+from kb.engine.clustering.graph import knn_graph
+from kb.engine.clustering.metrics import coverage
 
 _ROWS_PER_BATCH = 2048
 
 
 def tfidf_vectors(texts: Sequence[str], *, min_df: int = 1, max_features: int | None = 50_000) -> sparse.csr_matrix:
     """L2-normalised TF-IDF rows (English stop words, unigrams + bigrams, sublinear tf)."""
+    # Imported here: scikit-learn takes ~1 s to import and only this baseline (benchmarks, tests) uses it.
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectorizer = TfidfVectorizer(

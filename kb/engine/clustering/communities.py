@@ -27,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 
-from kb.clustering.graph import knn_graph
+from kb.engine.clustering.graph import knn_graph
 
 Method = Literal["leiden", "cpm", "louvain", "components"]
 METHODS: tuple[str, ...] = ("leiden", "cpm", "louvain", "components")
@@ -64,6 +64,8 @@ def threshold_edges(
 
 
 def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    # The graph libraries are imported by the method that uses them: each costs import time, and a
+    # run uses one (connected components, Leiden, or Louvain).
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -73,6 +75,7 @@ def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
 
 def _leiden(n: int, src, dst, w, *, method: str, resolution: float, seed: int, iterations: int) -> np.ndarray:
+    # Imported here, see ``_components``.
     import igraph as ig
     import leidenalg as la
 
@@ -90,6 +93,7 @@ def _leiden(n: int, src, dst, w, *, method: str, resolution: float, seed: int, i
 
 
 def _louvain(n: int, src, dst, w, *, resolution: float, seed: int) -> np.ndarray:
+    # Imported here, see ``_components``.
     import networkx as nx
 
     g = nx.Graph()

@@ -21,8 +21,8 @@ from typing import Literal
 
 import numpy as np
 
-from kb.clustering.communities import DEFAULT_METHOD, DEFAULT_THRESHOLD, Method, cluster
-from kb.clustering.graph import search_nearest
+from kb.engine.clustering.communities import DEFAULT_METHOD, DEFAULT_THRESHOLD, Method, cluster
+from kb.engine.clustering.graph import search_nearest
 
 # A member's cosine to its own cluster's centroid runs higher than member-to-member
 # cosine (roughly its square root for a tight group), so joining asks for more

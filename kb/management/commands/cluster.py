@@ -9,8 +9,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from core.progress import ProgressBars
-from kb.clustering_service import clusters_rebuild, clusters_update, thread_ids_unclustered
 from kb.models import Cluster
+from kb.selectors import thread_ids_unclustered
+from kb.services.clustering import clusters_rebuild, clusters_update
 from search.engine import ModelUnavailable
 
 STAGES = {"embed": "embedding questions", "cluster": "clustering", "refresh": "updating clusters"}

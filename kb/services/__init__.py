@@ -1,0 +1,56 @@
+"""Knowledge-base writes, split by operation; import from here.
+
+- ``articles``: create, edit, workflow transitions, review, restore a version, assign.
+- ``clusters``: merge, split, dismiss a candidate; the draft an editor asks for.
+- ``drafts``: the extractive draft of a cluster (the ORM edge of ``kb.engine.drafting``).
+- ``clustering``: full and incremental clustering runs, demand (the ORM edge of ``kb.engine.clustering``).
+- ``freshness``: "needs review" from changed sources, unhelpful votes and agent flags.
+- ``usage``: readers' helpful votes and article views.
+- ``agents``: what agents write (flags, captured drafts); called by the support app.
+- ``versions``: every change to an article as a version.
+"""
+from kb.services.agents import article_draft_capture, article_flag_get_or_create
+from kb.services.articles import (
+    article_assign,
+    article_create,
+    article_edit,
+    article_mark_reviewed,
+    article_restore_version,
+    article_schedule_review,
+    article_search_sync,
+    article_transition,
+    item_assign,
+)
+from kb.services.clustering import (
+    ClusterReport,
+    cluster_demand,
+    cluster_demand_refresh,
+    clusters_demand_update,
+    clusters_rebuild,
+    clusters_refresh,
+    clusters_update,
+    frozen_cluster_ids,
+    locked_cluster_ids,
+)
+from kb.services.clusters import article_from_cluster, article_merge, cluster_dismiss, cluster_split
+from kb.services.drafts import article_draft_from_cluster, post_hash
+from kb.services.freshness import (
+    article_check_feedback,
+    article_check_flags,
+    article_mark_needs_review,
+    articles_check_sources,
+    source_change_reasons,
+)
+from kb.services.usage import article_feedback_record, article_view_record
+from kb.services.versions import version_save
+
+__all__ = [
+    "ClusterReport", "article_assign", "article_check_feedback", "article_check_flags", "article_create",
+    "article_draft_capture", "article_draft_from_cluster", "article_edit", "article_feedback_record",
+    "article_flag_get_or_create", "article_from_cluster", "article_mark_needs_review", "article_mark_reviewed",
+    "article_merge", "article_restore_version", "article_schedule_review", "article_search_sync",
+    "article_transition", "article_view_record", "articles_check_sources", "cluster_demand",
+    "cluster_demand_refresh", "cluster_dismiss", "cluster_split", "clusters_demand_update", "clusters_rebuild",
+    "clusters_refresh", "clusters_update", "frozen_cluster_ids", "item_assign", "locked_cluster_ids", "post_hash",
+    "source_change_reasons", "version_save",
+]
