@@ -174,18 +174,7 @@ def test_csrf_is_enforced_on_signup(db):
     assert not User.objects.filter(username="carol").exists()
 
 
-# --- Similar questions, tags, sorting, profiles --------------------------------------------------------
-
-
-def test_similar_questions_show_matching_titles(client, question, bob):
-    services.question_create(author=bob, title="Guest network password on the H2 Pro", body=ASK["body"], tags=["setup"])
-    response = client.get("/questions/similar/", {"title": "beacon keeps dropping"}, HTTP_HX_REQUEST="true")
-    assert response.status_code == 200
-    links = [a.get_text() for a in soup(response).select("a")]
-    assert links == [question.title]
-    assert "<html" not in response.content.decode()  # a fragment for htmx, not a whole page
-    nothing = client.get("/questions/similar/", {"title": "toaster oven"}, HTTP_HX_REQUEST="true")
-    assert "No similar questions yet." in nothing.content.decode()
+# --- Tags, sorting, profiles --------------------------------------------------------
 
 
 @pytest.fixture

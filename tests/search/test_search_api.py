@@ -79,3 +79,11 @@ def test_a_browser_gets_json_not_an_html_page(client, corpus):
     response = client.get("/api/search", {"q": "guest network"}, HTTP_ACCEPT=browser_accept)
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     assert response.json()["count"] > 0
+
+
+def test_similar_questions_api_lists_visible_threads_like_a_title(client, corpus):
+    response = client.get("/api/questions/similar/", {"title": "my satellite node loses connection at night"})
+    assert response.status_code == 200
+    titles = [thread["title"] for thread in response.json()]
+    assert "Beacon satellite keeps dropping off the mesh" in titles
+    assert client.get("/api/questions/similar/", {"title": ""}).json() == []

@@ -83,6 +83,20 @@ def test_header_box_submits_to_the_search_page_with_debounced_suggestions(client
     assert box["hx-target"] == "#site-suggest" and page.select_one("#site-suggest") is not None
 
 
+def test_similar_questions_show_matching_titles_without_an_index(client, question, bob):
+    from community.services import question_create
+
+    question_create(author=bob, title="Guest network password on the H2 Pro",
+                    body="Where do I change the guest network password on the H2 Pro?", tags=["setup"])
+    response = client.get("/questions/similar/", {"title": "beacon keeps dropping"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    links = [a.get_text() for a in BeautifulSoup(response.content, "lxml").select("a")]
+    assert links == [question.title]
+    assert "<html" not in response.content.decode()  # a fragment for htmx, not a whole page
+    nothing = client.get("/questions/similar/", {"title": "toaster oven"}, HTTP_HX_REQUEST="true")
+    assert "No similar questions yet." in nothing.content.decode()
+
+
 def test_ask_form_similar_questions_are_semantic(client, corpus, alice):
     client.force_login(alice)
     html = client.get("/questions/similar/", {"title": "my satellite node loses connection at night"}).content.decode()
