@@ -1,0 +1,252 @@
+"""Which answers may go into an article, judged against the article's problem (the lead question).
+
+The article answers its lead question, so every answer is scored against that
+question, never against the cluster as a whole. ``non_answer`` spots replies
+that are not answers at all; ``answer_features`` and ``AnswerModel`` (fitted
+by ``bench/fit_answers.py``) give each candidate a probability that it answers
+the lead, from its relation to the lead, how close it is to the lead question,
+and what the community said of it; ``place_answers`` picks the solution and a
+handful of other solutions, each with the reason an editor reads.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+ANSWER_CHARS = 2000
+FITTED = Path(__file__).with_name("fitted") / "answers.json"
+
+
+def answer_text(text: str) -> str:
+    """What an answer is embedded as: its plain text, cut where the model has long stopped reading."""
+    return text[:ANSWER_CHARS]
+
+
+def best_answer(answers: Sequence[Mapping]) -> Mapping | None:
+    """The thread's own best answer: accepted, else the highest score (first on a tie), or None."""
+    if not answers:
+        return None
+    return max(answers, key=lambda a: (bool(a.get("accepted")), int(a.get("score") or 0)))
+
+
+# --- non-answers -------------------------------------------------------------------------
+# Replies posted as answers that answer nothing. Each rule is one kind an editor
+# recognises; all look only at short replies, since a long reply that opens
+# with "Thanks" or a question usually goes on to answer.
+
+_WORD = re.compile(r"[\w'’-]+")
+_THANKS = re.compile(
+    r"\b(thanks|thank you|thx|ty|cheers|that (did it|did the trick|worked|helped|fixed it)|this (worked|helped|fixed it)"
+    r"|it worked|worked for me|works now|(problem|issue|that|it'?s?) (is |was )?(solved|fixed)|solved it|fixed it|all good now"
+    r"|back online)\b(?! to\b| by\b| with\b)")
+# Instruction words: a short reply holding one of these says what to do, so it is kept.
+_INSTRUCTS = re.compile(
+    r"\b(you (need|have|should|can|must)|try|use|set|run|install|(?<!any )update|upgrade|change|go to|open|click|instead|by "
+    r"\w+ing|because|the (fix|solution|problem|issue) (is|was)|(solved|fixed)( it)? (with|by))\b")
+_ME_TOO = re.compile(
+    r"^(.{0,40}\b)?(same here|me too|same (problem|issue|thing|error) (here|for me)|i have the same|i('m| am) having "
+    r"the same|i('ve| have) (got )?the same|having the same|also having|any (update|news|solution|luck)|did you (ever )?"
+    r"(find|figure|solve|fix|get)|has anyone (found|figured|solved)|\+1)\b")
+_ASKING = re.compile(
+    r"^(did|have|has|what|which|can|could|would|are|is|do|does|where|when|why|were|was)\b(?! about\b)")
+_POINTER = re.compile(r"\b(see|check|look at|have a look|read|refer to)\b.{0,40}\b(here|this|link|article|post|page|"
+                      r"question|answer|docs?|documentation|thread|faq|wiki|tutorial|video)\b")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def non_answer(text: str) -> str | None:
+    """The kind of non-answer ``text`` is, or None when it may be an answer.
+
+    Kinds: "empty"; "thanks" (thanks or "that worked", under 25 words);
+    "me-too" ("same here", "any update?", under 40 words); "question" (only
+    asks back: every sentence is a question opening with "did/have/what/…",
+    under 40 words); "link-only" (points elsewhere — "see this article" — in
+    under 10 words); "too short" (under 4 words). The first three are kept when
+    they also say what to do ("try …", "you need to …", "solved it by …").
+    """
+    flat = " ".join(text.split())
+    words = _words(flat)
+    lower = flat.lower()
+    if not words:
+        return "empty"
+    n = len(words)
+    instructs = bool(_INSTRUCTS.search(lower))
+    if n < 25 and _THANKS.search(lower) and not instructs:
+        return "thanks"
+    if n < 40 and _ME_TOO.search(lower) and not instructs:
+        return "me-too"
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", flat) if _words(s)]
+    if n < 40 and sentences and all(s.rstrip().endswith("?") and _ASKING.match(s.lower()) for s in sentences):
+        return "question"
+    if n < 10 and _POINTER.search(lower):
+        return "link-only"
+    if n < 4:
+        return "too short"
+    return None
+
+
+# --- scoring against the lead ------------------------------------------------------------
+
+Relation = Literal["own", "duplicate", "same problem"]
+FEATURES = ("own", "duplicate", "question_similarity", "lead_similarity", "fit", "accepted", "votes")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An answer that might go into the article. ``vector`` is the unit vector of ``answer_text``."""
+
+    id: Hashable
+    thread_id: Hashable
+    text: str
+    vector: np.ndarray
+    score: int = 0
+    accepted: bool = False  # accepted in its own thread
+    created: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRelation:
+    """How a candidate's thread relates to the lead question."""
+
+    kind: Relation
+    question_similarity: float  # cosine between the two questions (1.0 for the lead's own thread)
+    question_vector: np.ndarray  # the thread's own question
+
+
+def answer_features(candidate: Candidate, *, lead_vector: np.ndarray, relation: ThreadRelation) -> dict[str, float]:
+    """The model's inputs for one answer, all readable on their own (see ``FEATURES``)."""
+    lead_sim = float(candidate.vector @ lead_vector)
+    own_sim = float(candidate.vector @ relation.question_vector)
+    return {
+        "own": float(relation.kind == "own"),
+        "duplicate": float(relation.kind == "duplicate"),
+        "question_similarity": relation.question_similarity,
+        "lead_similarity": lead_sim,
+        "fit": 0.0 if relation.kind == "own" else lead_sim - own_sim,
+        "accepted": float(candidate.accepted),
+        "votes": math.log1p(max(candidate.score, 0)),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerModel:
+    """Logistic model: P(the answer answers the lead question) = σ(intercept + Σ coef·feature)."""
+
+    coef: Mapping[str, float]
+    intercept: float
+    min_solution: float  # the solution needs at least this probability…
+    min_other: float  # …and each other solution this much
+    max_others: int
+
+    @classmethod
+    def fitted(cls) -> "AnswerModel":
+        data = json.loads(FITTED.read_text())
+        return cls(coef=data["coef"], intercept=float(data["intercept"]), min_solution=float(data["min_solution"]),
+                   min_other=float(data["min_other"]), max_others=int(data["max_others"]))
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        z = self.intercept + sum(self.coef[name] * features[name] for name in self.coef)
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredAnswer:
+    id: Hashable
+    thread_id: Hashable
+    probability: float
+    relation: Relation
+    features: Mapping[str, float]
+    reason: str
+
+
+def _reason(candidate: Candidate, relation: ThreadRelation, features: Mapping[str, float], p: float) -> str:
+    if relation.kind == "own":
+        where = "from the lead question's own thread"
+    elif relation.kind == "duplicate":
+        where = f"from thread {candidate.thread_id}, a duplicate of the lead by the source's link"
+    else:
+        where = f"from thread {candidate.thread_id}, {relation.question_similarity:.2f} similar to the lead question"
+    signals = []
+    if candidate.accepted:
+        signals.append("accepted there")
+    signals.append(f"score {candidate.score}")
+    fit = f"; fits the lead {features['fit']:+.2f} against its own question" if relation.kind != "own" else ""
+    return (f"{where} ({', '.join(signals)}); {features['lead_similarity']:.2f} similar to the lead question{fit}; "
+            f"answers it with probability {p:.2f}")
+
+
+def score_answers(
+    candidates: Sequence[Candidate], *, lead_vector: np.ndarray, relations: Mapping[Hashable, ThreadRelation],
+    model: AnswerModel | None = None,
+) -> list[ScoredAnswer]:
+    """Every candidate whose thread has a relation to the lead, most probable answer first.
+
+    Preconditions: vectors are unit length; ``relations`` holds the lead's own
+    thread as "own". Candidates of threads without a relation are left out:
+    an answer from a thread that is not the same problem never reaches the article.
+    Two hard rules come before the model and score 0 with their reason: a
+    reply that is not an answer (``non_answer``), and an answer the community
+    voted below zero.
+    """
+    model = model or AnswerModel.fitted()
+    scored = []
+    for c in candidates:
+        relation = relations.get(c.thread_id)
+        if relation is None:
+            continue
+        features = answer_features(c, lead_vector=lead_vector, relation=relation)
+        kind = non_answer(c.text)
+        if kind is not None:
+            p, reason = 0.0, f"not an answer ({kind})"
+        elif c.score < 0:
+            p, reason = 0.0, f"voted below zero (score {c.score})"
+        else:
+            p = model.probability(features)
+            reason = _reason(c, relation, features, p)
+        scored.append(ScoredAnswer(c.id, c.thread_id, p, relation.kind, features, reason))
+    scored.sort(key=lambda s: (-s.probability, str(s.id)))
+    return scored
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    solution: ScoredAnswer | None
+    others: list[ScoredAnswer]
+    best_rejected: ScoredAnswer | None  # the strongest answer not confident enough to be the solution
+
+    @property
+    def confident(self) -> bool:
+        return self.solution is not None
+
+
+def place_answers(
+    scored: Sequence[ScoredAnswer], *, model: AnswerModel | None = None,
+    same_text: Callable[[Hashable, Hashable], bool] | None = None,
+) -> Placement:
+    """The solution (the most probable answer, if it clears ``min_solution``) and up to
+    ``max_others`` other solutions that clear ``min_other``, most probable first,
+    skipping answers ``same_text`` calls copies of one already placed. With no
+    confident solution, no other solution is placed either: the draft says so.
+    """
+    model = model or AnswerModel.fitted()
+    if not scored or scored[0].probability < model.min_solution:
+        return Placement(None, [], scored[0] if scored else None)
+    solution, others = scored[0], []
+    for s in scored[1:]:
+        if len(others) >= model.max_others or s.probability < model.min_other:
+            break
+        if same_text and any(same_text(s.id, placed.id) for placed in [solution, *others]):
+            continue
+        others.append(s)
+    return Placement(solution, others, None)

@@ -1,0 +1,234 @@
+"""Problem clusters: questions one article answers, each judged against the cluster's lead.
+
+A topic cluster (``kb.engine.clustering``) groups questions that are *about* the same
+thing; a problem cluster groups questions that *ask* the same thing, so one
+article answers all of them. Membership is never decided through a chain of
+neighbours: every member is compared with the lead question itself.
+
+The rule, as an editor reads it (``JoinRule``): *a question joins when the
+source forum closed it as a duplicate of the lead, or when its text is at least
+``min_similarity`` similar to the lead's and the lead's best answer fits it
+nearly as well as it fits the lead (no more than ``-min_answer_fit`` less
+similar)*. The second test is what "one article answers both" means: the
+answer that will become the article must speak to the newcomer too. Both
+numbers are fitted by ``bench/fit_problems.py`` on the shared Stack Exchange
+and StackFAQ data and kept in ``fitted/problems.json``.
+
+Leads are chosen greedily: the question the rule would join the most others to
+comes first (ties: an accepted answer, any answer, higher score), claims every
+unassigned question the rule accepts, and so on. Questions nobody claims stay
+single: on a forum where most questions are unique that is most of them, and
+each is still a problem an article can answer.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+FITTED = Path(__file__).with_name("fitted") / "problems.json"
+# The model reads at most 256 word pieces; longer text only costs tokenizer time.
+QUESTION_CHARS = 2000
+
+Relation = Literal["lead", "duplicate", "similar"]
+
+
+def question_text(title: str, body_text: str) -> str:
+    """What a thread's question is embedded as: its title, then the start of its question text."""
+    return f"{title.strip()}\n{' '.join(body_text.split())}"[:QUESTION_CHARS]
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One thread's question as the clustering sees it.
+
+    ``vector`` is the unit vector of "title + question text"; ``answer_vector``
+    the unit vector of its best answer (accepted, else highest score), or None
+    when it has no answer. ``duplicate_of`` is the thread the source forum (or
+    an editor) closed it as a duplicate of.
+    """
+
+    id: Hashable
+    vector: np.ndarray
+    answer_vector: np.ndarray | None = None
+    accepted: bool = False
+    score: int = 0
+    duplicate_of: Hashable | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRule:
+    min_similarity: float
+    min_answer_fit: float
+
+    @classmethod
+    def fitted(cls) -> "JoinRule":
+        data = json.loads(FITTED.read_text())
+        return cls(min_similarity=float(data["min_similarity"]), min_answer_fit=float(data["min_answer_fit"]))
+
+    def explain(self) -> str:
+        return (f"joins when at least {self.min_similarity:.2f} similar to the lead question and the lead's best "
+                f"answer fits it nearly as well as the lead (at most {-self.min_answer_fit:.2f} less)")
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """Why one question is in its problem cluster."""
+
+    id: Hashable
+    relation: Relation
+    similarity: float  # cosine to the lead question (1.0 for the lead)
+    answer_fit: float | None  # cos(lead answer, question) − cos(lead answer, lead); None without a lead answer
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemCluster:
+    lead: Hashable
+    members: list[Membership] = field(default_factory=list)  # the lead first
+
+    @property
+    def ids(self) -> list[Hashable]:
+        return [m.id for m in self.members]
+
+
+def answer_fit(lead: Question, other_vector: np.ndarray) -> float | None:
+    """How much less the lead's best answer matches ``other_vector`` than the lead's own question (≤ 0 usually)."""
+    if lead.answer_vector is None:
+        return None
+    return float(lead.answer_vector @ other_vector - lead.answer_vector @ lead.vector)
+
+
+def judge(lead: Question, question: Question, rule: JoinRule) -> Membership | None:
+    """The membership of ``question`` under ``lead``, or None when the rule does not join them."""
+    similarity = float(lead.vector @ question.vector)
+    fit = answer_fit(lead, question.vector)
+    if question.duplicate_of is not None and question.duplicate_of == lead.id:
+        return Membership(question.id, "duplicate", similarity, fit,
+                          "the source closed it as a duplicate of the lead question")
+    if similarity < rule.min_similarity:
+        return None
+    if fit is not None and fit < rule.min_answer_fit:
+        return None
+    reason = f"{similarity:.2f} similar to the lead question"
+    reason += (f"; the lead's best answer fits it {fit:+.2f} against the lead" if fit is not None
+               else "; the lead has no answer yet to compare")
+    return Membership(question.id, "similar", similarity, fit, reason)
+
+
+def candidate_pairs(vectors: np.ndarray, *, min_similarity: float, k: int = 10) -> list[tuple[int, int, float]]:
+    """Row pairs ``(i, j, cosine)`` with i < j among each row's ``k`` nearest at ≥ ``min_similarity``.
+
+    Only these pairs can pass ``judge`` on similarity, so a caller needs the
+    answer vectors of their rows alone (embedding every answer is the costly part).
+    """
+    from kb.engine.clustering.graph import knn_graph
+
+    if len(vectors) < 2:
+        return []
+    neighbors, sims = knn_graph(np.asarray(vectors, dtype=np.float32), k=k)
+    pairs: dict[tuple[int, int], float] = {}
+    for i in range(neighbors.shape[0]):
+        for j, s in zip(neighbors[i], sims[i]):
+            if j >= 0 and j != i and s >= min_similarity:
+                key = (min(i, int(j)), max(i, int(j)))
+                pairs[key] = max(pairs.get(key, -1.0), float(s))
+    return sorted((i, j, s) for (i, j), s in pairs.items())
+
+
+def _root(q: Question, questions: Sequence[Question], pos: Mapping[Hashable, int]) -> Hashable | None:
+    """The end of ``q``'s chain of duplicate links inside ``questions`` (a duplicate of a duplicate joins the
+    original), or None when it has no link there. A cycle stops where it closes."""
+    seen = {q.id}
+    target = q.duplicate_of
+    while target in pos and target not in seen:
+        seen.add(target)
+        nxt = questions[pos[target]].duplicate_of
+        if nxt not in pos or nxt in seen:
+            return target
+        target = nxt
+    return target if target in pos and target != q.id else None
+
+
+def _lead_key(q: Question, joins: int) -> tuple:
+    return (joins, q.accepted, q.answer_vector is not None, q.score)
+
+
+def problem_clusters(
+    questions: Sequence[Question], *, rule: JoinRule | None = None, k: int = 10, min_size: int = 2,
+) -> list[ProblemCluster]:
+    """Problem clusters of at least ``min_size`` questions, largest first.
+
+    Preconditions: vectors are unit length and of one width; ids are unique.
+    A duplicate link to a question outside ``questions`` is ignored.
+    Deterministic: ties fall back to input order.
+    """
+    rule = rule or JoinRule.fitted()
+    n = len(questions)
+    if n == 0:
+        return []
+    pos = {q.id: i for i, q in enumerate(questions)}
+    questions = [replace(q, duplicate_of=_root(q, questions, pos)) for q in questions]
+    matrix = np.vstack([q.vector for q in questions]).astype(np.float32)
+    accepts: list[dict[int, Membership]] = [{} for _ in range(n)]
+    neighbours = candidate_pairs(matrix, min_similarity=rule.min_similarity, k=k)
+    for i, j, _ in neighbours:
+        for a, b in ((i, j), (j, i)):
+            m = judge(questions[a], questions[b], rule)
+            if m is not None:
+                accepts[a][b] = m
+    for j, q in enumerate(questions):
+        target = pos.get(q.duplicate_of) if q.duplicate_of is not None else None
+        if target is not None and target != j:
+            accepts[target][j] = judge(questions[target], q, rule)
+    order = sorted(range(n), key=lambda i: _lead_key(questions[i], len(accepts[i])), reverse=True)
+    # A question closed as a duplicate never leads while the question it duplicates is here.
+    order = [i for i in order if pos.get(questions[i].duplicate_of) is None] + \
+            [i for i in order if pos.get(questions[i].duplicate_of) is not None]
+    assigned: set[int] = set()
+    clusters: list[ProblemCluster] = []
+    for i in order:
+        if i in assigned:
+            continue
+        joined = [m for j, m in sorted(accepts[i].items(), key=lambda kv: (-kv[1].similarity, kv[0]))
+                  if j not in assigned]
+        if not joined:
+            continue
+        lead = Membership(questions[i].id, "lead", 1.0, 0.0 if questions[i].answer_vector is not None else None,
+                          "the question this article answers")
+        assigned.add(i)
+        assigned.update(pos[m.id] for m in joined)
+        clusters.append(ProblemCluster(questions[i].id, [lead, *joined]))
+    clusters = [c for c in clusters if len(c.members) >= min_size]
+    clusters.sort(key=lambda c: -len(c.members))
+    return clusters
+
+
+def problem_join(question: Question, leads: Iterable[Question], rule: JoinRule | None = None) -> tuple[
+        Hashable, Membership] | None:
+    """The lead a new question joins (its duplicate link first, else the most similar lead the rule accepts)."""
+    rule = rule or JoinRule.fitted()
+    best: tuple[Hashable, Membership] | None = None
+    for lead in leads:
+        m = judge(lead, question, rule)
+        if m is None:
+            continue
+        if m.relation == "duplicate":
+            return lead.id, m
+        if best is None or m.similarity > best[1].similarity:
+            best = (lead.id, m)
+    return best
+
+
+def singletons(questions: Sequence[Question], clusters: Sequence[ProblemCluster]) -> list[Hashable]:
+    """Ids in no cluster: each is a problem of its own."""
+    taken = {i for c in clusters for i in c.ids}
+    return [q.id for q in questions if q.id not in taken]
+
+
+def by_id(clusters: Sequence[ProblemCluster]) -> Mapping[Hashable, ProblemCluster]:
+    return {m.id: c for c in clusters for m in c.members}
