@@ -2,11 +2,11 @@
 
 Usage: python bench/fit_answers.py [DATA_DIR] [--write]
 
-The model (``kb.engine.answers.AnswerModel``) estimates whether an answer
-answers the lead question of an article, from the features in
-``kb.engine.answers.FEATURES``. Labelled (lead question, answer) rows, all
+The model (``kb.engine.answers.AnswerModel``) estimates whether an answer of
+another thread than the lead's answers the lead question, from the features in
+``kb.engine.answers.FEATURES`` (answers of the lead's own thread are placed by
+rule). Labelled (lead question, answer) rows, all
 from ``../shared/data``; an answer is "good" when accepted or scored ≥ 1:
-- a thread's own good answers answer it (1);
 - the good answers of the original answer the question closed as its
   duplicate (1, relation "duplicate");
 - the good answers of a thread hand-labelled as the same problem answer the
@@ -38,7 +38,7 @@ sys.path.append(str(Path(__file__).resolve().parent))
 import trust_data as td  # noqa: E402
 
 LABELS = td.REPO / "fixtures" / "trust" / "same_problem_pairs.json"
-THRESHOLDS = {"min_solution": 0.5, "min_other": 0.5, "max_others": 4}
+THRESHOLDS = {"min_probability": 0.5, "max_others": 4}
 
 
 def good(answer: dict) -> bool:
@@ -86,8 +86,6 @@ def rows_for(sd: SiteData, hand: list[dict], rng: random.Random) -> list[tuple[s
         for c in sd.candidates(thread_id, only_good=only_good):
             rows.append((task, label, answer_features(c, lead_vector=lead, relation=rel)))
 
-    for t in sd.threads:
-        add("own", 1, t["id"], t["id"], "own")
     for dup, original in sd.site.duplicates:
         add("duplicate", 1, dup, original, "duplicate")
     for a, b in sd.site.related:
@@ -122,19 +120,19 @@ def fit(rows) -> dict:
 def model_of(params: dict):
     from kb.engine.answers import AnswerModel
 
-    return AnswerModel(coef=params["coef"], intercept=params["intercept"], min_solution=params["min_solution"],
-                       min_other=params["min_other"], max_others=params["max_others"])
+    return AnswerModel(coef=params["coef"], intercept=params["intercept"], min_probability=params["min_probability"],
+                       max_others=params["max_others"])
 
 
 def cross_auc(model, rows) -> float:
     from sklearn.metrics import roc_auc_score
 
-    cross = [r for r in rows if r[0] != "own"]
-    return float(roc_auc_score([r[1] for r in cross], [model.probability(r[2]) for r in cross]))
+    return float(roc_auc_score([r[1] for r in rows], [model.probability(r[2]) for r in rows]))
 
 
-def proxy(model, sd: SiteData) -> dict:
-    """Placement precision on drafts led by each closed duplicate (see the module docstring)."""
+def proxy(model, sd: SiteData, *, original: str = "duplicate") -> dict:
+    """Placement precision on drafts led by each closed duplicate (see the module docstring);
+    ``original="same problem"`` treats the original as a text join instead of a linked duplicate."""
     from kb.engine.answers import place_answers, score_answers
 
     related: dict[str, set[str]] = {}
@@ -142,19 +140,19 @@ def proxy(model, sd: SiteData) -> dict:
         related.setdefault(a, set()).add(b)
         related.setdefault(b, set()).add(a)
     counts = {"drafts": 0, "confident": 0, "solution_right": 0, "others_right": 0, "others": 0}
-    for dup, original in sd.site.duplicates:
-        relations = {dup: sd.relation(dup, dup, "own"), original: sd.relation(dup, original, "duplicate")}
-        for other in (related.get(dup, set()) | related.get(original, set())) - {dup, original}:
+    for dup, original_id in sd.site.duplicates:
+        relations = {dup: sd.relation(dup, dup, "own"), original_id: sd.relation(dup, original_id, original)}
+        for other in (related.get(dup, set()) | related.get(original_id, set())) - {dup, original_id}:
             relations[other] = sd.relation(dup, other, "same problem")
         candidates = [c for tid in relations for c in sd.candidates(tid)]
         placed = place_answers(score_answers(candidates, lead_vector=sd.q[sd.pos[dup]], relations=relations,
                                              model=model), model=model)
         counts["drafts"] += 1
         if placed.solution:
-            counts["confident"] += 1
-            counts["solution_right"] += placed.solution.thread_id in (dup, original)
+            counts["confident"] += 1  # here: a solution placed at all
+            counts["solution_right"] += placed.solution.thread_id in (dup, original_id)
         counts["others"] += len(placed.others)
-        counts["others_right"] += sum(o.thread_id in (dup, original) for o in placed.others)
+        counts["others_right"] += sum(o.thread_id in (dup, original_id) for o in placed.others)
     return counts
 
 
@@ -178,12 +176,13 @@ def main() -> None:
         params = fit([r for name, rs in rows.items() if name != sd.name for r in rs])
         model = model_of(params)
         auc = cross_auc(model, rows[sd.name])
-        c = proxy(model, sd)
-        held[sd.name] = {"cross_thread_auc": round(auc, 3), **c}
+        c, t = proxy(model, sd), proxy(model, sd, original="same problem")
+        held[sd.name] = {"cross_thread_auc": round(auc, 3), "linked": c, "text_join": t}
         if c["drafts"]:
-            print(f"  {sd.name:<8} cross-thread AUC {auc:.3f}; duplicate-link proxy: {c['confident']}/{c['drafts']} "
-                  f"confident, solution right {c['solution_right']}/{c['confident']}, others right "
-                  f"{c['others_right']}/{c['others']}")
+            print(f"  {sd.name:<8} AUC {auc:.3f}; duplicate-link proxy, {c['drafts']} drafts:")
+            for label, x in (("original linked", c), ("original joined by text", t)):
+                print(f"    {label:<24} solution placed {x['confident']}, right {x['solution_right']}; "
+                      f"others placed {x['others']}, right {x['others_right']}")
         else:
             print(f"  {sd.name:<8} cross-thread AUC {auc:.3f}; no duplicate links")
     params = fit([r for rs in rows.values() for r in rs])

@@ -99,7 +99,10 @@ def non_answer(text: str) -> str | None:
 # --- scoring against the lead ------------------------------------------------------------
 
 Relation = Literal["own", "duplicate", "same problem"]
-FEATURES = ("own", "duplicate", "question_similarity", "lead_similarity", "fit", "accepted", "votes")
+# Inputs of the model for answers from other threads than the lead's (see ``answer_features``).
+FEATURES = ("duplicate", "question_similarity", "lead_similarity", "fit", "accepted", "votes")
+# An answer nobody accepted or voted up is placed, but the draft says nobody confirmed it.
+CONFIRMED_SCORE = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,15 +128,17 @@ class ThreadRelation:
 
 
 def answer_features(candidate: Candidate, *, lead_vector: np.ndarray, relation: ThreadRelation) -> dict[str, float]:
-    """The model's inputs for one answer, all readable on their own (see ``FEATURES``)."""
+    """The model's inputs for one answer of another thread, each readable on its own:
+    duplicate (the source linked the threads), question similarity (of the two
+    questions), lead similarity (answer to the lead question), fit (lead
+    similarity minus the answer's similarity to its own question), accepted
+    (in its own thread), votes (log(1 + score), 0 below zero)."""
     lead_sim = float(candidate.vector @ lead_vector)
-    own_sim = float(candidate.vector @ relation.question_vector)
     return {
-        "own": float(relation.kind == "own"),
         "duplicate": float(relation.kind == "duplicate"),
         "question_similarity": relation.question_similarity,
         "lead_similarity": lead_sim,
-        "fit": 0.0 if relation.kind == "own" else lead_sim - own_sim,
+        "fit": lead_sim - float(candidate.vector @ relation.question_vector),
         "accepted": float(candidate.accepted),
         "votes": math.log1p(max(candidate.score, 0)),
     }
@@ -141,19 +146,18 @@ def answer_features(candidate: Candidate, *, lead_vector: np.ndarray, relation: 
 
 @dataclass(frozen=True, slots=True)
 class AnswerModel:
-    """Logistic model: P(the answer answers the lead question) = σ(intercept + Σ coef·feature)."""
+    """Logistic model for answers of other threads: P(answers the lead question) = σ(intercept + Σ coef·feature)."""
 
     coef: Mapping[str, float]
     intercept: float
-    min_solution: float  # the solution needs at least this probability…
-    min_other: float  # …and each other solution this much
+    min_probability: float  # an answer of another thread is placed from this probability on
     max_others: int
 
     @classmethod
     def fitted(cls) -> "AnswerModel":
         data = json.loads(FITTED.read_text())
-        return cls(coef=data["coef"], intercept=float(data["intercept"]), min_solution=float(data["min_solution"]),
-                   min_other=float(data["min_other"]), max_others=int(data["max_others"]))
+        return cls(coef=data["coef"], intercept=float(data["intercept"]),
+                   min_probability=float(data["min_probability"]), max_others=int(data["max_others"]))
 
     def probability(self, features: Mapping[str, float]) -> float:
         z = self.intercept + sum(self.coef[name] * features[name] for name in self.coef)
@@ -164,89 +168,103 @@ class AnswerModel:
 class ScoredAnswer:
     id: Hashable
     thread_id: Hashable
-    probability: float
     relation: Relation
-    features: Mapping[str, float]
+    eligible: bool  # may be placed in the article
+    probability: float | None  # the model's, for answers of other threads
+    accepted: bool
+    score: int
     reason: str
 
+    @property
+    def confirmed(self) -> bool:
+        """Someone besides its author vouched for it: accepted, or voted up."""
+        return self.accepted or self.score >= CONFIRMED_SCORE
 
-def _reason(candidate: Candidate, relation: ThreadRelation, features: Mapping[str, float], p: float) -> str:
+
+def _signals(candidate: Candidate) -> str:
+    return ("accepted, " if candidate.accepted else "") + f"score {candidate.score}"
+
+
+def score_answer(candidate: Candidate, *, lead_vector: np.ndarray, relation: ThreadRelation,
+                 model: AnswerModel) -> ScoredAnswer:
+    """Judge one answer against the lead question; the reason says which rule decided.
+
+    Rules, in order: a reply that is not an answer (``non_answer``) and an
+    answer voted below zero are never placed; an answer in the lead's own
+    thread is placed (it was written for this very question); an answer of
+    another thread is placed when the model gives at least ``min_probability``.
+    """
+    def result(eligible: bool, p: float | None, reason: str) -> ScoredAnswer:
+        return ScoredAnswer(candidate.id, candidate.thread_id, relation.kind, eligible, p, candidate.accepted,
+                            candidate.score, reason)
+
+    kind = non_answer(candidate.text)
+    if kind is not None:
+        return result(False, None, f"not an answer ({kind})")
+    if candidate.score < 0:
+        return result(False, None, f"voted below zero (score {candidate.score})")
     if relation.kind == "own":
-        where = "from the lead question's own thread"
-    elif relation.kind == "duplicate":
-        where = f"from thread {candidate.thread_id}, a duplicate of the lead by the source's link"
-    else:
-        where = f"from thread {candidate.thread_id}, {relation.question_similarity:.2f} similar to the lead question"
-    signals = []
-    if candidate.accepted:
-        signals.append("accepted there")
-    signals.append(f"score {candidate.score}")
-    fit = f"; fits the lead {features['fit']:+.2f} against its own question" if relation.kind != "own" else ""
-    return (f"{where} ({', '.join(signals)}); {features['lead_similarity']:.2f} similar to the lead question{fit}; "
-            f"answers it with probability {p:.2f}")
+        return result(True, None, f"answers the lead question in its own thread ({_signals(candidate)})")
+    features = answer_features(candidate, lead_vector=lead_vector, relation=relation)
+    p = model.probability(features)
+    where = (f"from thread {candidate.thread_id}, linked by the source as a duplicate of the lead"
+             if relation.kind == "duplicate" else
+             f"from thread {candidate.thread_id}, whose question is {relation.question_similarity:.2f} similar to the lead's")
+    reason = (f"{where} ({_signals(candidate)}); {features['lead_similarity']:.2f} similar to the lead question, "
+              f"{features['fit']:+.2f} against its own; answers the lead with probability {p:.2f}")
+    return result(p >= model.min_probability, p, reason)
+
+
+def _rank(s: ScoredAnswer) -> tuple:
+    # Community signals first; the lead's own thread before others on a tie.
+    return (-int(s.accepted), -s.score, s.relation != "own", -(s.probability or 1.0), str(s.id))
 
 
 def score_answers(
     candidates: Sequence[Candidate], *, lead_vector: np.ndarray, relations: Mapping[Hashable, ThreadRelation],
     model: AnswerModel | None = None,
 ) -> list[ScoredAnswer]:
-    """Every candidate whose thread has a relation to the lead, most probable answer first.
+    """Every candidate whose thread has a relation to the lead: eligible ones first,
+    each group ranked by accepted, then score, then the lead's own thread first.
 
     Preconditions: vectors are unit length; ``relations`` holds the lead's own
-    thread as "own". Candidates of threads without a relation are left out:
-    an answer from a thread that is not the same problem never reaches the article.
-    Two hard rules come before the model and score 0 with their reason: a
-    reply that is not an answer (``non_answer``), and an answer the community
-    voted below zero.
+    thread as "own". Candidates of threads without a relation are left out: an
+    answer from a thread that is not the same problem never reaches the article.
     """
     model = model or AnswerModel.fitted()
-    scored = []
-    for c in candidates:
-        relation = relations.get(c.thread_id)
-        if relation is None:
-            continue
-        features = answer_features(c, lead_vector=lead_vector, relation=relation)
-        kind = non_answer(c.text)
-        if kind is not None:
-            p, reason = 0.0, f"not an answer ({kind})"
-        elif c.score < 0:
-            p, reason = 0.0, f"voted below zero (score {c.score})"
-        else:
-            p = model.probability(features)
-            reason = _reason(c, relation, features, p)
-        scored.append(ScoredAnswer(c.id, c.thread_id, p, relation.kind, features, reason))
-    scored.sort(key=lambda s: (-s.probability, str(s.id)))
-    return scored
+    scored = [score_answer(c, lead_vector=lead_vector, relation=relations[c.thread_id], model=model)
+              for c in candidates if c.thread_id in relations]
+    return sorted(scored, key=lambda s: (not s.eligible, *_rank(s)))
 
 
 @dataclass(frozen=True, slots=True)
 class Placement:
     solution: ScoredAnswer | None
     others: list[ScoredAnswer]
-    best_rejected: ScoredAnswer | None  # the strongest answer not confident enough to be the solution
+    rejected: list[ScoredAnswer]  # candidates not placed, with why
 
     @property
     def confident(self) -> bool:
-        return self.solution is not None
+        """A solution is placed and someone besides its author vouched for it."""
+        return self.solution is not None and self.solution.confirmed
 
 
 def place_answers(
     scored: Sequence[ScoredAnswer], *, model: AnswerModel | None = None,
     same_text: Callable[[Hashable, Hashable], bool] | None = None,
 ) -> Placement:
-    """The solution (the most probable answer, if it clears ``min_solution``) and up to
-    ``max_others`` other solutions that clear ``min_other``, most probable first,
-    skipping answers ``same_text`` calls copies of one already placed. With no
-    confident solution, no other solution is placed either: the draft says so.
-    """
+    """The solution (the first eligible answer of ``score_answers``) and up to
+    ``max_others`` other eligible answers in the same order, skipping answers
+    ``same_text`` calls copies of one already placed."""
     model = model or AnswerModel.fitted()
-    if not scored or scored[0].probability < model.min_solution:
-        return Placement(None, [], scored[0] if scored else None)
-    solution, others = scored[0], []
-    for s in scored[1:]:
-        if len(others) >= model.max_others or s.probability < model.min_other:
-            break
+    eligible = [s for s in scored if s.eligible]
+    rejected = [s for s in scored if not s.eligible]
+    if not eligible:
+        return Placement(None, [], rejected)
+    solution, others = eligible[0], []
+    for s in eligible[1:]:
         if same_text and any(same_text(s.id, placed.id) for placed in [solution, *others]):
-            continue
-        others.append(s)
-    return Placement(solution, others, None)
+            rejected.append(s)
+        elif len(others) < model.max_others:
+            others.append(s)
+    return Placement(solution, others, rejected)
