@@ -8,7 +8,11 @@ through ``kb.services.clustering.clusters_rebuild`` (the product path, drafts
 off), and scores it against the dump's links: duplicates (LinkTypeId 3) strong,
 related (1) weak. The TF-IDF keyword baseline is tuned to the same coverage
 (share of questions in a cluster of ≥ 2), because a stricter threshold always
-looks more precise. Prints a table, then one JSON object on the last line.
+looks more precise. Then the problem level (``kb.engine.problems``, see
+``bench/eval_problems.py``): B-cubed against duplicate links alone, so a
+related pair clustered together costs precision, from text alone and
+following the dump's duplicate links, next to TF-IDF at the same coverage.
+Prints tables, then one JSON object on the last line.
 
 Vectors are cached across runs in a temp file keyed by (text, model), so only
 the first run on a dump pays for the model.
@@ -158,11 +162,27 @@ def main() -> None:
         fmt = "{:>10d}" if key == "clusters" else "{:>10.3f}"
         print(f"{label:<28}{fmt.format(gleaner[key])}{fmt.format(tfidf[key])}")
     both = lambda key: {"gleaner": round(gleaner[key], 4), "tfidf": round(tfidf[key], 4)}  # noqa: E731
+    problem = problem_level(dump)
+    print(f"\nproblem level (B-cubed against duplicate links; items: every linked question)")
+    print(f"{'':<16}{'coverage':>9}{'clusters':>9}{'B3 P':>7}{'B3 R':>7}{'B3 F1':>7}{'dups':>7}{'related':>8}")
+    for row, v in problem.items():
+        print(f"{row:<16}{v['coverage']:>9.3f}{v['clusters']:>9d}{v['P']:>7.3f}{v['R']:>7.3f}{v['F1']:>7.3f}"
+              f"{v['dup']:>7.2f}{v['rel']:>8.2f}")
     print(json.dumps({
         "questions": len(ids), "clusters": gleaner["clusters"], "coverage": round(gleaner["coverage"], 4),
         "bcubed_precision": both("P"), "bcubed_recall": both("R"), "bcubed_f1": both("F1"),
         "duplicate_pairs_together": both("dup"), "related_pairs_together": both("rel"),
+        "problem_level": {row: {k: round(x, 4) if isinstance(x, float) else x for k, x in v.items()}
+                          for row, v in problem.items()},
     }))
+
+
+def problem_level(dump: Path) -> dict[str, dict]:
+    """Problem clusters of the same dump with the pure core (``bench/eval_problems.py``)."""
+    sys.path.append(str(Path(__file__).resolve().parent))
+    import eval_problems
+
+    return eval_problems.stack_exchange(dump.parent, dump.name)
 
 
 if __name__ == "__main__":
