@@ -2,9 +2,12 @@
 
 Usage: python bench/fit_problems.py [DATA_DIR] [--write]
 
-The rule (``kb.engine.problems.JoinRule``) has two numbers: the least
-similarity to the lead question, and the least "answer fit" (how much less the
-lead's best answer matches the question than the lead itself). Labelled
+The rule (``kb.engine.problems.JoinRule``) has three numbers: the least
+similarity to the lead question, the least "answer fit" (how much less the
+lead's best answer matches the question than the lead itself), and the
+similarity from which a question is a paraphrase and the answer test is
+skipped. That last one is the lowest similarity from which the labelled pairs
+are at least 95 % the same problem (mean of the sources' precisions). Labelled
 lead → question pairs, each with the product's own features:
 - StackFAQ: each human paraphrase under its own thread (same problem) and
   under the most similar other thread (not);
@@ -12,11 +15,13 @@ lead → question pairs, each with the product's own features:
 - Stack Exchange related links (not the same problem: a topic pair);
 - hand-labelled nearest-neighbour pairs of beer, cardano and genai
   (``fixtures/trust/same_problem_pairs.json``).
-For every grid point each source gets precision and recall; the rule kept
+First the similarity and answer fit, with the answer test always on: for
+every grid point each source gets precision and recall, and the rule kept
 maximises F-beta with beta 0.25 (precision weighs 16 times recall) of the
 sources' mean precision and mean recall: a wrong join puts another problem's
 phrasing among the article's search synonyms and its answers before the
-editor, while a missed join only leaves two drafts for an editor to merge. Leave-one-source-out rows show how a rule chosen without a source
+editor, while a missed join only leaves two drafts for an editor to merge.
+Then the paraphrase level (see ``sure_similarity``). Leave-one-source-out rows show how a rule chosen without a source
 does on it. ``--write`` saves the chosen rule.
 """
 from __future__ import annotations
@@ -34,6 +39,7 @@ import trust_data as td  # noqa: E402
 LABELS = td.REPO / "fixtures" / "trust" / "same_problem_pairs.json"
 SIMILARITY = np.round(np.arange(0.60, 0.925, 0.025), 3)
 ANSWER_FIT = np.round(np.arange(-0.25, 0.051, 0.025), 3)
+SURE = (0.85, 0.875, 0.9, 0.925, 0.95, 0.975, 1.01)  # 1.01: the answer test always applies
 
 
 def _lead_first(a: dict, b: dict) -> tuple[dict, dict]:
@@ -89,11 +95,11 @@ def stackfaq_pairs(data: Path) -> list[tuple[str, int, float, float | None]]:
     return rows
 
 
-def scores(rows, a: float, b: float, sources: list[str]) -> dict[str, tuple[float, float, int]]:
-    """Per source: (precision, recall, pairs joined)."""
+def scores(rows, a: float, b: float, sources: list[str], c: float = 1.01) -> dict[str, tuple[float, float, int]]:
+    """Per source: (precision, recall, pairs joined) of the rule (similarity a, answer fit b, sure similarity c)."""
     out = {}
     for src in sources:
-        sel = [(label, sim >= a and (fit is None or fit >= b)) for s, label, sim, fit in rows if s == src]
+        sel = [(label, sim >= a and (sim >= c or fit is None or fit >= b)) for s, label, sim, fit in rows if s == src]
         joined = sum(1 for _, ok in sel if ok)
         right = sum(1 for label, ok in sel if ok and label)
         positives = sum(label for label, _ in sel)
@@ -112,9 +118,30 @@ def objective(per_source: dict[str, tuple[float, float, int]]) -> float:
     return (1 + b2) * p * r / (b2 * p + r) if p + r else 0.0
 
 
-def best_rule(rows, sources: list[str]) -> tuple[float, float, float]:
-    grid = [(objective(scores(rows, a, b, sources)), a, b) for a in SIMILARITY for b in ANSWER_FIT]
-    return max(grid, key=lambda g: (g[0], g[1], g[2]))  # ties: the stricter rule
+SURE_PRECISION = 0.95
+
+
+def sure_similarity(rows) -> float:
+    """The lowest of ``SURE`` from which the labelled pairs are ≥ 95 % the same problem, each source weighing the
+    same (the mean of the precisions of the sources with pairs that similar)."""
+    for c in SURE:
+        per_source = {}
+        for src, label, sim, _ in rows:
+            if sim >= c:
+                per_source.setdefault(src, []).append(label)
+        if not per_source or np.mean([sum(v) / len(v) for v in per_source.values()]) >= SURE_PRECISION:
+            return c
+    return 1.01
+
+
+def best_rule(rows, sources: list[str]) -> tuple[float, float, float, float]:
+    """(objective, similarity, answer fit, sure similarity). Two steps: the similarity and answer fit that
+    maximise the objective with the answer test always on, then the similarity from which it can be skipped."""
+    rows = [r for r in rows if r[0] in sources]
+    _, a, b = max(((objective(scores(rows, a, b, sources)), a, b) for a in SIMILARITY for b in ANSWER_FIT),
+                  key=lambda g: (g[0], g[1], g[2]))  # ties: the stricter rule
+    c = sure_similarity(rows)
+    return objective(scores(rows, a, b, sources, c)), a, b, c
 
 
 def main() -> None:
@@ -127,18 +154,20 @@ def main() -> None:
     sources = sorted({r[0] for r in rows})
     print("labelled lead → question pairs: " + ", ".join(
         f"{s} {sum(1 for r in rows if r[0] == s)} ({sum(r[1] for r in rows if r[0] == s)} same)" for s in sources))
-    value, a, b = best_rule(rows, sources)
-    print(f"\nchosen on all sources: similarity ≥ {a:.3f}, answer fit ≥ {b:+.3f} (F-beta of mean P/R {value:.3f})")
+    value, a, b, c = best_rule(rows, sources)
+    print(f"\nchosen on all sources: similarity ≥ {a:.3f}, answer fit ≥ {b:+.3f}, no answer test from {c:.3f} "
+          f"(F-beta of mean P/R {value:.3f})")
     print(f"{'source':<10}{'precision':>10}{'recall':>8}{'joined':>8}")
-    for src, (p, r, n) in scores(rows, a, b, sources).items():
+    for src, (p, r, n) in scores(rows, a, b, sources, c).items():
         print(f"{src:<10}{p:>10.3f}{r:>8.3f}{n:>8d}")
     print("\nleave one source out (rule chosen on the others, scored on it):")
     held = {}
     for src in sources:
-        _, ha, hb = best_rule(rows, [s for s in sources if s != src])
-        p, r, n = scores(rows, ha, hb, [src])[src]
-        held[src] = {"similarity": ha, "answer_fit": hb, "precision": round(p, 3), "recall": round(r, 3)}
-        print(f"  {src:<10} rule ({ha:.3f}, {hb:+.3f}): precision {p:.3f}, recall {r:.3f}, {n} joined")
+        _, ha, hb, hc = best_rule(rows, [s for s in sources if s != src])
+        p, r, n = scores(rows, ha, hb, [src], hc)[src]
+        held[src] = {"similarity": ha, "answer_fit": hb, "sure_similarity": hc, "precision": round(p, 3),
+                     "recall": round(r, 3)}
+        print(f"  {src:<10} rule ({ha:.3f}, {hb:+.3f}, {hc:.3f}): precision {p:.3f}, recall {r:.3f}, {n} joined")
     print("\nprecision / recall by similarity alone (answer fit off), per source:")
     for sim in SIMILARITY[::2]:
         cells = scores(rows, sim, -9, sources)
@@ -146,10 +175,11 @@ def main() -> None:
     if args.write:
         from kb.engine.problems import FITTED
 
-        FITTED.write_text(json.dumps({"min_similarity": float(a), "min_answer_fit": float(b)}) + "\n")
+        FITTED.write_text(json.dumps({"min_similarity": float(a), "min_answer_fit": float(b),
+                                      "sure_similarity": float(c)}) + "\n")
         print(f"\nwrote {FITTED.relative_to(td.REPO)}")
-    print(json.dumps({"min_similarity": float(a), "min_answer_fit": float(b), "objective": round(value, 4),
-                      "held_out": held}))
+    print(json.dumps({"min_similarity": float(a), "min_answer_fit": float(b), "sure_similarity": float(c),
+                      "objective": round(value, 4), "held_out": held}))
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ its this that these those there here your you i we they he she my our their me u
 would should will shall may might must have has had just also only very more most much many some any all each every
 about into over under than too what which who whom whose when where why how up down out off again further once
 around approximately approx roughly nearly almost between least even still like vs versus while past closer last
-range c f abv""".split())
+range c f abv following follow below above""".split())
 _WORD = re.compile(r"[a-z][a-z0-9'’-]*")
 
 
@@ -126,7 +126,10 @@ _QUANTITY = re.compile(
 _CURRENCY_FIRST = re.compile(r"([$€₳])\s?" + _NUMBER)
 # A sentence with one of these states a record or a limit: its values are compared by unit alone, records
 # with records ("the strongest beer … 67.5%" / "… 55%"), limits with limits ("around 15% at most" / "up to 25%").
-_RECORD = re.compile(r"\b(largest|biggest|highest|strongest|oldest|longest|record)\b", re.IGNORECASE)
+_RECORD = re.compile(r"\b(largest|biggest|highest|strongest|oldest|longest|record|state of the art)\b", re.IGNORECASE)
+# In a record sentence a bare number counts too: "the largest … is 21", "the state of the art is still 15".
+_BARE = re.compile(r"\b(?:is|was|are|were|remains|stands at|=)\s+(?:still\s+|now\s+|only\s+|just\s+|about\s+|"
+                   r"around\s+)*(\d+(?:\.\d+)?)(?![\w%]|\.\d)")
 _LIMIT_MAX = re.compile(
     r"\b(maximum|max|limit|upper (?:end|bound|limit)|up to|"
     r"at most|no more than|not more than|(?:can ?not|can't|cannot) (?:get|go|be) (?:more|higher) than|cannot exceed|"
@@ -149,6 +152,7 @@ class Value:
     low: float
     high: float
     said: str  # the words as written, for the reason
+    about: frozenset[str] = frozenset()  # a record's sentence, as content stems: two records must share two
 
 
 # Steps whose amounts two answers can disagree on ("hold … 10 seconds" / "hold … 15 seconds").
@@ -167,7 +171,8 @@ def _after(rest: str) -> str | None:
 def values(text: str) -> list[Value]:
     """Quantities an answer states, keyed so that only like with like is compared:
 
-    - a record ("the strongest beer is … 67.5%"): (unit, "record <thing after the superlative>");
+    - a record ("the strongest beer is … 67.5%", "the largest … is 21"): (unit or "number", "record"),
+      compared only with a record whose sentence shares two content words;
     - a limit ("up to 25% alcohol", "at least 10 GB disk space"): (unit, "max/min limit <thing>");
     - an amount for a step ("hold the button for 10 seconds"): (unit, the step's verb).
     Other numbers (examples, asides, lists) are not compared. Values in
@@ -176,14 +181,19 @@ def values(text: str) -> list[Value]:
     the answer's first claim counts.
     """
     found = []
+    about: frozenset[str] = frozenset()
     for sentence in _sentences(re.sub(r"\([^()]*\)", " ", text)):
         record = _RECORD.search(sentence)
         if record and _HEDGED.search(sentence):
             continue
         if record:
-            thing = next((w for w in _WORD.findall(sentence[record.end():].lower()) if w not in _STOP
-                          and not w.endswith("ly")), "")
-            kind = f"record {_stem(thing)}"
+            kind = "record"
+            about = frozenset(_content(sentence) - {_stem(w) for w in _WORD.findall(record.group(0).lower())})
+            if not _QUANTITY.search(sentence):
+                for m in _BARE.finditer(sentence):
+                    value = _number(m.group(1))
+                    found.append(Value(("number", kind), value, value, m.group(0).strip(), about))
+                    break
         else:
             kind = "max limit" if _LIMIT_MAX.search(sentence) else "min limit" if _LIMIT_MIN.search(sentence) else None
         for m in _QUANTITY.finditer(sentence):
@@ -191,7 +201,7 @@ def values(text: str) -> list[Value]:
             if unit == "degree" and m.group(3).lower() in ("c", "f") and not re.search(r"\d\s*[cf]\b", m.group(0),
                                                                                         re.IGNORECASE):
                 continue
-            if kind and kind.startswith("record"):
+            if kind == "record":
                 head = kind
             elif kind:
                 head = f"{kind} {_after(sentence[m.end():]) or ''}".strip()
@@ -205,13 +215,13 @@ def values(text: str) -> list[Value]:
             high = _number(m.group(2)) if m.group(2) else low
             if unit == "degree" and "f" in m.group(3).lower():
                 low, high = (low - 32) / 1.8, (high - 32) / 1.8
-            found.append(Value((unit, head), low, high, m.group(0).strip()))
+            found.append(Value((unit, head), low, high, m.group(0).strip(), about if kind == "record" else frozenset()))
     spans: dict[tuple[str, str], set[tuple[float, float]]] = {}
     for v in found:
         spans.setdefault(v.key, set()).add((v.low, v.high))
     kept, claimed = [], set()
     for v in found:
-        if " limit" in v.key[1] or v.key[1].startswith("record"):
+        if " limit" in v.key[1] or v.key[1] == "record":
             if v.key not in claimed:
                 claimed.add(v.key)
                 kept.append(v)
@@ -227,7 +237,7 @@ def _apart(a: Value, b: Value) -> bool:
     if hi_a >= lo_b and hi_b >= lo_a:
         return False  # the ranges overlap
     small, large = (hi_a, lo_b) if hi_a < lo_b else (hi_b, lo_a)
-    gap = RECORD_GAP if " limit" in a.key[1] or a.key[1].startswith("record") else VALUE_GAP
+    gap = RECORD_GAP if " limit" in a.key[1] or a.key[1] == "record" else VALUE_GAP
     return large > small * gap if small > 0 else large > 0
 
 
@@ -243,8 +253,8 @@ _NEGATED = re.compile(
     r"\b(?:don'?t|do not|never|avoid|shouldn'?t|should not|must not|mustn'?t|no need to|there is no need to|stop)\s+"
     r"(?:to\s+)?(?P<phrase>[a-z][\w' -]*)")
 _ADVISED = re.compile(
-    r"(?:^|\b(?:you should|you need to|you must|you have to|make sure (?:to|you)|i recommend(?: that you)?|i'?d "
-    r"recommend|always|simply|just|first,?|then)\s+)(?P<phrase>[a-z][\w' -]*)")
+    r"\b(?:you should|you need to|you must|you have to|make sure (?:to|you)|i recommend(?: that you)?|i'?d "
+    r"recommend|always|simply|just|first,?|then)\s+(?P<phrase>[a-z][\w' -]*)")
 _CLAIM = re.compile(
     r"\b(?P<subject>it|this|that|they|beer|wine|[a-z]+)\s+(?P<verb>is|are|was|will be|would be|'s|’s)\s+(?P<neg>not\s+|"
     r"never\s+|n't\s+)?(?P<pred>safe|possible|necessary|required|recommended|allowed|legal|harmful|dangerous|"
@@ -256,7 +266,7 @@ _IMPOSSIBLE = re.compile(r"\b(impossible|unsafe|unnecessary|not possible)\b")
 
 
 def _action(phrase: str) -> tuple[str, str] | None:
-    """(verb, object) from the start of an instruction: "turn off the WPS button" → ("turn off", "wps button")."""
+    """(verb, object) from the start of an instruction: "turn off the WPS button" → ("turn off", "wps")."""
     words = _WORD.findall(phrase.lower())
     if len(words) < 2:
         return None
@@ -265,8 +275,8 @@ def _action(phrase: str) -> tuple[str, str] | None:
         verb, rest = f"{verb} {rest[0]}", rest[1:]
     if verb in _STOP or verb.endswith("ly"):
         return None
-    obj = [w for w in rest[:4] if w not in _STOP][:2]
-    return (verb, " ".join(_stem(w) for w in obj)) if obj else None
+    obj = [w for w in rest[:3] if w not in _STOP][:1]
+    return (verb, _stem(obj[0])) if obj else None
 
 
 def instructions(text: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
@@ -275,24 +285,24 @@ def instructions(text: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]
     for sentence in _sentences(text):
         lower = sentence.lower()
         negated = [_action(m.group("phrase")) for m in _NEGATED.finditer(lower)]
-        negated = [a for a in negated if a]
+        negated = [a for a in negated if a and a[0] in _IMPERATIVE_OK]
         if negated:
             dont.update(negated)
             continue
+        # A cue ("you should …") names the instruction; else an imperative sentence opens with its verb.
         m = _ADVISED.search(lower)
-        if m:
-            act = _action(m.group("phrase"))
-            if act and act[0] in _IMPERATIVE_OK:
-                do.add(act)
+        act = _action(m.group("phrase") if m else lower)
+        if act and act[0] in _IMPERATIVE_OK:
+            do.add(act)
     return do, dont
 
 
 # Verbs read as an instruction when a sentence starts with them; other first words are usually not commands.
 _IMPERATIVE_OK = frozenset("""enable disable turn install uninstall allow block connect disconnect increase decrease
-raise lower add remove open close upgrade downgrade update reset restart reboot hold press set change use switch
-unplug plug move place delete rename flash run clear store keep serve drink pour chill refrigerate shake stir age
-let leave put drain boil ferment bottle cork decant buy sell stake delegate send withdraw register mint burn
-""".split()) | {"turn on", "turn off", "store upright", "plug in", "switch off", "switch on"}
+raise lower remove open close upgrade downgrade update reset restart reboot hold press set change switch
+unplug plug move delete rename flash clear store serve drink pour chill refrigerate shake stir age drain boil
+ferment bottle cork decant buy sell stake delegate send withdraw register mint burn
+""".split())  # not "use", "try", "add", "keep", "let", "put": said of too many different things to compare | {"turn on", "turn off", "store upright", "plug in", "switch off", "switch on"}
 
 
 def claims(text: str) -> dict[str, bool]:
@@ -369,7 +379,8 @@ def find_conflicts(a: AnswerText, b: AnswerText, *, question: str = "",
     seen_keys = set()
     for va in values(a.text):
         for vb in values(b.text):
-            if va.key == vb.key and va.key not in seen_keys and _apart(va, vb):
+            related = va.key[1] != "record" or len(va.about & vb.about) >= 2
+            if va.key == vb.key and va.key not in seen_keys and related and _apart(va, vb):
                 seen_keys.add(va.key)
                 notes.append(Conflict("contradiction", pair, f"different values: '{va.said}' against '{vb.said}'"))
     a_do, a_dont = instructions(a.text)
@@ -379,7 +390,7 @@ def find_conflicts(a: AnswerText, b: AnswerText, *, question: str = "",
     for verb, obj in sorted(a_do):
         if (_OPPOSITE.get(verb), obj) in b_do:
             notes.append(Conflict("contradiction", pair, f"one answer says to {verb} {obj}, the other to "
-                                                        f"{_OPPOSITE[verb]} it"))
+                                                        f"{_OPPOSITE[verb]} {obj}"))
     ca, cb = claims(a.text), claims(b.text)
     for pred in sorted(ca.keys() & cb.keys()):
         if ca[pred] != cb[pred]:

@@ -6,13 +6,14 @@ article answers all of them. Membership is never decided through a chain of
 neighbours: every member is compared with the lead question itself.
 
 The rule, as an editor reads it (``JoinRule``): *a question joins when the
-source forum closed it as a duplicate of the lead, or when its text is at least
-``min_similarity`` similar to the lead's and the lead's best answer fits it
-nearly as well as it fits the lead (no more than ``-min_answer_fit`` less
-similar)*. The second test is what "one article answers both" means: the
-answer that will become the article must speak to the newcomer too. Both
-numbers are fitted by ``bench/fit_problems.py`` on the shared Stack Exchange
-and StackFAQ data and kept in ``fitted/problems.json``.
+source forum closed it as a duplicate of the lead, when its text is at least
+``sure_similarity`` similar to the lead's (a paraphrase), or when it is at
+least ``min_similarity`` similar and the lead's best answer fits it nearly as
+well as it fits the lead (no more than ``-min_answer_fit`` less similar)*. The
+answer test is what "one article answers both" means: the answer that will
+become the article must speak to the newcomer too. The numbers are fitted by
+``bench/fit_problems.py`` on the shared Stack Exchange and StackFAQ data and
+kept in ``fitted/problems.json``.
 
 Leads are chosen greedily: the question the rule would join the most others to
 comes first (ties: an accepted answer, any answer, higher score), claims every
@@ -64,15 +65,19 @@ class Question:
 class JoinRule:
     min_similarity: float
     min_answer_fit: float
+    sure_similarity: float = 1.01  # at or above this, a paraphrase: no answer test (1.01: never)
 
     @classmethod
     def fitted(cls) -> "JoinRule":
         data = json.loads(FITTED.read_text())
-        return cls(min_similarity=float(data["min_similarity"]), min_answer_fit=float(data["min_answer_fit"]))
+        return cls(min_similarity=float(data["min_similarity"]), min_answer_fit=float(data["min_answer_fit"]),
+                   sure_similarity=float(data.get("sure_similarity", 1.01)))
 
     def explain(self) -> str:
-        return (f"joins when at least {self.min_similarity:.2f} similar to the lead question and the lead's best "
-                f"answer fits it nearly as well as the lead (at most {-self.min_answer_fit:.2f} less)")
+        sure = (f"at least {self.sure_similarity:.2f} similar to the lead question, or " if self.sure_similarity <= 1
+                else "")
+        return (f"joins when {sure}at least {self.min_similarity:.2f} similar and the lead's best answer fits it "
+                f"nearly as well as the lead (at most {-self.min_answer_fit:.2f} less)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +117,9 @@ def judge(lead: Question, question: Question, rule: JoinRule) -> Membership | No
                           "the source closed it as a duplicate of the lead question")
     if similarity < rule.min_similarity:
         return None
+    if similarity >= rule.sure_similarity:
+        return Membership(question.id, "similar", similarity, fit,
+                          f"{similarity:.2f} similar to the lead question: a paraphrase")
     if fit is not None and fit < rule.min_answer_fit:
         return None
     reason = f"{similarity:.2f} similar to the lead question"
