@@ -44,17 +44,17 @@ def best_answer(answers: Sequence[Mapping]) -> Mapping | None:
 
 _WORD = re.compile(r"[\w'’-]+")
 _THANKS = re.compile(
-    r"\b(thanks|thank you|thx|ty|cheers|that (did it|did the trick|worked|helped|fixed it)|this (worked|helped|fixed it)"
-    r"|it worked|worked for me|works now|(problem|issue|that|it'?s?) (is |was )?(solved|fixed)|solved it|fixed it|all good now"
-    r"|back online)\b(?! to\b| by\b| with\b)")
+    r"\b(thanks|thank you|thx|ty|cheers|that (did it|did the trick|worked|helped|fixed it)"
+    r"|this (worked|helped|fixed it)|it worked|worked for me|works now|(problem|issue|that|it'?s?) (is |was )?"
+    r"(solved|fixed)|solved it|fixed it|all good now|back online)\b(?! to\b| by\b| with\b)")
 # Instruction words: a short reply holding one of these says what to do, so it is kept.
 _INSTRUCTS = re.compile(
-    r"\b(you (need|have|should|can|must)|try|use|set|run|install|(?<!any )update|upgrade|change|go to|open|click|instead|by "
-    r"\w+ing|because|the (fix|solution|problem|issue) (is|was)|(solved|fixed)( it)? (with|by))\b")
+    r"\b(you (need|have|should|can|must)|try|use|set|run|install|(?<!any )update|upgrade|change|go to|open|click"
+    r"|instead|by \w+ing|because|the (fix|solution|problem|issue) (is|was)|(solved|fixed)( it)? (with|by))\b")
 _ME_TOO = re.compile(
     r"^(.{0,40}\b)?(same here|me too|same (problem|issue|thing|error) (here|for me)|i have the same|i('m| am) having "
-    r"the same|i('ve| have) (got )?the same|having the same|also having|any (update|news|solution|luck)|did you (ever )?"
-    r"(find|figure|solve|fix|get)|has anyone (found|figured|solved)|\+1)\b")
+    r"the same|i('ve| have) (got )?the same|having the same|also having|any (update|news|solution|luck)"
+    r"|did you (ever )?(find|figure|solve|fix|get)|has anyone (found|figured|solved)|\+1)\b")
 _ASKING = re.compile(
     r"^(did|have|has|what|which|can|could|would|are|is|do|does|where|when|why|were|was)\b(?! about\b)")
 _POINTER = re.compile(r"\b(see|check|look at|have a look|read|refer to)\b.{0,40}\b(here|this|link|article|post|page|"
@@ -209,7 +209,8 @@ def score_answer(candidate: Candidate, *, lead_vector: np.ndarray, relation: Thr
     p = model.probability(features)
     where = (f"from thread {candidate.thread_id}, linked by the source as a duplicate of the lead"
              if relation.kind == "duplicate" else
-             f"from thread {candidate.thread_id}, whose question is {relation.question_similarity:.2f} similar to the lead's")
+             f"from thread {candidate.thread_id}, whose question is {relation.question_similarity:.2f} similar to the "
+             f"lead's")
     reason = (f"{where} ({_signals(candidate)}); {features['lead_similarity']:.2f} similar to the lead question, "
               f"{features['fit']:+.2f} against its own; answers the lead with probability {p:.2f}")
     return result(p >= model.min_probability, p, reason)

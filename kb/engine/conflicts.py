@@ -302,7 +302,8 @@ _IMPERATIVE_OK = frozenset("""enable disable turn install uninstall allow block 
 raise lower remove open close upgrade downgrade update reset restart reboot hold press set change switch
 unplug plug move delete rename flash clear store serve drink pour chill refrigerate shake stir age drain boil
 ferment bottle cork decant buy sell stake delegate send withdraw register mint burn
-""".split())  # not "use", "try", "add", "keep", "let", "put": said of too many different things to compare | {"turn on", "turn off", "store upright", "plug in", "switch off", "switch on"}
+""".split()) | {"turn on", "turn off", "store upright", "plug in", "switch off", "switch on"}
+# Not "use", "try", "add", "keep", "let", "put": said of too many different things to compare.
 
 
 def claims(text: str) -> dict[str, bool]:
@@ -333,9 +334,10 @@ _GONE = re.compile(r"\b(deprecated|no longer (?:works?|exists?|available|support
 _FOR_NOW = re.compile(r"\b(as of (?:now|today|yet|writing|this writing)|at the moment|currently|right now|for now|"
                       r"not (?:yet|currently)|coming soon|is planned|in the works)\b", re.IGNORECASE)
 # …and the claim is that something is missing: not supported, not available, no standard, no way…
-_NOT = re.compile(r"\b(there (?:is|are) no|not (?:yet )?(?:supported|available|possible|implemented|released|launched|"
-                  r"out)|do(?:es)?n'?t (?:yet )?(?:support|exist)|do(?:es)? not (?:yet )?(?:support|exist)|(?:is|are)n'?t "
-                  r"(?:yet )?(?:supported|available|possible|out)|no (?:support|way|standard|implementation|option))\b",
+_NOT = re.compile(r"\b(there (?:is|are) no|not (?:yet )?(?:supported|available|possible|implemented|released|"
+                  r"launched|out)|do(?:es)?n'?t (?:yet )?(?:support|exist)|do(?:es)? not (?:yet )?(?:support|exist)"
+                  r"|(?:is|are)n'?t (?:yet )?(?:supported|available|possible|out)|no (?:support|way|standard"
+                  r"|implementation|option))\b",
                   re.IGNORECASE)
 _CODE = re.compile(r"(?<![\w-])(--[a-z][\w-]+|[A-Za-z_][\w]*(?:[._][A-Za-z_]\w*)+|[a-z]+[A-Z]\w+)(?![\w-])")
 

@@ -1,0 +1,133 @@
+"""Problem clusters (kb.engine.problems): every member is the lead's problem, judged against the lead itself."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kb.engine.answers import answer_text
+from kb.engine.problems import JoinRule, Question, judge, problem_clusters, problem_join, question_text
+
+RULE = JoinRule.fitted()
+
+# Written for these tests: three phrasings of one problem, and a question on the same topic ("reset")
+# that another article answers.
+RESET = ("How do I factory reset my Hearthlink H1 router?",
+         "I changed too many settings and want to start over from scratch. How do I put the H1 back to factory "
+         "settings?")
+RESET_AGAIN = ("Factory reset the H1 router to default settings",
+               "What is the way to restore my Hearthlink H1 router to its factory defaults? I want to wipe my "
+               "configuration.")
+RESET_WIPE = ("Resetting an H1 router back to factory state",
+              "My H1 router is misbehaving and I'd like to wipe it back to how it came out of the box. How is that "
+              "done?")
+APP_PASSWORD = ("How do I reset my Hearthlink app password?", "I forgot the password for the Hearthlink app account. "
+                                                              "How can I reset it?")
+RESET_ANSWER = ("Hold the reset button on the back of the H1 for 10 seconds until the light blinks amber, then wait "
+                "for it to restart.")
+
+
+def _unit(*rows) -> np.ndarray:
+    m = np.asarray(rows, dtype=np.float32)
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def test_phrasings_of_one_problem_join_the_lead_and_the_same_topic_stays_out(embedder):
+    texts = [question_text(t, b) for t, b in (RESET, RESET_AGAIN, RESET_WIPE, APP_PASSWORD)]
+    vectors = embedder.encode(texts)
+    answer = embedder.encode([answer_text(RESET_ANSWER)])[0]
+    questions = [Question("reset", vectors[0], answer, accepted=True, score=5),
+                 Question("again", vectors[1]), Question("wipe", vectors[2]), Question("app", vectors[3])]
+
+    clusters = problem_clusters(questions, rule=RULE)
+
+    assert len(clusters) == 1
+    assert clusters[0].lead == "reset"
+    assert sorted(clusters[0].ids) == ["again", "reset", "wipe"]
+    for member in clusters[0].members[1:]:
+        assert member.similarity >= RULE.min_similarity
+        assert "similar to the lead question" in member.reason
+
+
+def test_a_chain_of_neighbours_never_joins_its_ends():
+    # a ~ b ~ c ~ d at 0.8 each, but a and d are unrelated: a topic graph would hold all four.
+    angle = np.arccos(0.8)
+    vectors = _unit(*[(np.cos(k * angle), np.sin(k * angle), 0.0) for k in range(4)])
+    questions = [Question(name, v) for name, v in zip("abcd", vectors)]
+
+    clusters = problem_clusters(questions, rule=RULE)
+
+    together = [set(c.ids) for c in clusters]
+    assert not any({"a", "d"} <= group for group in together)
+    for c in clusters:
+        lead = next(q for q in questions if q.id == c.lead)
+        for member in c.members[1:]:
+            assert float(lead.vector @ next(q for q in questions if q.id == member.id).vector) >= RULE.min_similarity
+
+
+def test_the_leads_answer_must_fit_a_question_that_is_only_close():
+    lead = Question("lead", _unit((1, 0, 0))[0], answer_vector=_unit((0.9, 0.1, 0))[0])
+    fits = Question("fits", _unit((0.8, 0.3, 0))[0])
+    misses = Question("misses", _unit((0.8, -0.6, 0))[0])  # as close to the lead, but away from its answer
+
+    assert judge(lead, fits, RULE) is not None
+    assert judge(lead, misses, RULE) is None
+    paraphrase = Question("paraphrase", _unit((0.95, -0.2, 0))[0])
+    assert judge(lead, paraphrase, RULE).reason.endswith("a paraphrase")
+
+
+def test_a_source_duplicate_link_joins_whatever_the_similarity():
+    lead = Question("original", _unit((1, 0, 0))[0], accepted=True)
+    dup = Question("dup", _unit((0.3, 1, 0))[0], duplicate_of="original")
+    dup_of_dup = Question("dup2", _unit((0, 0, 1))[0], duplicate_of="dup")
+    other = Question("other", _unit((0, 1, 1))[0])
+
+    clusters = problem_clusters([lead, dup, dup_of_dup, other], rule=RULE)
+
+    assert [c.lead for c in clusters] == ["original"]
+    members = {m.id: m for m in clusters[0].members}
+    assert set(members) == {"original", "dup", "dup2"}
+    assert members["dup2"].relation == "duplicate"
+    assert members["dup"].reason == "the source closed it as a duplicate of the lead question"
+
+
+def test_a_new_question_joins_its_duplicate_link_first_then_the_closest_lead_the_rule_accepts():
+    near = Question("near", _unit((1, 0.1, 0))[0])
+    far = Question("far", _unit((0.8, 0.6, 0))[0])
+    new = Question("new", _unit((1, 0, 0))[0])
+    assert problem_join(new, [far, near], RULE)[0] == "near"
+    linked = Question("new", _unit((0, 0, 1))[0], duplicate_of="far")
+    assert problem_join(linked, [near, far], RULE)[0] == "far"
+    assert problem_join(Question("alone", _unit((0, 0, 1))[0]), [near, far], RULE) is None
+
+
+@pytest.mark.shared_data
+def test_stackfaq_problem_clusters_are_pure_where_topic_clusters_are_not(shared_data, embedder):
+    """Human paraphrases of 30 StackFAQ threads: problem clusters keep B-cubed precision ≥ 0.95."""
+    from lxml import etree
+
+    from kb.clustering.communities import cluster
+    from kb.clustering.metrics import bcubed
+
+    root = etree.parse(str(shared_data / "stackfaq" / "stackExchange-FAQ.xml")).getroot()
+    ids, texts, answers, gold = [], [], [], []
+    for g, pair in enumerate(list(root.iter("qapair"))[:30]):
+        group = [(f"t{g}", pair.findtext("question"), " ".join(pair.findtext("answer").split()))]
+        group += [(f"t{g}p{k}", r.text, None) for k, r in enumerate(pair.iter("rephr")) if r.text.strip() != "*"]
+        gold.append({i for i, _, _ in group})
+        for item, text, answer in group:
+            ids.append(item)
+            texts.append(question_text(" ".join(text.split()), ""))
+            answers.append(answer)
+    vectors = embedder.encode(texts)
+    answer_vectors = dict(zip([i for i, a in enumerate(answers) if a],
+                              embedder.encode([answer_text(a) for a in answers if a])))
+    questions = [Question(item, vectors[i], answer_vectors.get(i), accepted=i in answer_vectors)
+                 for i, item in enumerate(ids)]
+
+    problems = [c.ids for c in problem_clusters(questions, rule=RULE)]
+    topics = [[ids[i] for i in g] for g in cluster(vectors)]
+
+    precision, recall, _ = bcubed(problems, gold, items=ids)
+    assert precision >= 0.95
+    assert recall > 0.3
+    assert bcubed(topics, gold, items=ids)[0] < precision
