@@ -163,7 +163,7 @@ def main() -> None:
         print(f"{label:<28}{fmt.format(gleaner[key])}{fmt.format(tfidf[key])}")
     both = lambda key: {"gleaner": round(gleaner[key], 4), "tfidf": round(tfidf[key], 4)}  # noqa: E731
     problem = problem_level(dump)
-    print(f"\nproblem level (B-cubed against duplicate links; items: every linked question)")
+    print("\nproblem level (B-cubed against duplicate links; items: every linked question)")
     print(f"{'':<16}{'coverage':>9}{'clusters':>9}{'B3 P':>7}{'B3 R':>7}{'B3 F1':>7}{'dups':>7}{'related':>8}")
     for row, v in problem.items():
         print(f"{row:<16}{v['coverage']:>9.3f}{v['clusters']:>9d}{v['P']:>7.3f}{v['R']:>7.3f}{v['F1']:>7.3f}"

@@ -7,17 +7,17 @@ trust in every other note):
 
 - **yes / no**: for a yes/no question, one answer opens with "Yes" and the
   other with "No".
-- **values**: both give a number with the same unit for the same step or claim
-  ("hold … 10 seconds" / "hold … 15 seconds"; "the largest … is 21" / "the
-  largest … is still 15"), and the numbers are far apart (no overlap, more than
-  25 % apart).
+- **values** (``quantities``): both give a number with the same unit for the
+  same step, record or limit ("hold … 10 seconds" / "hold … 15 seconds"; "the
+  largest … is 21" / "the state of the art is still 15"), and the numbers are
+  far apart.
 - **opposite instructions**: one says to do something ("you should enable
   X", "turn off X") and the other not to ("don't enable X", "never …"), or
   uses the opposite verb (enable/disable, install/uninstall, …) on the same
   object.
 - **opposite claims**: one says it is safe / possible / necessary / … and the
   other that it is not, about the same thing.
-- **superseded**: at least ``SUPERSEDE_DAYS`` later, the newer answer names
+- **superseded** (``staleness``): at least ``SUPERSEDE_DAYS`` later, the newer answer names
   a higher version of the same thing ("cardano-node 1.29" → "1.31"), or says
   something the older answer uses is deprecated, removed or renamed, or takes
   up again what the older answer said was missing "yet" / "as of now" /
@@ -36,9 +36,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from kb.engine.quantities import apart, values
+from kb.engine.staleness import superseded
+from kb.engine.wording import STOP, WORD, sentences, stem
+
 SUPERSEDE_DAYS = 90
-VALUE_GAP = 1.25  # the larger value must exceed the smaller by this factor…
-RECORD_GAP = 1.05  # …or by this one for a record or limit ("the strongest is 57.5%" against "67.5%")
 
 Kind = Literal["contradiction", "outdated"]
 
@@ -57,27 +59,6 @@ class Conflict:
     kind: Kind
     answers: tuple[Hashable, Hashable]  # "outdated": (older, newer)
     reason: str
-
-
-_STOP = frozenset("""a an the and or but if then so to of in on at by for with from as is are was were be been being it
-its this that these those there here your you i we they he she my our their me us them do does did not no yes can could
-would should will shall may might must have has had just also only very more most much many some any all each every
-about into over under than too what which who whom whose when where why how up down out off again further once
-around approximately approx roughly nearly almost between least even still like vs versus while past closer last
-range c f abv following follow below above""".split())
-_WORD = re.compile(r"[a-z][a-z0-9'’-]*")
-
-
-def _stem(word: str) -> str:
-    """A crude, predictable stem: plural and verb endings off ("holding" → "hold", "seconds" → "second")."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?;:])\s+|\n+", text) if s.strip()]
 
 
 # --- yes / no ----------------------------------------------------------------------------
@@ -103,142 +84,6 @@ def polarity(text: str) -> str | None:
     if not m:
         return None
     return "no" if m.group(1).lower() in ("no", "nope", "not really") else "yes"
-
-
-# --- values ------------------------------------------------------------------------------
-
-_UNITS = {
-    "second": ("s", "sec", "secs", "second", "seconds"), "minute": ("min", "mins", "minute", "minutes"),
-    "hour": ("h", "hr", "hrs", "hour", "hours"), "day": ("day", "days"), "week": ("week", "weeks"),
-    "month": ("month", "months"), "year": ("year", "years", "yrs"),
-    "percent": ("%", "percent", "per cent"), "degree": ("°c", "°f", "°", "degrees", "degree", "c", "f"),
-    "millilitre": ("ml", "millilitres", "milliliters"), "litre": ("l", "litre", "litres", "liter", "liters"),
-    "ounce": ("oz", "ounce", "ounces"), "gram": ("g", "gram", "grams"), "kilogram": ("kg", "kilos", "kilograms"),
-    "megabyte": ("mb", "megabytes"), "gigabyte": ("gb", "gigabytes"), "terabyte": ("tb", "terabytes"),
-    "ada": ("ada", "₳"), "lovelace": ("lovelace",), "dollar": ("$", "usd", "dollars"), "euro": ("€", "eur", "euros"),
-    "token": ("tokens", "token"), "character": ("characters", "chars"), "time": ("times",),
-}
-_UNIT_OF = {alias: unit for unit, aliases in _UNITS.items() for alias in aliases}
-_NUMBER = r"(\d+(?:[.,]\d+)?)(?:\s*(?:-|–|to)\s*(\d+(?:[.,]\d+)?))?"
-_QUANTITY = re.compile(
-    r"(?<![\w.])" + _NUMBER + r"\s*(" + "|".join(sorted((re.escape(a) for a in _UNIT_OF), key=len, reverse=True))
-    + r")(?![\w])", re.IGNORECASE)
-_CURRENCY_FIRST = re.compile(r"([$€₳])\s?" + _NUMBER)
-# A sentence with one of these states a record or a limit: its values are compared by unit alone, records
-# with records ("the strongest beer … 67.5%" / "… 55%"), limits with limits ("around 15% at most" / "up to 25%").
-_RECORD = re.compile(r"\b(largest|biggest|highest|strongest|oldest|longest|record|state of the art)\b", re.IGNORECASE)
-# In a record sentence a bare number counts too: "the largest … is 21", "the state of the art is still 15".
-_BARE = re.compile(r"\b(?:is|was|are|were|remains|stands at|=)\s+(?:still\s+|now\s+|only\s+|just\s+|about\s+|"
-                   r"around\s+)*(\d+(?:\.\d+)?)(?![\w%]|\.\d)")
-_LIMIT_MAX = re.compile(
-    r"\b(maximum|max|limit|upper (?:end|bound|limit)|up to|"
-    r"at most|no more than|not more than|(?:can ?not|can't|cannot) (?:get|go|be) (?:more|higher) than|cannot exceed|"
-    r"tops? out)\b", re.IGNORECASE)
-_LIMIT_MIN = re.compile(r"\b(lowest|smallest|minimum|minimal|min|at least|no less than|not less than)\b",
-                        re.IGNORECASE)
-def _number(raw: str) -> float:
-    return float(raw.replace(",", "") if raw.count(",") and len(raw.split(",")[-1]) == 3 else raw.replace(",", "."))
-
-
-def _head(before: str) -> str | None:
-    """The nearest content word before a value: the step or thing it measures."""
-    words = [w for w in _WORD.findall(before.lower()) if w not in _STOP and not w.isdigit()]
-    return _stem(words[-1]) if words else None
-
-
-@dataclass(frozen=True, slots=True)
-class Value:
-    key: tuple[str, str]  # (unit or superlative, head word)
-    low: float
-    high: float
-    said: str  # the words as written, for the reason
-    about: frozenset[str] = frozenset()  # a record's sentence, as content stems: two records must share two
-
-
-# Steps whose amounts two answers can disagree on ("hold … 10 seconds" / "hold … 15 seconds").
-_STEP_VERBS = frozenset("""hold press wait leave keep age store ferment serve chill cool heat boil steep bake cook
-set reset restart reboot charge mix stir shake rest let condition lager bottle carbonate""".split())
-_HEDGED = re.compile(r"\b(i know|i've (?:had|tried|seen)|i have (?:had|tried|seen)|my favou?rite|i think)\b",
-                     re.IGNORECASE)
-
-
-def _after(rest: str) -> str | None:
-    """The thing a quantity measures when named right after it: "8 GB of RAM" → "ram", "25% alcohol" → "alcohol"."""
-    m = re.match(r"\s+(?:of\s+)?(?:the\s+|your\s+)?([a-z][\w-]*)", rest.lower())
-    return _stem(m.group(1)) if m and m.group(1) not in _STOP else None
-
-
-def values(text: str) -> list[Value]:
-    """Quantities an answer states, keyed so that only like with like is compared:
-
-    - a record ("the strongest beer is … 67.5%", "the largest … is 21"): (unit or "number", "record"),
-      compared only with a record whose sentence shares two content words;
-    - a limit ("up to 25% alcohol", "at least 10 GB disk space"): (unit, "max/min limit <thing>");
-    - an amount for a step ("hold the button for 10 seconds"): (unit, the step's verb).
-    Other numbers (examples, asides, lists) are not compared. Values in
-    parentheses are skipped; Fahrenheit is read as Celsius. A step the answer
-    gives several values for is dropped (a list of cases); for a record or limit
-    the answer's first claim counts.
-    """
-    found = []
-    about: frozenset[str] = frozenset()
-    for sentence in _sentences(re.sub(r"\([^()]*\)", " ", text)):
-        record = _RECORD.search(sentence)
-        if record and _HEDGED.search(sentence):
-            continue
-        if record:
-            kind = "record"
-            about = frozenset(_content(sentence) - {_stem(w) for w in _WORD.findall(record.group(0).lower())})
-            if not _QUANTITY.search(sentence):
-                for m in _BARE.finditer(sentence):
-                    value = _number(m.group(1))
-                    found.append(Value(("number", kind), value, value, m.group(0).strip(), about))
-                    break
-        else:
-            kind = "max limit" if _LIMIT_MAX.search(sentence) else "min limit" if _LIMIT_MIN.search(sentence) else None
-        for m in _QUANTITY.finditer(sentence):
-            unit = _UNIT_OF[m.group(3).lower()]
-            if unit == "degree" and m.group(3).lower() in ("c", "f") and not re.search(r"\d\s*[cf]\b", m.group(0),
-                                                                                        re.IGNORECASE):
-                continue
-            if kind == "record":
-                head = kind
-            elif kind:
-                head = f"{kind} {_after(sentence[m.end():]) or ''}".strip()
-            else:
-                before = [w for w in _WORD.findall(sentence[max(0, m.start() - 60):m.start()].lower())]
-                verbs = [_stem(w) for w in before if _stem(w) in _STEP_VERBS or w in _STEP_VERBS]
-                if not verbs:
-                    continue
-                head = verbs[-1]
-            low = _number(m.group(1))
-            high = _number(m.group(2)) if m.group(2) else low
-            if unit == "degree" and "f" in m.group(3).lower():
-                low, high = (low - 32) / 1.8, (high - 32) / 1.8
-            found.append(Value((unit, head), low, high, m.group(0).strip(), about if kind == "record" else frozenset()))
-    spans: dict[tuple[str, str], set[tuple[float, float]]] = {}
-    for v in found:
-        spans.setdefault(v.key, set()).add((v.low, v.high))
-    kept, claimed = [], set()
-    for v in found:
-        if " limit" in v.key[1] or v.key[1] == "record":
-            if v.key not in claimed:
-                claimed.add(v.key)
-                kept.append(v)
-        elif len(spans[v.key]) == 1:
-            kept.append(v)
-    return kept
-
-
-def _apart(a: Value, b: Value) -> bool:
-    """No overlap, and far enough apart: any gap for a record or limit (there is one largest), else ``VALUE_GAP``."""
-    lo_a, hi_a = sorted((a.low, a.high))
-    lo_b, hi_b = sorted((b.low, b.high))
-    if hi_a >= lo_b and hi_b >= lo_a:
-        return False  # the ranges overlap
-    small, large = (hi_a, lo_b) if hi_a < lo_b else (hi_b, lo_a)
-    gap = RECORD_GAP if " limit" in a.key[1] or a.key[1] == "record" else VALUE_GAP
-    return large > small * gap if small > 0 else large > 0
 
 
 # --- instructions and claims ------------------------------------------------------------
@@ -267,22 +112,22 @@ _IMPOSSIBLE = re.compile(r"\b(impossible|unsafe|unnecessary|not possible)\b")
 
 def _action(phrase: str) -> tuple[str, str] | None:
     """(verb, object) from the start of an instruction: "turn off the WPS button" → ("turn off", "wps")."""
-    words = _WORD.findall(phrase.lower())
+    words = WORD.findall(phrase.lower())
     if len(words) < 2:
         return None
     verb, rest = words[0], words[1:]
     if rest and rest[0] in ("on", "off", "up", "down", "out", "in", "back"):
         verb, rest = f"{verb} {rest[0]}", rest[1:]
-    if verb in _STOP or verb.endswith("ly"):
+    if verb in STOP or verb.endswith("ly"):
         return None
-    obj = [w for w in rest[:3] if w not in _STOP][:1]
-    return (verb, _stem(obj[0])) if obj else None
+    obj = [w for w in rest[:3] if w not in STOP][:1]
+    return (verb, stem(obj[0])) if obj else None
 
 
 def instructions(text: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
     """(advised, warned against) actions of an answer."""
     do, dont = set(), set()
-    for sentence in _sentences(text):
+    for sentence in sentences(text):
         lower = sentence.lower()
         negated = [_action(m.group("phrase")) for m in _NEGATED.finditer(lower)]
         negated = [a for a in negated if a and a[0] in _IMPERATIVE_OK]
@@ -309,7 +154,7 @@ ferment bottle cork decant buy sell stake delegate send withdraw register mint b
 def claims(text: str) -> dict[str, bool]:
     """Evaluative claims: predicate → asserted (True) or denied (False), when the answer is consistent."""
     said: dict[str, set[bool]] = {}
-    for sentence in _sentences(text.lower()):
+    for sentence in sentences(text.lower()):
         # Questions, conditions, hedges and futures are not claims; "not unsafe" is a double negative.
         if "?" in sentence or re.search(r"\b(if|whether|unless|will|future|might|may|could|only unsafe|not unsafe|"
                                         r"not impossible|not unnecessary)\b", sentence):
@@ -322,49 +167,6 @@ def claims(text: str) -> dict[str, bool]:
             said.setdefault({"impossible": "possible", "not possible": "possible", "unsafe": "safe",
                              "unnecessary": "necessary"}[m.group(1)], set()).add(False)
     return {pred: next(iter(v)) for pred, v in said.items() if len(v) == 1}
-
-
-# --- versions and deprecations --------------------------------------------------------------
-
-_VERSIONED = re.compile(r"\b([a-z][\w.+-]{1,30}?)[\s-]?(?:v|version\s*)?(\d+\.\d+(?:\.\d+){0,2})\b", re.IGNORECASE)
-_GONE = re.compile(r"\b(deprecated|no longer (?:works?|exists?|available|supported|used)|(?:was|were|been|is|are) "
-                   r"(?:removed|renamed|replaced)|replaced (?:by|with)|obsolete|doesn'?t work any ?more|not supported "
-                   r"any ?more)\b", re.IGNORECASE)
-# A claim about how things stand now, which a later answer may well overtake.
-_FOR_NOW = re.compile(r"\b(as of (?:now|today|yet|writing|this writing)|at the moment|currently|right now|for now|"
-                      r"not (?:yet|currently)|coming soon|is planned|in the works)\b", re.IGNORECASE)
-# …and the claim is that something is missing: not supported, not available, no standard, no way…
-_NOT = re.compile(r"\b(there (?:is|are) no|not (?:yet )?(?:supported|available|possible|implemented|released|"
-                  r"launched|out)|do(?:es)?n'?t (?:yet )?(?:support|exist)|do(?:es)? not (?:yet )?(?:support|exist)"
-                  r"|(?:is|are)n'?t (?:yet )?(?:supported|available|possible|out)|no (?:support|way|standard"
-                  r"|implementation|option))\b",
-                  re.IGNORECASE)
-_CODE = re.compile(r"(?<![\w-])(--[a-z][\w-]+|[A-Za-z_][\w]*(?:[._][A-Za-z_]\w*)+|[a-z]+[A-Z]\w+)(?![\w-])")
-
-
-def versions(text: str) -> dict[str, tuple[int, ...]]:
-    """Named things with a version: "cardano-node 1.29.0" → {"cardano-node": (1, 29, 0)} (highest per name)."""
-    found: dict[str, tuple[int, ...]] = {}
-    for m in _VERSIONED.finditer(text):
-        name = m.group(1).lower().rstrip(".-")
-        if name in _STOP or name.isdigit() or len(name) < 2:
-            continue
-        number = tuple(int(x) for x in m.group(2).split("."))
-        found[name] = max(found.get(name, number), number)
-    return found
-
-
-def _content(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 3 and w not in _GENERIC}
-
-
-# Words too common in answers to tie a claim to a later answer.
-_GENERIC = frozenset("""answer question know think like want need make sure good well better best time people
-thing things really actually also able using used work works working different other same first""".split())
-
-
-def _code_names(text: str) -> set[str]:
-    return {m.group(1) for m in _CODE.finditer(text)}
 
 
 # --- comparing two answers ----------------------------------------------------------------
@@ -382,7 +184,7 @@ def find_conflicts(a: AnswerText, b: AnswerText, *, question: str = "",
     for va in values(a.text):
         for vb in values(b.text):
             related = va.key[1] != "record" or len(va.about & vb.about) >= 2
-            if va.key == vb.key and va.key not in seen_keys and related and _apart(va, vb):
+            if va.key == vb.key and va.key not in seen_keys and related and apart(va, vb):
                 seen_keys.add(va.key)
                 notes.append(Conflict("contradiction", pair, f"different values: '{va.said}' against '{vb.said}'"))
     a_do, a_dont = instructions(a.text)
@@ -397,38 +199,10 @@ def find_conflicts(a: AnswerText, b: AnswerText, *, question: str = "",
     for pred in sorted(ca.keys() & cb.keys()):
         if ca[pred] != cb[pred]:
             notes.append(Conflict("contradiction", pair, f"one answer says it is {pred}, the other that it is not"))
-    notes.extend(_superseded(a, b, supersede_days))
-    return notes
-
-
-def _superseded(a: AnswerText, b: AnswerText, days: int) -> list[Conflict]:
-    if a.created is None or b.created is None or abs((b.created - a.created).days) < days:
-        return []
-    older, newer = (a, b) if a.created < b.created else (b, a)
-    notes = []
-    old_v, new_v = versions(older.text), versions(newer.text)
-    for name in sorted(old_v.keys() & new_v.keys()):
-        if new_v[name] > old_v[name]:
-            notes.append(Conflict("outdated", (older.id, newer.id), (
-                f"mentions {name} {'.'.join(map(str, old_v[name]))}; an answer {(newer.created - older.created).days} "
-                f"days newer mentions {'.'.join(map(str, new_v[name]))}")))
-    newer_words = _content(newer.text)
-    for sentence in _sentences(older.text):
-        m = _FOR_NOW.search(sentence)
-        shared = sorted(_content(sentence) & newer_words)
-        if m and _NOT.search(sentence) and len(shared) >= 2:
-            words = list(dict.fromkeys(w for w in _WORD.findall(sentence.lower()) if _stem(w) in shared))
-            notes.append(Conflict("outdated", (older.id, newer.id), (
-                f"says '{_NOT.search(sentence).group(0)}' ({m.group(0).lower()}) about {', '.join(words[:3])}; an "
-                f"answer {(newer.created - older.created).days} days newer speaks of it again")))
-            break
-    gone = _GONE.search(newer.text)
-    if gone:
-        shared = sorted(_code_names(older.text) & _code_names(newer.text))
-        if shared:
-            notes.append(Conflict("outdated", (older.id, newer.id), (
-                f"uses {shared[0]}; an answer {(newer.created - older.created).days} days newer says "
-                f"'{gone.group(0)}'")))
+    if a.created is not None and b.created is not None and abs((b.created - a.created).days) >= supersede_days:
+        older, newer = (a, b) if a.created < b.created else (b, a)
+        notes.extend(Conflict("outdated", (older.id, newer.id), reason)
+                     for reason in superseded(older.text, newer.text, (newer.created - older.created).days))
     return notes
 
 
