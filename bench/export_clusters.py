@@ -6,7 +6,7 @@ Usage: python bench/export_clusters.py DUMP_DIR [-o CLUSTERS.json] [--level prob
 ``problem`` (default): ``kb.engine.problems.problem_clusters``, following the
 dump's duplicate links as the product follows harvested ones (``--no-links``:
 text alone); each cluster's ``lead`` is the lead the clustering chose.
-``topic``: the topic level (``kb.clustering`` defaults), ``lead`` null, so
+``topic``: the topic level (``kb.engine.clustering`` defaults), ``lead`` null, so
 the draft shows which questions it leaves out. ``--sample N`` keeps N clusters
 drawn at random (for reading drafts by hand). Threads carry their
 ``duplicate_of`` link unless ``--no-links``.
@@ -43,7 +43,7 @@ def main() -> None:
         groups = [(c.lead, c.ids) for c in problem_clusters(td.problem_questions(site.threads, links=links,
                                                                                 vectors=vectors))]
     else:
-        from kb.clustering.communities import cluster
+        from kb.engine.clustering.communities import cluster
 
         groups = [(None, [site.threads[i]["id"] for i in g]) for g in cluster(vectors)]
     if args.sample is not None:

@@ -8,7 +8,7 @@ import it. Everything returns plain data in the CLUSTERS.json thread shape that
      "answers": [{"id", "text", "score", "accepted", "created"}]}
 
 A Stack Exchange dump goes through the product's own importer
-(``harvest.importers.stackexchange``) and text extraction (``search.engine``);
+(``harvest.engine.importers.stackexchange``) and text extraction (``search.engine``);
 StackFAQ is read from its XML. Embeddings go through the shipped model and are
 cached on disk by text hash (``GLEANER_BENCH_CACHE``, default: the system temp
 folder), so each text is embedded once across runs and scripts.
@@ -52,8 +52,8 @@ class Site:
 
 def load_site(folder: Path) -> Site:
     """Every question of a Stack Exchange dump with its answers, plus its duplicate/related links."""
-    from harvest.importers.stackexchange.importer import StackExchangeDumpImporter
-    from harvest.records import LinkRecord, PostRecord, ThreadRecord
+    from harvest.engine.importers.stackexchange.importer import StackExchangeDumpImporter
+    from harvest.engine.records import LinkRecord, PostRecord, ThreadRecord
     from search.engine import html_to_text
 
     threads: dict[str, dict] = {}

@@ -11,12 +11,11 @@ from collections.abc import Iterable
 import numpy as np
 
 from community.models import Post, Thread
+from kb.engine.problems import question_text
 from search.engine import Embedder, embedding_key, html_to_text, markdown_to_text
 from search.models import Embedding
 from search.vectors import Progress, chunks, embed_missing
 
-# The model reads at most 256 word pieces; longer text only costs tokenizer time.
-QUESTION_CHARS = 2000
 ROW_CHUNK = 2000
 
 
@@ -25,11 +24,6 @@ def post_text(post: Post) -> str:
     if post.body_format == Post.Format.HTML:
         return html_to_text(post.body)
     return markdown_to_text(post.body)
-
-
-def question_text(title: str, body_text: str) -> str:
-    """What a thread is embedded as: its title, then the start of its question."""
-    return f"{title.strip()}\n{' '.join(body_text.split())}"[:QUESTION_CHARS]
 
 
 def question_texts(*, thread_ids: Iterable[int] | None = None) -> dict[int, str]:

@@ -69,7 +69,7 @@ class Draft:
 
 
 def _first_sentences(text: str, count: int = PROBLEM_SENTENCES) -> str:
-    from kb.drafting import first_sentences
+    from kb.engine.drafting import first_sentences
 
     return first_sentences(text, count)
 

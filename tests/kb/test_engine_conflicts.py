@@ -80,8 +80,8 @@ def test_on_real_threads_every_flag_is_a_judged_conflict(shared_data):
     contradiction or outdated (fixtures/trust/conflict_pairs.json)."""
     import itertools
 
-    from harvest.importers.stackexchange.importer import StackExchangeDumpImporter
-    from harvest.records import PostRecord, ThreadRecord
+    from harvest.engine.importers.stackexchange.importer import StackExchangeDumpImporter
+    from harvest.engine.records import PostRecord, ThreadRecord
     from search.engine import html_to_text
     from tests.conftest import REPO
 

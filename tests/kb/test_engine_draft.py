@@ -127,8 +127,8 @@ def test_other_solutions_are_capped_most_trusted_first(embedder):
 def test_on_real_duplicates_answers_of_related_threads_never_reach_the_draft(shared_data, embedder):
     """The duplicate-link proxy on the Beer dump: a draft led by a question closed as a duplicate, holding its
     original and every related-linked thread as if they had joined, places answers of the original only."""
-    from harvest.importers.stackexchange.importer import StackExchangeDumpImporter
-    from harvest.records import LinkRecord, PostRecord, ThreadRecord
+    from harvest.engine.importers.stackexchange.importer import StackExchangeDumpImporter
+    from harvest.engine.records import LinkRecord, PostRecord, ThreadRecord
     from search.engine import html_to_text
 
     threads, answers, dups, related = {}, {}, [], []

@@ -105,8 +105,8 @@ def test_stackfaq_problem_clusters_are_pure_where_topic_clusters_are_not(shared_
     """Human paraphrases of 30 StackFAQ threads: problem clusters keep B-cubed precision ≥ 0.95."""
     from lxml import etree
 
-    from kb.clustering.communities import cluster
-    from kb.clustering.metrics import bcubed
+    from kb.engine.clustering.communities import cluster
+    from kb.engine.clustering.metrics import bcubed
 
     root = etree.parse(str(shared_data / "stackfaq" / "stackExchange-FAQ.xml")).getroot()
     ids, texts, answers, gold = [], [], [], []
