@@ -123,7 +123,7 @@ def main() -> None:
         from kb.services.clustering import clusters_rebuild
         from kb.models import ClusterMember
         from kb.question_vectors import question_texts
-        from search.index_access import get_embedder
+        from search.embeddings import get_embedder
 
         t0 = time.perf_counter()
         source = source_create(name=dump.name, kind="stackexchange", path=str(dump))

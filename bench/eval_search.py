@@ -87,7 +87,8 @@ def build_index(*, leave_out_threads: list[int] = ()) -> dict:
 
     ``leave_out_threads``: threads whose documents are then taken out of both indexes.
     """
-    from search.indexing import index_documents, index_rebuild
+    from search.services.indexing import index_documents
+    from search.services.rebuild import index_rebuild
     from search.models import Document
 
     started = time.perf_counter()
@@ -104,7 +105,7 @@ def load_stackfaq(path: Path) -> tuple[dict, dict]:
     """Articles in, queries out: ``(queries, meta)`` with ``queries[id] = {text, labels, half}``."""
     from django.db import transaction
 
-    from search.documents import document_upsert
+    from search.services.documents import document_upsert
     from search.models import Document
 
     pairs = read_stackfaq(path)
@@ -181,8 +182,8 @@ def rank_all(queries: dict) -> dict:
     """Per query: the dense and keyword rankings (production code, depth ``DEPTH``) and the plain baseline."""
     from django.db import connection
 
+    from search.backends.database import postgres_plain_fts
     from search.engine import clean_query
-    from search.keyword import postgres_plain_fts
     from search.ranking import dense_ranking, keyword_ranking
 
     postgres = connection.vendor == "postgresql"

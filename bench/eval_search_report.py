@@ -1,7 +1,7 @@
 """Scoring for ``eval_search.py``: fuse saved rankings, tune on dev, report the test half.
 
 Pure over the worker's JSON (rankings per query, labels, splits); the only Django
-piece read is the configured default fusion (``shipped_config``).
+piece read is the configured fusion (``fusion``: settings fill what a config leaves out).
 """
 from __future__ import annotations
 
@@ -12,8 +12,17 @@ RRF_KS = [0, 1, 2, 5, 10, 20, 30, 60, 100]
 SYSTEMS = ("keyword", "dense", "hybrid", "postgres_fts", "shipped")
 
 
+def fusion(**values):
+    """A fusion config: the configured one (``SEARCH_FUSION``/``SEARCH_ALPHA``/``SEARCH_RRF_K``, env or
+    settings) with ``values`` replacing settings."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from search.backends.fusion import FusionConfig
+
+    return FusionConfig.from_settings(**values)
+
+
 def _fused(ranking: dict, config) -> list[int]:
-    from search.ranking import fuse
+    from search.backends.fusion import fuse
 
     return [hit.document_id for hit in fuse(ranking["dense"], ranking["keyword"], config=config)[:10]]
 
@@ -46,39 +55,30 @@ def score(result: dict, *, run: str | None, label_set: str | None, split: str, c
 
 
 def tune(result: dict, *, run: str | None) -> dict:
-    from search.ranking import FusionConfig
-
     def dev(config) -> float:
         return score(result, run=run, label_set=None, split="dev", config=config).get("ndcg@10", 0.0)
 
-    convex = max(ALPHAS, key=lambda a: (dev(FusionConfig(method="convex", alpha=a)), -abs(a - 0.5)))
-    rrf_k = max(RRF_KS, key=lambda k: (dev(FusionConfig(method="rrf", rrf_k=k)), k == 60))
-    best_convex, best_rrf = dev(FusionConfig(method="convex", alpha=convex)), dev(FusionConfig(method="rrf", rrf_k=rrf_k))
-    winner = (FusionConfig(method="convex", alpha=convex) if best_convex >= best_rrf
-              else FusionConfig(method="rrf", rrf_k=rrf_k))
+    convex = max(ALPHAS, key=lambda a: (dev(fusion(method="convex", alpha=a)), -abs(a - 0.5)))
+    rrf_k = max(RRF_KS, key=lambda k: (dev(fusion(method="rrf", rrf_k=k)), k == 60))
+    best_convex, best_rrf = dev(fusion(method="convex", alpha=convex)), dev(fusion(method="rrf", rrf_k=rrf_k))
+    winner = (fusion(method="convex", alpha=convex) if best_convex >= best_rrf
+              else fusion(method="rrf", rrf_k=rrf_k))
     return {"alpha": convex, "rrf_k": rrf_k, "dev_convex": best_convex, "dev_rrf": best_rrf, "winner": winner,
-            "dev_dense": dev(FusionConfig(method="dense")), "dev_keyword": dev(FusionConfig(method="keyword"))}
+            "dev_dense": dev(fusion(method="dense")), "dev_keyword": dev(fusion(method="keyword"))}
 
 
 def shipped_config():
-    """The configured default (``SEARCH_FUSION``/``SEARCH_ALPHA``/``SEARCH_RRF_K``, env or settings)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    from django.conf import settings
-
-    from search.ranking import FusionConfig
-
-    return FusionConfig(method=settings.SEARCH_FUSION, alpha=settings.SEARCH_ALPHA, rrf_k=settings.SEARCH_RRF_K)
+    """The configured default."""
+    return fusion()
 
 
 def report(result: dict, *, run: str | None, label_set: str | None, tuned: dict) -> dict:
-    from search.ranking import FusionConfig
-
     shipped = shipped_config()
     configs = {
-        "keyword": FusionConfig(method="keyword"),
-        "dense": FusionConfig(method="dense"),
-        f"convex α={tuned['alpha']}": FusionConfig(method="convex", alpha=tuned["alpha"]),
-        f"rrf k={tuned['rrf_k']}": FusionConfig(method="rrf", rrf_k=tuned["rrf_k"]),
+        "keyword": fusion(method="keyword"),
+        "dense": fusion(method="dense"),
+        f"convex α={tuned['alpha']}": fusion(method="convex", alpha=tuned["alpha"]),
+        f"rrf k={tuned['rrf_k']}": fusion(method="rrf", rrf_k=tuned["rrf_k"]),
         "hybrid": tuned["winner"],
         "postgres_fts": "plain",
         "shipped": shipped,

@@ -9,7 +9,7 @@ SQLite file, or a fresh database on the server of ``--database-url``) and index
 directory, migrates, and builds an index of N article documents. Texts recombine
 titles and sentences of the demo corpus (``fixtures/demo/community/*.json``) or,
 with ``--data``, of a Stack Exchange dump's ``Posts.xml``. The first min(N, --real) (default 10000)
-documents are encoded for real through ``search.indexing.index_documents`` (the
+documents are encoded for real through ``search.services.indexing.index_documents`` (the
 bulk indexing throughput); the model's raw encode throughput (batch 64) is measured
 on the same passages in the same process. The remaining documents get one passage
 each whose stored vector is a slightly perturbed, renormalised copy of a real one,
@@ -168,13 +168,13 @@ def build(size: int, data: Path | None, real_limit: int) -> dict:
     from django.conf import settings
     from django.db import transaction
 
-    from search.documents import document_hash
+    from search.backends import keyword_backends, vector_backend
+    from search.embeddings import get_embedder
     from search.engine import embedding_key
-    from search.index_access import get_embedder
-    from search.indexing import index_documents, passage_texts
-    from search.keyword import keyword_index_update
+    from search.engine.batches import chunks
     from search.models import Document, Embedding, Passage
-    from search.vectors import chunks, index_write_lock, vector_index_rebuild_locked
+    from search.services.documents import document_hash
+    from search.services.indexing import index_documents, passage_texts
 
     log = lambda message: print(f"  [{size:,}] {message}", file=sys.stderr, flush=True)  # noqa: E731
     pools = corpus_pools(data)
@@ -229,11 +229,11 @@ def build(size: int, data: Path | None, real_limit: int) -> dict:
                 Embedding.objects.bulk_create(new_vectors, batch_size=1000, ignore_conflicts=True)
                 Passage.objects.bulk_create(new_passages, batch_size=1000)
                 Document.objects.bulk_update(docs, ["indexed_hash"], batch_size=1000)
-                keyword_index_update(chunk)
+                for backend in keyword_backends():
+                    backend.update(chunk)
         log("rebuilding the FAISS index from stored vectors…")
         started = time.perf_counter()
-        with index_write_lock():
-            vector_index_rebuild_locked(embedder=embedder, progress=None)
+        vector_backend().rebuild(embedder=embedder, progress=None)
         log(f"  rebuilt in {time.perf_counter() - started:.0f} s")
     return {
         "documents": size,
@@ -263,8 +263,9 @@ def agent_token() -> str:
 
 def raw_cost(texts: list[str]) -> dict:
     """Embed + FAISS search (k=10) per text, in-process: the floor any API answer pays."""
+    from search.backends.versions import get_live_index
+    from search.embeddings import embed_query
     from search.engine import clean_query
-    from search.index_access import embed_query, get_live_index
 
     index, _ = get_live_index().get()
     cleaned = [clean_query(text) for text in texts]  # what the API embeds
@@ -285,9 +286,9 @@ def raw_cost(texts: list[str]) -> dict:
 
 def _bring_up_to_date(size: int) -> None:
     """A kept build made by older code may lack what the index holds now (e.g. the keyword index)."""
+    from search.backends import vector_backend
+    from search.backends.versions import index_store
     from search.engine import IndexUnavailable
-    from search.index_access import index_store
-    from search.vectors import vector_index_apply
 
     store = index_store()
     try:
@@ -295,7 +296,7 @@ def _bring_up_to_date(size: int) -> None:
     except IndexUnavailable as exc:
         print(f"  [{size:,}] {exc}: building it…", file=sys.stderr, flush=True)
         started = time.perf_counter()
-        vector_index_apply(add_ids=[], remove_ids=[])
+        vector_backend().apply(add_ids=[], remove_ids=[])
         print(f"  [{size:,}]   built in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
 
 
@@ -328,7 +329,7 @@ def worker(size: int, data: Path | None, queries: int, real_limit: int = REAL_LI
     from django.conf import settings
     from django.core.management import call_command
 
-    from search.index_access import get_live_index, reset_live_index
+    from search.backends.versions import get_live_index, reset_live_index
 
     marker = Path(settings.DATA_DIR) / BUILD_MARKER
     if marker.exists():
@@ -376,8 +377,9 @@ def raw_server() -> None:
     import django
 
     django.setup()
+    from search.backends.versions import get_live_index
+    from search.embeddings import embed_query
     from search.engine import clean_query
-    from search.index_access import embed_query, get_live_index
 
     index, _ = get_live_index().get()
     index.search(embed_query("warm up"), 10)

@@ -21,6 +21,10 @@ _FALSE = {"0", "false", "no", "off"}
 _RATE = re.compile(r"^([0-9]+)\s*/\s*(s|sec|second|m|min|minute|h|hour|d|day)$")
 
 
+# A dotted path to a class, as settings name pluggable parts: "package.module.Class".
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+
+
 def _raw(name: str) -> str | None:
     """The variable's value, or None when it is missing, empty or blank."""
     raw = os.environ.get(name)
@@ -121,3 +125,19 @@ def env_rate(name: str, default: str) -> str:
             f"{name}={raw!r} is not a rate: use a count and a period, e.g. 30/hour, 600/minute, 5/day"
         )
     return f"{int(match.group(1))}/{match.group(2)}"
+
+
+def env_dotted_path(name: str, default: str, *, or_none: bool = False) -> str:
+    """A dotted path to a class such as ``search.backends.faiss.FaissVectorBackend`` (with ``or_none``,
+    also the word ``none``). Only its shape is checked here; the class is loaded where it is used."""
+    raw = _raw(name)
+    if raw is None:
+        return default
+    value = raw.strip()
+    if or_none and value.lower() == "none":
+        return "none"
+    if not _DOTTED.match(value):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a dotted path to a class, e.g. {default}" + (' (or "none")' if or_none else "")
+        )
+    return value

@@ -8,7 +8,7 @@ first request, so no customer's search pays the seconds that costs after a
 deploy or a restart. ``bench/search.py`` serves with this file. Every value
 can be set from the environment; command-line flags and ``GUNICORN_CMD_ARGS``
 override this file as usual (threaded workers with keep-alive measured no
-faster for search: docs/search.md).
+faster for search: bench/performance-log.md).
 
 - ``WEB_CONCURRENCY``: worker processes (default: one per core). Each loads
   the model and the live index (about 850 MB resident at 100k documents).
@@ -57,17 +57,16 @@ def post_worker_init(worker) -> None:
     Then move everything loaded so far out of the garbage collector's sight (``gc.freeze``):
     a warm worker holds about half a million container objects (the model, Django, the
     libraries), and every full collection walked all of them, a pause of about a quarter
-    of a second in whichever request triggered it (docs/search.md, sixth pass). They live
+    of a second in whichever request triggered it (bench/performance-log.md, sixth pass). They live
     as long as the worker, so the collector has nothing to find among them."""
     import gc
     import logging
 
+    from search.backends import warm_up
     from search.engine import IndexUnavailable, ModelUnavailable
-    from search.index_access import embed_query, get_live_index
 
     try:
-        embed_query("warm up")
-        get_live_index()
+        warm_up()  # a bad SEARCH_BACKENDS entry raises here and stops the worker
     except (IndexUnavailable, ModelUnavailable) as exc:
         logging.getLogger("gleaner.web").warning("search not warmed up: %s", exc)
     gc.collect()  # what the warm-up left behind goes now, not into the frozen generation

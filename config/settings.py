@@ -14,7 +14,9 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_float, env_int, env_list, env_path, env_rate, env_str
+from config.env import (
+    env_bool, env_choice, env_dotted_path, env_float, env_int, env_list, env_path, env_rate, env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env_path("GLEANER_DATA_DIR", BASE_DIR / "var", base=BASE_DIR)
@@ -93,7 +95,7 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 # Seconds a process keeps its connection, on either database (0: one per request). The embedded
 # SQLite database used to open two a search (the request's and the query log's), ~2-3 ms over
-# HTTP on the demo (docs/search.md).
+# HTTP on the demo (bench/performance-log.md).
 DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE)}
@@ -280,6 +282,16 @@ SEARCH_AUTO_INDEX = env_bool("SEARCH_AUTO_INDEX", True)
 SEARCH_FUSION = env_choice("SEARCH_FUSION", "convex", ("rrf", "convex", "dense", "keyword"))
 SEARCH_ALPHA = env_float("SEARCH_ALPHA", 0.7, minimum=0.0, maximum=1.0)  # convex: weight of the dense score
 SEARCH_RRF_K = env_int("SEARCH_RRF_K", 60, minimum=0)
+# The backends search runs on, each a dotted path to a class (interfaces: search/backends/base.py;
+# docs/search.md). The fallback keyword backend answers when the keyword backend cannot ("none":
+# no fallback). A path that does not load fails the web worker's warm-up and `check --deploy`.
+SEARCH_BACKENDS = {
+    "vector": env_dotted_path("SEARCH_VECTOR_BACKEND", "search.backends.faiss.FaissVectorBackend"),
+    "keyword": env_dotted_path("SEARCH_KEYWORD_BACKEND", "search.backends.memory.MemoryKeywordBackend"),
+    "keyword_fallback": env_dotted_path(
+        "SEARCH_KEYWORD_FALLBACK_BACKEND", "search.backends.database.DatabaseKeywordBackend", or_none=True),
+    "ranker": env_dotted_path("SEARCH_RANKER", "search.backends.fusion.FusionRanker"),
+}
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from django.db.models import Count
 
-from search.indexing import IndexReport, index_rebuild
 from search.models import Document
+from search.services.indexing import IndexReport
+from search.services.rebuild import index_rebuild
 
 
 def demo_index(stdout) -> IndexReport:

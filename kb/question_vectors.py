@@ -1,7 +1,7 @@
 """Question vectors for clustering: "title + question text" of visible threads, embedded once.
 
 Vectors are stored in ``search.models.Embedding`` keyed by (text, model) through
-``search.vectors.embed_missing``, so a thread whose question did not change is
+``search.services.embeddings.embed_missing``, so a thread whose question did not change is
 never embedded again, by clustering or by anyone else embedding the same text.
 """
 from __future__ import annotations
@@ -13,8 +13,9 @@ import numpy as np
 from community.models import Post, Thread
 from kb.engine.problems import question_text
 from search.engine import Embedder, embedding_key, html_to_text, markdown_to_text
+from search.engine.batches import Progress, chunks
 from search.models import Embedding
-from search.vectors import Progress, chunks, embed_missing
+from search.services.embeddings import embed_missing
 
 ROW_CHUNK = 2000
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.core.signals import request_finished, request_started
 
 from community.signals import threads_changed
 from harvest.signals import harvest_finished
-from search import query_log
+from search.backends import check_backends
 
 
 class SearchConfig(AppConfig):
@@ -16,5 +17,6 @@ class SearchConfig(AppConfig):
 
         threads_changed.connect(receivers.threads_changed_index, dispatch_uid="search.threads_changed")
         harvest_finished.connect(receivers.harvest_finished_index, dispatch_uid="search.harvest_finished")
-        request_started.connect(query_log.request_started, dispatch_uid="search.query_log.started")
-        request_finished.connect(query_log.request_finished, dispatch_uid="search.query_log.finished")
+        request_started.connect(receivers.request_started_query_log, dispatch_uid="search.query_log.started")
+        request_finished.connect(receivers.request_finished_query_log, dispatch_uid="search.query_log.finished")
+        checks.register(check_backends, checks.Tags.compatibility, deploy=True)

@@ -43,7 +43,7 @@ class Document(models.Model):
         max_length=64, blank=True,
         help_text="content_hash the passages and keyword entry were built from; differs = stale.",
     )
-    # PostgreSQL only (weighted title A > synonyms B > text C), kept by search.keyword;
+    # PostgreSQL only (weighted title A > synonyms B > text C), kept by search.backends.database;
     # SQLite keeps its keyword index in the FTS5 table created by migration 0002.
     search_vector = SearchVectorField(null=True, editable=False)
 

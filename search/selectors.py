@@ -4,23 +4,24 @@
 and the agent console call. It cleans the query, restricts the candidates to
 what the user may see and asked for, ranks, re-checks the rows it is about to
 return against their source tables, builds snippets and logs the query (after
-the response, see ``search.query_log``). ``docs/search.md`` says what each
-stage costs.
+the response, see ``search.services.query_log``). ``docs/search.md`` walks the
+path; ``bench/performance-log.md`` says what each stage costs.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import connection
 
 from search import permissions
+from search.backends.base import Hit, Ranker
 from search.engine.query import clean_query
 from search.engine.snippets import make_snippet
 from search.models import Document, Passage
-from search.query_log import query_log_record
-from search.ranking import FusionConfig, Hit, rank
+from search.ranking import rank
+from search.services.query_log import query_log_record
 from search.sql import id_in
 
 logger = logging.getLogger(__name__)
@@ -63,13 +64,6 @@ class SearchResults(list):
         return self.mode == "keyword-fallback"
 
 
-@dataclass(frozen=True, slots=True)
-class SearchFilters:
-    kinds: tuple[str, ...] = field(default_factory=tuple)
-    tag: str | None = None
-    source: str | None = None
-
-
 def _passage_text(title: str, text: str, passage: str | None) -> str:
     if passage is None:
         return text
@@ -87,7 +81,7 @@ def search_documents(
     source: str | None = None,
     limit: int = 10,
     channel: str = "web",
-    config: FusionConfig | None = None,
+    ranker: Ranker | None = None,
     log: bool = True,
 ) -> SearchResults:
     """Search everything ``user`` may see; best first.
@@ -95,7 +89,8 @@ def search_documents(
     Raises ``QueryError`` when ``query`` holds nothing searchable and
     ``ServiceError`` for a bad filter (both carry a message for the user).
     Long queries are truncated by ``clean_query``; ``limit`` is clamped to
-    1..``MAX_LIMIT``. ``user`` may be anonymous or ``None``.
+    1..``MAX_LIMIT``. ``user`` may be anonymous or ``None``. ``ranker`` defaults to
+    the configured one.
     """
     cleaned = clean_query(query)
     kinds = tuple(dict.fromkeys([kinds] if isinstance(kinds, str) else (kinds or ())))
@@ -105,7 +100,7 @@ def search_documents(
     visibilities = permissions.allowed_visibilities(user)
     candidates = permissions.search_candidates(user, visibilities=visibilities, kinds=kinds, tag=tag, source=source)
 
-    ranking = rank(cleaned, limit=limit, candidates=candidates, config=config)
+    ranking = rank(cleaned, limit=limit, candidates=candidates, ranker=ranker)
     results = SearchResults(_materialize(ranking.hits, cleaned, user=user, visibilities=visibilities,
                                          candidates=candidates),
                             query=cleaned, mode=ranking.mode)

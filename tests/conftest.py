@@ -132,13 +132,13 @@ def search_index_dir(settings, tmp_path):
     For every test: keyword search answers from the live index when there is
     one, so a test must never see an index another run left in ``var/index``.
     """
-    from search.index_access import reset_live_index
+    from search.backends import reset_backends
 
     settings.SEARCH_INDEX_DIR = tmp_path / "index"
     settings.SEARCH_INDEX_RELOAD_SECONDS = 0.0
-    reset_live_index()
+    reset_backends()
     yield settings.SEARCH_INDEX_DIR
-    reset_live_index()
+    reset_backends()
 
 
 @pytest.fixture
@@ -265,7 +265,7 @@ def embedder():
     from django.conf import settings
 
     from search.engine import ModelUnavailable
-    from search.index_access import get_embedder
+    from search.embeddings import get_embedder
 
     model = get_embedder()
     try:
@@ -279,7 +279,7 @@ def embedder():
 @pytest.fixture
 def process_embedder(embedder, monkeypatch):
     """Make code that asks ``get_embedder()`` itself (a command, a task) share the session memo."""
-    import search.index_access as access
+    import search.embeddings as access
 
     monkeypatch.setitem(access._embedders, embedder.name, embedder)
     return embedder

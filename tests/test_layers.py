@@ -13,8 +13,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 LAYER = {"config": 0, "core": 1, "community": 2, "harvest": 3, "search": 3, "kb": 4, "support": 5, "demo": 6}
 ROOTS = {"config/urls.py", "config/gunicorn_conf.py", "config/celery.py", "config/wsgi.py", "config/asgi.py"}
-# Being untangled inside the search app (its backends split); drop it from here once it is gone.
-KNOWN_CIRCLES = [{"search.documents", "search.indexing", "search.keyword", "search.tasks"}]
 
 
 def app_modules() -> dict[str, Path]:
@@ -108,8 +106,7 @@ def test_no_module_imports_from_a_higher_layer():
 
 
 def test_no_import_circles():
-    unknown = [sorted(c) for c in circles(import_graph()) if not any(c <= known for known in KNOWN_CIRCLES)]
-    assert unknown == []
+    assert [sorted(c) for c in circles(import_graph())] == []
 
 
 def test_the_rule_sees_what_it_is_meant_to_catch(tmp_path, monkeypatch):

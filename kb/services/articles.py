@@ -23,7 +23,7 @@ from kb.selectors import assignee_get
 from kb.services.versions import version_save
 from kb.workflow import TransitionError, next_status
 from search.engine import markdown_to_text
-from search.indexing import document_remove, document_upsert
+from search.services.documents import document_remove, document_upsert
 
 A = Article.Status
 MAX_VARIANTS = 50

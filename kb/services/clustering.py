@@ -30,10 +30,12 @@ from kb.engine.clustering.incremental import assign_incremental, recluster
 from kb.models import Article, ArticleVersion, Cluster, ClusterMember
 from kb.question_vectors import question_vectors, stored_vectors
 from kb.services.drafts import article_draft_from_cluster
+from search.embeddings import get_embedder
 from search.engine import Embedder, embedding_key
-from search.index_access import get_embedder
+from search.engine.batches import chunks
+from search.locks import index_write_lock
 from search.models import SearchQueryLog
-from search.vectors import chunks, embed_missing, index_write_lock
+from search.services.embeddings import embed_missing
 
 logger = logging.getLogger(__name__)
 

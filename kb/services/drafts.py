@@ -20,7 +20,7 @@ from kb.engine.drafting import AnswerInfo, ThreadInfo, draft_from_cluster
 from kb.models import Article, ArticleSource, ArticleVersion, Cluster, EvidenceNote
 from kb.question_vectors import post_text, question_text, question_vectors
 from kb.services.versions import version_save
-from search.index_access import get_embedder
+from search.embeddings import get_embedder
 
 MAX_TAGS = 5
 

@@ -1,6 +1,6 @@
 """An in-memory BM25 keyword index over numpy arrays: the fast keyword ranker.
 
-The database keeps a full-text index too (``search.keyword``: SQLite FTS5 or a
+The database keeps a full-text index too (``search.backends.database``: SQLite FTS5 or a
 PostgreSQL tsvector), but both score every document that matches any query
 word, and natural-language queries match most of a large corpus (a 4-word query
 matched ~40% of 100k documents; a chat transcript ~99%). Measured at 100k
@@ -28,7 +28,7 @@ of the index; the rows a search returns are re-checked in the database anyway.
 
 And each document's visibility, source and tags as the version read them
 (``document_filters``): search uses them as a hint to skip asking the database
-about documents the caller may plainly see (``permissions.Candidates``).
+about documents the caller may plainly see (``search.candidates.Candidates``).
 """
 from __future__ import annotations
 

@@ -100,6 +100,10 @@ def stem(word: str) -> str:
     return w
 
 
+# A keyword query reads at most this many terms (a pasted transcript would otherwise score on hundreds).
+MAX_KEYWORD_TERMS = 32
+
+
 def query_terms(q: str) -> list[str]:
     """Lower-cased query words without stopwords, in order, without duplicates.
 

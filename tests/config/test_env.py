@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_float, env_int, env_list, env_path, env_rate, env_str
+from config.env import (
+    env_bool, env_choice, env_dotted_path, env_float, env_int, env_list, env_path, env_rate, env_str,
+)
 
 NAME = "GLEANER_TEST_VARIABLE"
 BASE = Path("/srv/gleaner")
@@ -23,6 +25,7 @@ READERS = [
     (lambda: env_list(NAME, ["localhost", "127.0.0.1"]), ["localhost", "127.0.0.1"]),
     (lambda: env_path(NAME, BASE / "var", base=BASE), BASE / "var"),
     (lambda: env_rate(NAME, "30/hour"), "30/hour"),
+    (lambda: env_dotted_path(NAME, "search.backends.faiss.FaissVectorBackend"), "search.backends.faiss.FaissVectorBackend"),
 ]
 
 
@@ -147,3 +150,14 @@ def test_rate_refuses_what_no_limiter_could_read(env, value):
     env(value)
     with pytest.raises(ImproperlyConfigured, match=f"{NAME}=.* is not a rate: use a count and a period"):
         env_rate(NAME, "30/hour")
+
+
+def test_dotted_path_reads_a_class_path_and_with_or_none_the_word_none(env):
+    env(" search.backends.database.DatabaseKeywordBackend ")
+    assert env_dotted_path(NAME, "a.B") == "search.backends.database.DatabaseKeywordBackend"
+    env("None")
+    assert env_dotted_path(NAME, "a.B", or_none=True) == "none"
+    for value in ("None", "faiss please", "search.backends.", "FaissVectorBackend", "search/backends.faiss"):
+        env(value)
+        with pytest.raises(ImproperlyConfigured, match=f"{NAME}=.* is not a dotted path to a class, e.g. a.B"):
+            env_dotted_path(NAME, "a.B")

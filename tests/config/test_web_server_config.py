@@ -63,9 +63,9 @@ def test_a_warmed_up_worker_searches_by_meaning_from_its_first_request(corpus, s
     import shutil
 
     from config.gunicorn_conf import post_worker_init
-    from search.index_access import reset_live_index
+    from search.backends import reset_backends
 
-    reset_live_index()  # a new worker: nothing loaded yet
+    reset_backends()  # a new worker: nothing loaded yet
     post_worker_init(None)
     shutil.rmtree(search_index_dir)
     response = client.get("/api/search", {"q": "wifi for visitors"})
@@ -83,9 +83,11 @@ def test_a_warmed_up_worker_keeps_what_it_loaded_out_of_full_collections(corpus,
     import gc
 
     from config.gunicorn_conf import post_worker_init
-    from search.index_access import get_embedder, get_live_index, reset_live_index
+    from search.backends import reset_backends
+    from search.backends.versions import get_live_index
+    from search.embeddings import get_embedder
 
-    reset_live_index()
+    reset_backends()
     try:
         post_worker_init(None)
         live, embedder = get_live_index(), get_embedder()

@@ -15,9 +15,12 @@ import pytest
 
 from community.models import Post
 from community.services import answer_accept, answer_create, question_create
-from search.documents import document_upsert
-from search.index_access import embed_query, get_live_index, passage_documents, reset_live_index
-from search.indexing import index_rebuild
+from search.backends import reset_backends
+from search.backends.faiss import passage_documents
+from search.backends.versions import get_live_index
+from search.embeddings import embed_query
+from search.services.documents import document_upsert
+from search.services.rebuild import index_rebuild
 from search.models import Document, Passage
 from tests.integration.conftest import wait_for
 
@@ -34,10 +37,10 @@ FRESH_SECONDS = 5.0
 def shared_index(settings):
     settings.SEARCH_INDEX_DIR = Path(os.environ["SEARCH_INDEX_DIR"])
     settings.SEARCH_INDEX_RELOAD_SECONDS = 0.0
-    reset_live_index()
+    reset_backends()
     index_rebuild()  # start from this test database, whatever earlier tests left in the directory
     yield
-    reset_live_index()
+    reset_backends()
 
 
 def top_passage(query: str) -> Passage | None:

@@ -12,13 +12,13 @@ from tests.kb.editorial import make_article
 
 @pytest.fixture
 def fresh_index(settings, tmp_path):
-    from search.index_access import reset_live_index
+    from search.backends import reset_backends
 
     settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
     settings.SEARCH_INDEX_RELOAD_SECONDS = 0.0
-    reset_live_index()
+    reset_backends()
     yield
-    reset_live_index()
+    reset_backends()
 
 
 def titles(query: str, user) -> list[str]:

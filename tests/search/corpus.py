@@ -34,7 +34,7 @@ class Corpus:
 
 
 def _article(number: int, title: str, text: str, visibility: str, tags: str = "", synonyms: str = ""):
-    from search.documents import document_upsert
+    from search.services.documents import document_upsert
 
     return document_upsert(
         kind="article", object_id=number, title=title, text=text, url=f"/kb/articles/{number}/",
@@ -45,8 +45,8 @@ def _article(number: int, title: str, text: str, visibility: str, tags: str = ""
 def build_corpus(*, alice, bob, editor) -> Corpus:
     from community.models import Post, Source, Thread
     from community.services import answer_create, question_create
-    from search.indexing import index_rebuild
     from search.models import Document
+    from search.services.rebuild import index_rebuild
 
     articles = {
         "reset": _article(

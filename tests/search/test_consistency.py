@@ -7,12 +7,17 @@ from django.db import connection
 
 from community.models import Thread
 from community.services import question_create
-from search.consistency import index_check, index_repair
+from search.backends import reset_backends
+from search.backends.database import FTS_TABLE
+from search.backends.faiss import passage_documents
+from search.backends.memory import keyword_documents
+from search.backends.versions import get_live_index, index_store
+from search.embeddings import embed_query
 from search.engine import IndexUnavailable
-from search.index_access import embed_query, get_live_index, index_store, passage_documents, reset_live_index
-from search.indexing import index_rebuild
-from search.keyword import FTS_TABLE, keyword_search, schedule_rebuild
 from search.models import Document, IndexState, Passage
+from search.ranking import keyword_ranking
+from search.services.consistency import index_check, index_repair
+from search.services.rebuild import index_rebuild, schedule_rebuild
 
 pytestmark = pytest.mark.django_db
 
@@ -43,11 +48,11 @@ def test_missing_index_files_fall_back_to_keyword_and_a_rebuild_restores_dense(
 ):
     for path in search_index_dir.glob("*"):
         path.unlink()
-    reset_live_index()  # a freshly started web process
+    reset_backends()  # a freshly started web process
 
     with pytest.raises(IndexUnavailable):
         get_live_index()
-    assert keyword_search("doorbell blocked", limit=3)  # search still answers
+    assert keyword_ranking("doorbell blocked", depth=3)  # search still answers
     assert index_check().index_error
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -62,7 +67,7 @@ def test_corrupt_index_file_is_refused_and_reported(indexed, search_index_dir):
     data = bytearray(faiss_file.read_bytes())
     data[len(data) // 2] ^= 0xFF
     faiss_file.write_bytes(bytes(data))
-    reset_live_index()
+    reset_backends()
 
     with pytest.raises(IndexUnavailable, match="corrupt"):
         get_live_index()
@@ -97,7 +102,7 @@ def test_drift_is_reported_by_kind_and_repaired(indexed, settings):
     after = index_repair()
 
     assert after.ok, after.lines()
-    reset_live_index()
+    reset_backends()
     assert guard.pk not in dense_object_ids("door camera quarantined by security")
     assert dense_object_ids("friends cannot connect to my game server")[0] == ports.pk
 
@@ -134,7 +139,6 @@ def test_a_passage_map_that_lost_a_document_is_reported_and_repaired(indexed):
     from dataclasses import replace
 
     from search.engine import KeywordIndex
-    from search.vectors import keyword_documents
 
     lost = Document.objects.get(object_id=indexed[2].pk).pk
     store = index_store()
@@ -152,7 +156,6 @@ def test_a_stale_copy_of_a_documents_filter_fields_is_reported_and_repaired(inde
     from dataclasses import replace
 
     from search.engine import KeywordIndex
-    from search.vectors import keyword_documents
 
     stale = Document.objects.get(object_id=indexed[3].pk).pk
     store = index_store()

@@ -11,10 +11,14 @@ from community.models import Post, Thread
 from community.services import answer_accept, answer_create, post_hide, question_create
 from search.engine import IndexUnavailable
 from search.engine.embedding import resolve_model_path
-from search.index_access import embed_query, get_live_index, index_store, passage_documents
-from search.indexing import document_remove, document_upsert, index_documents, index_rebuild, threads_index
-from search.keyword import keyword_search, schedule_rebuild
+from search.backends.faiss import passage_documents
+from search.backends.versions import get_live_index, index_store
+from search.embeddings import embed_query
 from search.models import Document, Embedding, IndexState, Passage
+from search.ranking import keyword_ranking
+from search.services.documents import document_remove, document_upsert
+from search.services.indexing import index_documents, threads_index
+from search.services.rebuild import index_rebuild, schedule_rebuild
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +167,7 @@ def test_hidden_thread_leaves_dense_and_keyword_search(search_index_dir, embedde
     beacon = mesh_threads[0]
     threads_index(thread_ids=[t.pk for t in mesh_threads], embedder=embedder)
     doc = Document.objects.get(object_id=beacon.pk)
-    assert doc.pk in [d for d, _ in keyword_search("beacon dropping", limit=5)]
+    assert doc.pk in [d for d, _ in keyword_ranking("beacon dropping", depth=5)]
 
     post_hide(moderator=editor, post=beacon.posts.get(is_question=True))
     threads_index(thread_ids=[beacon.pk], embedder=embedder)
@@ -171,7 +175,7 @@ def test_hidden_thread_leaves_dense_and_keyword_search(search_index_dir, embedde
     doc.refresh_from_db()
     assert not doc.is_active and not doc.passages.exists()
     assert beacon.pk not in [d.object_id for d in dense("beacon satellite drops off the mesh")]
-    assert doc.pk not in [d for d, _ in keyword_search("beacon dropping", limit=5)]
+    assert doc.pk not in [d for d, _ in keyword_ranking("beacon dropping", depth=5)]
 
 
 def test_long_article_is_split_within_the_token_limit_and_found_by_a_late_passage(search_index_dir, embedder):
@@ -207,7 +211,7 @@ def test_kb_article_upsert_and_remove(search_index_dir, embedder, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         assert document_remove(kind="article", object_id=7)
     assert doc.pk not in [d.pk for d in dense("my router won't start up")]
-    assert keyword_search("firmware", limit=5) == []
+    assert keyword_ranking("firmware", depth=5) == []
 
 
 def test_large_collections_switch_to_hnsw_and_removals_hide_results(

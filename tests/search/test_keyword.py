@@ -4,17 +4,24 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from search.documents import document_upsert
-from search.keyword import keyword_index_update, keyword_indexed_ids, keyword_search, postgres_plain_fts
+from search.backends.database import DatabaseKeywordBackend, indexed_ids, postgres_plain_fts
+from search.candidates import as_candidates
 from search.models import Document
+from search.services.documents import document_upsert
 
 pytestmark = pytest.mark.django_db
+
+backend = DatabaseKeywordBackend()
+
+
+def keyword_search(query: str, *, limit: int, document_ids=None) -> list[tuple[int, float]]:
+    return backend.start(query, limit=limit, candidates=as_candidates(document_ids)).search()
 
 
 def article(object_id: int, title: str, text: str, *, synonyms: str = "", visibility: str = "public") -> Document:
     doc = document_upsert(kind="article", object_id=object_id, title=title, text=text, url=f"/kb/{object_id}/",
                           tags="", source="kb", visibility=visibility, is_active=True, synonyms=synonyms)
-    keyword_index_update([doc.pk])
+    backend.update([doc.pk])
     return doc
 
 
@@ -55,9 +62,9 @@ def test_candidates_restrict_the_query_inside_the_database(articles):
 
 def test_inactive_documents_leave_the_keyword_index(articles):
     Document.objects.filter(pk=articles["title"].pk).update(is_active=False)
-    keyword_index_update([articles["title"].pk])
+    backend.update([articles["title"].pk])
     assert articles["title"].pk not in ids(keyword_search("guest network", limit=10))
-    assert articles["title"].pk not in keyword_indexed_ids()
+    assert articles["title"].pk not in indexed_ids()
 
 
 @pytest.mark.parametrize("query", [

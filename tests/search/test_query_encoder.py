@@ -64,7 +64,7 @@ def test_tracing_can_be_turned_off(embedder):
 
 @pytest.mark.parametrize("traced", [True, False])
 def test_the_setting_decides_how_the_process_embeds_queries(settings, monkeypatch, traced):
-    import search.index_access as access
+    import search.embeddings as access
 
     monkeypatch.setattr(access, "_embedders", {})  # a new process: no embedder made yet
     settings.SEARCH_TRACE_QUERIES = traced

@@ -4,10 +4,13 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from search import keyword, permissions
-from search.index_access import get_live_index, index_store, passage_documents, reset_live_index
-from search.keyword import keyword_search
+from search.backends import memory as memory_backend, reset_backends
+from search.backends.faiss import passage_documents
+from search.backends.memory import keyword_documents
+from search.backends.versions import get_live_index, index_store
+from search.candidates import Candidates
 from search.models import Document, Passage, SearchQueryLog
+from search.ranking import keyword_ranking
 from tests.search.corpus import corpus  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +27,7 @@ FILTERS = [
 
 @pytest.mark.parametrize("filters", FILTERS)
 def test_candidates_by_key_match_the_same_filter_in_sql(corpus, filters):
-    candidates = permissions.Candidates(**filters)
+    candidates = Candidates(**filters)
     every = list(Document.objects.values_list("pk", flat=True))
     assert candidates.filter_ids(every) == set(candidates.queryset().values_list("pk", flat=True))
     # The dense side checks the same rule on the passages' documents, in one query.
@@ -34,26 +37,26 @@ def test_candidates_by_key_match_the_same_filter_in_sql(corpus, filters):
 
 def test_search_keyword_answers_from_the_live_index_and_the_database_agrees(corpus):
     assert get_live_index().keyword() is not None
-    public = permissions.Candidates(visibilities=("public",))
+    public = Candidates(visibilities=("public",))
     query = "guest network wifi for visitors"
-    memory = keyword_search(query, limit=5, document_ids=public)
+    memory = keyword_ranking(query, depth=5, candidates=public)
     assert memory[0][0] == corpus.documents["guest"].pk
     if connection.vendor == "sqlite":
         # The fallback is FTS5 with the same tokenizer and BM25: the same ranking.
-        reset_live_index()
+        reset_backends()
         for path in index_store().directory.glob("index-*.keyword"):
             path.unlink()
-        database = keyword_search(query, limit=5, document_ids=public)
+        database = keyword_ranking(query, depth=5, candidates=public)
         assert [doc for doc, _ in database] == [doc for doc, _ in memory]
         assert [score for _, score in database] == pytest.approx([score for _, score in memory])
 
 
 def test_a_filter_few_keyword_hits_pass_still_fills_the_page(corpus, monkeypatch):
     # One page of one hit, then the candidate ids are read whole (the path for rare filters).
-    monkeypatch.setattr(keyword, "FIRST_PAGE", 1)
-    monkeypatch.setattr(keyword, "MAX_PAGES", 1)
-    only_h2 = permissions.Candidates(visibilities=("public",), tag="h2")
-    hits = keyword_search("router port console firmware", limit=5, document_ids=only_h2)
+    monkeypatch.setattr(memory_backend, "FIRST_PAGE", 1)
+    monkeypatch.setattr(memory_backend, "MAX_PAGES", 1)
+    only_h2 = Candidates(visibilities=("public",), tag="h2")
+    hits = keyword_ranking("router port console firmware", depth=5, candidates=only_h2)
     assert [doc for doc, _ in hits] == [corpus.documents["ports"].pk]
 
 
@@ -71,14 +74,13 @@ def _serve_keyword_index_without(corpus, lose_passages_of: set[int] | None):
     from dataclasses import replace
 
     from search.engine import KeywordIndex
-    from search.vectors import keyword_documents
 
     store = index_store()
     index, meta = store.load_current()
     docs = [replace(doc, passages=()) if lose_passages_of is None or doc.id in lose_passages_of else doc
             for doc in keyword_documents()]
     store.save(index, meta={"model": meta["model"]}, keyword=KeywordIndex.build(docs))
-    reset_live_index()
+    reset_backends()
 
 
 def test_dense_ranking_maps_passages_in_memory_and_the_database_fills_in_what_it_lacks(corpus):
@@ -88,14 +90,14 @@ def test_dense_ranking_maps_passages_in_memory_and_the_database_fills_in_what_it
     stored = dict(Passage.objects.filter(document__is_active=True).values_list("pk", "document_id"))
     assert memory.passage_documents(list(stored)).tolist() == list(stored.values())
 
-    public = permissions.Candidates(visibilities=("public",))
+    public = Candidates(visibilities=("public",))
     queries = ["my guests cannot get online", "console ports for online games", "router restarts at night"]
     expected = {q: dense_ranking(q, depth=5, candidates=public) for q in queries}
     # A version whose map lacks passages (saved by older code, or a document added since): same ranking.
     _serve_keyword_index_without(corpus, None)
     assert not len(get_live_index().keyword().passage_ids)
     for query in queries:
-        assert dense_ranking(query, depth=5, candidates=permissions.Candidates(visibilities=("public",))) \
+        assert dense_ranking(query, depth=5, candidates=Candidates(visibilities=("public",))) \
             == expected[query]
 
 
@@ -125,7 +127,7 @@ def test_the_index_copy_of_the_filter_fields_never_outranks_the_database(corpus,
 
 
 def test_an_indexing_pass_brings_the_index_copy_of_the_filter_fields_up_to_date(corpus, embedder):
-    from search.indexing import index_documents
+    from search.services.indexing import index_documents
 
     store = index_store()
     before = store.current_version()
@@ -148,13 +150,13 @@ def test_ranking_reads_nothing_from_the_database_when_the_index_knows_every_prop
 
     everything = ("public", "internal", "draft")  # an editor: the index's copy allows every document
     with CaptureQueriesContext(db) as queries:
-        hits = rank("my guests cannot get online", limit=5, candidates=permissions.Candidates(visibilities=everything))
+        hits = rank("my guests cannot get online", limit=5, candidates=Candidates(visibilities=everything))
     assert hits.hits and hits.mode == "hybrid"
     # (The test's transaction adds a savepoint around the keyword stage; a request has none.)
     assert [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))] == []
     # Without the map and the fields (a version saved by older code) the same ranking asks the database.
     _serve_keyword_index_without(corpus, None)
     with CaptureQueriesContext(db) as queries:
-        again = rank("my guests cannot get online", limit=5, candidates=permissions.Candidates(visibilities=everything))
+        again = rank("my guests cannot get online", limit=5, candidates=Candidates(visibilities=everything))
     assert [hit.document_id for hit in again.hits] == [hit.document_id for hit in hits.hits]
     assert any(Passage._meta.db_table in q["sql"] for q in queries.captured_queries)

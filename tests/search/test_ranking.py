@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from search.ranking import FusionConfig, fuse, rank
+from search.backends.fusion import FusionConfig, fuse
+from search.ranking import rank
 from search.selectors import search_documents
 from tests.search.corpus import corpus  # noqa: F401  (fixture)
 
@@ -46,9 +47,9 @@ def test_dense_only_setting_ignores_keyword_scores(corpus, alice, settings):
 def test_fuse_convex_alpha_extremes_follow_one_ranker():
     dense = [(1, 0.9, 11), (2, 0.5, 21), (3, 0.1, 31)]
     keyword = [(3, 12.0), (2, 6.0), (4, 0.0)]
-    assert [h.document_id for h in fuse(dense, keyword, config=FusionConfig(method="convex", alpha=1.0))][:3] == [1, 2, 3]
-    assert [h.document_id for h in fuse(dense, keyword, config=FusionConfig(method="convex", alpha=0.0))][:2] == [3, 2]
-    both = fuse(dense, keyword, config=FusionConfig(method="rrf", rrf_k=60))
+    assert [h.document_id for h in fuse(dense, keyword, config=FusionConfig(method="convex", alpha=1.0, rrf_k=60))][:3] == [1, 2, 3]
+    assert [h.document_id for h in fuse(dense, keyword, config=FusionConfig(method="convex", alpha=0.0, rrf_k=60))][:2] == [3, 2]
+    both = fuse(dense, keyword, config=FusionConfig(method="rrf", alpha=0.7, rrf_k=60))
     assert both[0].document_id == 2 or both[0].document_id == 3  # in both lists beats one list
     assert {h.document_id: h.passage_id for h in both}[1] == 11
 
@@ -56,11 +57,11 @@ def test_fuse_convex_alpha_extremes_follow_one_ranker():
 def test_missing_index_falls_back_to_keyword_and_schedules_rebuild(corpus, alice, search_index_dir):
     import shutil
 
-    from search.index_access import reset_live_index
+    from search.backends import reset_backends
     from search.models import IndexState
 
     shutil.rmtree(search_index_dir)
-    reset_live_index()
+    reset_backends()
     results = search_documents(query="port forwarding", user=alice)
     assert results.mode == "keyword-fallback" and results.degraded
     assert results[0].title == "Open a port for a game console (port forwarding)"
@@ -69,11 +70,11 @@ def test_missing_index_falls_back_to_keyword_and_schedules_rebuild(corpus, alice
 
 
 def test_corrupt_index_file_falls_back_to_keyword(corpus, alice, search_index_dir):
-    from search.index_access import reset_live_index
+    from search.backends import reset_backends
 
     for path in search_index_dir.glob("index-*.faiss"):
         path.write_bytes(b"not a faiss index")
-    reset_live_index()
+    reset_backends()
     results = search_documents(query="guest network", user=alice)
     assert results.degraded
     assert results[0].title == "Give visitors Wi-Fi with the guest network"

@@ -34,8 +34,8 @@ def test_results_page_type_filter_and_badges(client, corpus):
 
 
 def test_snippet_escapes_html_from_content(client, corpus, search_index_dir):
-    from search.documents import document_upsert
-    from search.indexing import index_rebuild
+    from search.services.documents import document_upsert
+    from search.services.rebuild import index_rebuild
 
     document_upsert(kind="article", object_id=99, title="Firmware notes", url="/kb/articles/99/", tags="",
                     text="Firmware 4.2 fixes <script>alert('x')</script> the mesh backhaul.", source="kb",
@@ -117,12 +117,12 @@ def test_similar_threads_returns_visible_threads_only(corpus, alice):
 
 def test_similar_threads_keyword_fallback_without_any_index(alice, tags, settings, tmp_path):
     from community.services import question_create
-    from search.index_access import reset_live_index
+    from search.backends import reset_backends
     from search.similar import similar_threads
 
     settings.SEARCH_INDEX_DIR = tmp_path / "no-index"
-    reset_live_index()
+    reset_backends()
     thread = question_create(author=alice, title="Firmware update stuck at ninety percent", body="It hangs at ninety percent for an hour.",
                              tags=["firmware"])
     assert [t.pk for t in similar_threads(text="firmware update hangs", user=alice)] == [thread.pk]
-    reset_live_index()
+    reset_backends()

@@ -70,7 +70,7 @@ def build_console_kb() -> dict:
     from kb.services import article_search_sync
     from kb.services.articles import article_tags_set
     from kb.services.versions import version_save
-    from search.indexing import index_rebuild
+    from search.services.rebuild import index_rebuild
 
     articles = {}
     for name, (title, visibility, tags, problem, solution) in ARTICLES.items():

@@ -37,13 +37,13 @@ ARTICLES = {
 @pytest.fixture
 def help_index(settings, tmp_path):
     """A fresh, empty search index directory for this test (never the developer's ``var/index``)."""
-    from search.index_access import reset_live_index
+    from search.backends import reset_backends
 
     settings.SEARCH_INDEX_DIR = tmp_path / "help-index"
     settings.SEARCH_INDEX_RELOAD_SECONDS = 0.0
-    reset_live_index()
+    reset_backends()
     yield settings.SEARCH_INDEX_DIR
-    reset_live_index()
+    reset_backends()
 
 
 def publish_articles(editor, *, indexed: bool, capture=None) -> dict[str, Article]:

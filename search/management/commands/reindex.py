@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from core.progress import ProgressBars
-from search.consistency import index_check, index_repair
 from search.engine import ModelUnavailable
-from search.indexing import index_rebuild
+from search.services.consistency import index_check, index_repair
+from search.services.rebuild import index_rebuild
 
 STAGES = {
     "threads": "threads → documents",

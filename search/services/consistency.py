@@ -2,31 +2,25 @@
 
 Three layers can drift apart: threads vs ``Document`` rows (a lost signal),
 ``Document`` vs its ``Passage`` rows (a failed indexing pass), and passages vs
-the FAISS ids and the keyword indexes — the database's full-text index and the
-in-memory one saved with each vector index version (a crash between commit and
-save, a restored backup, a deleted file). ``index_check`` reports each kind by id;
-``index_repair`` fixes them with the same services the indexer uses.
+the vector backend's ids and the keyword backends' indexes — by default the
+database's full-text index and the in-memory one saved with each vector index
+version (a crash between commit and save, a restored backup, a deleted file).
+``index_check`` reports each kind by id; ``index_repair`` fixes them with the
+same services the indexer uses.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 from django.conf import settings
 from django.db.models import F
 
+from community.models import Thread
+from search.backends import keyword_backends, vector_backend
 from search.engine import Embedder, IndexUnavailable
-from search.index_access import index_store
-from search.indexing import index_documents, threads_index
-from search.keyword import keyword_index_remove, keyword_index_update, keyword_indexed_ids
+from search.engine.batches import Progress
 from search.models import Document, Embedding, Passage
-from search.vectors import (
-    Progress,
-    index_write_lock,
-    vector_index_apply,
-    vector_index_ids,
-    vector_index_rebuild_locked,
-)
+from search.services.indexing import index_documents, threads_index
 
 # Past this share of drifting passages a fresh build is cheaper than patching.
 REBUILD_SHARE = 0.25
@@ -79,9 +73,7 @@ class Drift:
 
 
 def index_check() -> Drift:
-    """Compare threads, documents, passages, stored vectors, the FAISS index and the keyword index."""
-    from community.models import Thread
-
+    """Compare threads, documents, passages, stored vectors and every backend's index."""
     drift = Drift()
     visible = set(Thread.objects.visible().values_list("id", flat=True))
     thread_docs = Document.objects.filter(kind__in=(Document.Kind.QUESTION, Document.Kind.THREAD))
@@ -102,47 +94,27 @@ def index_check() -> Drift:
     drift.passages_unembedded = sorted(
         live_passages.exclude(embedding_key__in=current_vectors).values_list("id", flat=True)
     )
-    in_keyword = keyword_indexed_ids()
-    map_drift: set[int] = set()  # documents whose passages or filter fields the keyword index holds wrongly
-    store = index_store()
     try:
-        index, meta = store.load_current(expected_model=settings.SEARCH_MODEL)
+        stored = vector_backend().stored_ids()
     except IndexUnavailable as exc:
-        drift.index_error = str(exc)  # a rebuild makes both anew
-        in_memory = in_keyword
+        drift.index_error = str(exc)  # a rebuild makes every index anew
     else:
-        stored = vector_index_ids(index)
         drift.faiss_missing = sorted(expected - stored)
         drift.faiss_orphaned = sorted(stored - expected)
-        try:
-            memory = store.load_keyword(meta["version"])
-            in_memory = {int(pk) for pk in memory.doc_ids}
-            map_drift = _passage_map_drift(memory, passage_docs) | _filter_drift(memory)
-        except IndexUnavailable:
-            in_memory = set()  # a version saved before it existed: every document is missing
 
     active_ids = set(active.values_list("id", flat=True))
-    drift.keyword_missing = sorted((active_ids - (in_keyword & in_memory)) | (map_drift & active_ids))
-    drift.keyword_orphaned = sorted((in_keyword | in_memory | map_drift) - active_ids)
+    held_by_all, held_by_any, wrong = active_ids, set(), set()
+    for backend in keyword_backends():
+        if backend.saved_with_vectors and drift.index_error:
+            continue  # its index lives in the unusable vector index version
+        found = backend.held(passage_docs)
+        if found is None:
+            continue
+        held, held_wrongly = found
+        held_by_all, held_by_any, wrong = held_by_all & held, held_by_any | held, wrong | held_wrongly
+    drift.keyword_missing = sorted((active_ids - held_by_all) | (wrong & active_ids))
+    drift.keyword_orphaned = sorted((held_by_any | wrong) - active_ids)
     return drift
-
-
-def _passage_map_drift(memory, passage_docs: dict[int, int]) -> set[int]:
-    """Documents whose passages the keyword index maps wrongly (missing, stale, or to another document)."""
-    ids = np.fromiter(passage_docs, dtype=np.int64, count=len(passage_docs))
-    mapped = memory.passage_documents(ids)
-    expected = np.fromiter(passage_docs.values(), dtype=np.int64, count=len(passage_docs))
-    wrong = set(expected[mapped != expected].tolist())
-    stale = ~np.isin(memory.passage_ids, ids)
-    return wrong | set(memory.passage_docs[stale].tolist())
-
-
-def _filter_drift(memory) -> set[int]:
-    """Active documents whose kind, visibility, source or tags the keyword index holds otherwise."""
-    rows = list(Document.objects.filter(is_active=True).values_list("id", "kind", "visibility", "source", "tags"))
-    held = memory.document_filters([row[0] for row in rows])
-    return {pk for (pk, kind, visibility, source, tags), copy in zip(rows, held)
-            if copy is not None and copy != (kind, visibility, source, " ".join(tags.split()))}
 
 
 def index_repair(*, embedder: Embedder | None = None, progress: Progress | None = None) -> Drift:
@@ -151,7 +123,7 @@ def index_repair(*, embedder: Embedder | None = None, progress: Progress | None 
     Threads are re-read into documents, stale documents re-split (stored vectors
     reused), then the FAISS index is patched — or rebuilt from stored vectors when
     it is unusable, vectors are missing, or too much of it drifted — and the
-    keyword index gets the missing entries added and orphans removed.
+    keyword indexes get the missing entries added and orphans removed.
     """
     drift = index_check()
     if drift.ok:
@@ -161,16 +133,18 @@ def index_repair(*, embedder: Embedder | None = None, progress: Progress | None 
     if drift.documents_stale:
         index_documents(drift.documents_stale, embedder=embedder, update_vectors=False, progress=progress)
     drift = index_check()
-    if drift.keyword_missing:
-        keyword_index_update(drift.keyword_missing)
-    if drift.keyword_orphaned:
-        keyword_index_remove(drift.keyword_orphaned)
+    for backend in keyword_backends():
+        if drift.keyword_missing:
+            backend.update(drift.keyword_missing)
+        if drift.keyword_orphaned:
+            backend.remove(drift.keyword_orphaned)
     patch = len(drift.faiss_missing) + len(drift.faiss_orphaned)
     keyword_drift = drift.keyword_missing + drift.keyword_orphaned
+    vector = vector_backend()
     if drift.index_error or drift.passages_unembedded or patch > REBUILD_SHARE * max(drift.passages, 1):
-        with index_write_lock():
-            vector_index_rebuild_locked(embedder=embedder, progress=progress)
+        vector.rebuild(embedder=embedder, progress=progress)
     elif patch or keyword_drift:
-        vector_index_apply(add_ids=drift.faiss_missing, remove_ids=drift.faiss_orphaned, embedder=embedder,
-                           documents=keyword_drift)
+        # ``documents``: the vector backend re-reads the entries of the keyword index it saves.
+        vector.apply(add_ids=drift.faiss_missing, remove_ids=drift.faiss_orphaned, embedder=embedder,
+                     documents=keyword_drift)
     return index_check()

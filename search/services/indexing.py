@@ -1,58 +1,33 @@
-"""Indexing services: passages, stored embeddings, FAISS upkeep, keyword upkeep, rebuild.
+"""Indexing: documents into passages, stored embeddings and every backend's index.
 
 Flow for changed documents (``index_documents``): split into passages with the
 model's tokenizer, embed only texts whose (text, model) key has no stored
 ``Embedding``, replace the changed ``Passage`` rows (new rows get new ids, which
-HNSW requires), update the keyword index, then apply all removals and additions
-to the FAISS index under one lock and save one new version. A rebuild reads
-stored vectors and needs the model only for text never embedded.
-
-FAISS upkeep and stored vectors live in ``search.vectors``; documents from
-threads and the KB entry points in ``search.documents`` (re-exported here).
+HNSW requires), update the keyword backends' indexes, then hand all removals
+and additions to the vector backend, which applies them at once (the FAISS
+backend: under one lock, one new version). Threads become documents in
+``search.services.documents``.
 """
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
-from search.documents import document_remove, document_upsert, documents_sync_threads
+from community.models import Thread
+from search.backends import keyword_backends, vector_backend
+from search.embeddings import get_embedder
 from search.engine import Embedder, embedding_key, split_passages
-from search.index_access import get_embedder
-from search.keyword import keyword_index_clear, keyword_index_update
-from search.models import Document, IndexState, Passage
-from search.vectors import (
-    Progress,
-    chunks,
-    embed_missing,
-    index_write_lock,
-    vector_index_apply,
-    vector_index_rebuild_locked,
-)
-
-logger = logging.getLogger(__name__)
+from search.engine.batches import Progress, chunks
+from search.models import Document, Passage
+from search.services.documents import documents_sync_threads
+from search.services.embeddings import embed_missing
 
 DOC_CHUNK = 1000
 MAX_SYNONYM_PASSAGES = 8
-
-__all__ = [
-    "IndexReport",
-    "document_remove",
-    "document_upsert",
-    "embed_missing",
-    "index_documents",
-    "index_rebuild",
-    "index_sweep",
-    "index_write_lock",
-    "passage_texts",
-    "threads_index",
-]
 
 
 @dataclass
@@ -93,12 +68,12 @@ def index_documents(
     document_ids: Iterable[int], *, embedder: Embedder | None = None, update_vectors: bool = True,
     progress: Progress | None = None,
 ) -> IndexReport:
-    """Bring the passages, embeddings, keyword entries and FAISS index of these documents up to date.
+    """Bring the passages, embeddings and every backend's entries of these documents up to date.
 
     Active documents whose ``indexed_hash`` differs from ``content_hash`` (or that
     have no passages) are re-split; unchanged passages keep their rows and ids.
-    Inactive documents lose their passages. With ``update_vectors`` the FAISS
-    index gets one new version for the whole call (the rebuild passes False and
+    Inactive documents lose their passages. With ``update_vectors`` the vector
+    backend gets the whole call's changes at once (the rebuild passes False and
     builds the index itself).
     """
     embedder = embedder or get_embedder()
@@ -119,7 +94,7 @@ def index_documents(
     if update_vectors and ids:
         # ``refresh``: a document whose visibility, tags or source changed keeps its passages, but
         # search reads those fields from the keyword index as a hint (``Candidates.allow_known``).
-        report.version, report.rebuilt = vector_index_apply(
+        report.version, report.rebuilt = vector_backend().apply(
             add_ids=added, remove_ids=removed, embedder=embedder, documents=changed, refresh=ids)
     return report
 
@@ -164,7 +139,8 @@ def _index_chunk(
         created = Passage.objects.bulk_create(new_rows, batch_size=500)
         changed = [doc for doc in docs if doc.pk in plans]
         Document.objects.bulk_update(changed, ["indexed_hash"], batch_size=500)
-        keyword_index_update(ids)
+        for backend in keyword_backends():
+            backend.update(ids)
     report.documents += len(plans)
     added = [row.pk for row in created if row.pk is not None]
     if len(added) < len(created):  # backends without RETURNING: read the new ids back
@@ -183,8 +159,6 @@ def threads_index(*, thread_ids: Iterable[int], embedder: Embedder | None = None
     marks the thread again and is picked up by the next pass; on failure the flag
     is restored.
     """
-    from community.models import Thread
-
     ids = sorted({int(pk) for pk in thread_ids})
     if not ids:
         return IndexReport()
@@ -201,76 +175,3 @@ def threads_index(*, thread_ids: Iterable[int], embedder: Embedder | None = None
     except Exception:
         Thread.objects.filter(pk__in=ids).update(search_dirty=True)
         raise
-
-
-# --- rebuild ------------------------------------------------------------------------------
-
-
-def index_rebuild(
-    *, embedder: Embedder | None = None, progress: Progress | None = None, resplit: bool = False
-) -> IndexReport:
-    """Rebuild everything: documents from all threads, stale passages, keyword index, FAISS index.
-
-    Stored embeddings are reused, so the model is loaded only for text it never
-    embedded (or after a ``SEARCH_MODEL`` change). ``resplit`` re-splits every
-    document (after a change of the passage rules); unchanged passages still
-    keep their vectors.
-    """
-    from community.models import Thread
-
-    report = IndexReport(rebuilt=True)
-    thread_ids = list(Thread.objects.order_by("pk").values_list("id", flat=True))
-    for done, chunk in enumerate(chunks(thread_ids, DOC_CHUNK), start=1):
-        Thread.objects.filter(pk__in=chunk, search_dirty=True).update(search_dirty=False)
-        documents_sync_threads(thread_ids=chunk)
-        if progress:
-            progress("threads", min(done * DOC_CHUNK, len(thread_ids)), len(thread_ids))
-    # Documents of threads that were deleted outright.
-    Document.objects.filter(kind__in=("question", "thread"), is_active=True).exclude(
-        object_id__in=Thread.objects.values("pk")
-    ).update(is_active=False, updated_at=timezone.now())
-    if resplit:
-        Document.objects.update(indexed_hash="")
-    stale = set(
-        Document.objects.filter(is_active=True).exclude(indexed_hash=F("content_hash")).values_list("id", flat=True)
-    )
-    stale.update(Document.objects.filter(is_active=True, passages__isnull=True).values_list("id", flat=True))
-    stale.update(Document.objects.filter(is_active=False, passages__isnull=False).values_list("id", flat=True))
-    if stale:
-        sub = index_documents(stale, embedder=embedder, update_vectors=False, progress=progress)
-        report.documents, report.embedded = sub.documents, sub.embedded
-        report.passages_added, report.passages_removed = sub.passages_added, sub.passages_removed
-    keyword_index_clear()
-    active = list(Document.objects.filter(is_active=True).order_by("pk").values_list("id", flat=True))
-    for done, chunk in enumerate(chunks(active, DOC_CHUNK), start=1):
-        keyword_index_update(chunk)
-        if progress:
-            progress("keyword", min(done * DOC_CHUNK, len(active)), len(active))
-    with index_write_lock():
-        report.version = vector_index_rebuild_locked(embedder=embedder, progress=progress)
-    report.extra = {"documents": len(active), "passages": IndexState.objects.order_by("pk").first().passages}
-    return report
-
-
-def index_sweep(*, limit: int = 500, embedder: Embedder | None = None) -> dict:
-    """One pass of the periodic task: a pending rebuild or model change, else dirty threads and stale documents.
-
-    Returns counts for the task result. Bounded by ``limit`` threads and
-    documents per pass; the next tick takes the rest.
-    """
-    from community.models import Thread
-
-    state = IndexState.objects.order_by("pk").first()
-    if state is not None and (state.needs_rebuild or (state.model_name and state.model_name != settings.SEARCH_MODEL)):
-        report = index_rebuild(embedder=embedder)
-        return {"rebuilt": True, "version": report.version}
-    thread_ids = list(Thread.objects.filter(search_dirty=True).order_by("pk").values_list("id", flat=True)[:limit])
-    report = threads_index(thread_ids=thread_ids, embedder=embedder) if thread_ids else IndexReport()
-    stale = list(
-        Document.objects.filter(is_active=True).exclude(indexed_hash=F("content_hash")).values_list("id", flat=True)[:limit]
-    )
-    if stale:
-        more = index_documents(stale, embedder=embedder)
-        report.documents += more.documents
-        report.version = more.version or report.version
-    return {"threads": len(thread_ids), "documents": report.documents, "version": report.version}

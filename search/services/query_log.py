@@ -1,8 +1,10 @@
 """The search query log (``SearchQueryLog``), written once the answer has gone out.
 
-Inside a request the row waits in a per-thread list, and the ``request_finished``
-receiver inserts the request's rows in one statement. WSGI servers close the
-response (which sends ``request_finished``) only after writing it, so the
+Inside a request the row waits in a per-thread list (``query_log_hold``, on
+``request_started``), and on ``request_finished`` the request's rows are inserted
+in one statement (``query_log_flush``; the receivers are in ``search.receivers``).
+WSGI servers close the response (which sends ``request_finished``) only after
+writing it, so the
 INSERT and its commit no longer sit between the query and the answer, and a
 write that waits for SQLite's lock (or PostgreSQL's commit flush) delays no
 one. Nothing is batched across requests and nothing waits for another process:
@@ -18,6 +20,8 @@ import threading
 
 from django.db import connection, transaction
 
+from search.models import SearchQueryLog
+
 logger = logging.getLogger(__name__)
 
 _pending = threading.local()
@@ -32,11 +36,13 @@ def query_log_record(**row) -> None:
         rows.append(row)
 
 
-def request_started(sender, **kwargs) -> None:
+def query_log_hold() -> None:
+    """Hold this thread's rows until ``query_log_flush`` (a request has started)."""
     _pending.rows = []
 
 
-def request_finished(sender, **kwargs) -> None:
+def query_log_flush() -> None:
+    """Write the rows held since ``query_log_hold`` (the response has gone out)."""
     rows, _pending.rows = getattr(_pending, "rows", None), None
     if rows:
         # Django's own receiver may have closed the connection just before (CONN_MAX_AGE 0):
@@ -45,8 +51,6 @@ def request_finished(sender, **kwargs) -> None:
 
 
 def _write(rows: list[dict]) -> None:
-    from search.models import SearchQueryLog
-
     try:
         # Inside a caller's transaction a savepoint, so a failed insert cannot poison it; outside
         # one a single INSERT is atomic already (and an explicit transaction would take

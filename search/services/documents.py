@@ -1,14 +1,13 @@
 """Search documents from their sources: threads (community questions, harvested threads) and KB articles.
 
-A ``Document`` row is written here; its passages, vectors and keyword entry are
-written by ``search.indexing``, which compares ``content_hash`` with
+A ``Document`` row is written here; its passages, vectors and keyword entries are
+written by ``search.services.indexing``, which compares ``content_hash`` with
 ``indexed_hash`` to know what is stale. Threads are read in chunks with their
 visible posts prefetched, so syncing 100k threads costs a few hundred queries.
 """
 from __future__ import annotations
 
 import hashlib
-import logging
 import math
 from collections.abc import Iterable
 
@@ -17,10 +16,9 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from community.models import Post, Thread
+from core.queueing import delay_ids_on_commit
 from search.engine import html_to_text, markdown_to_text
 from search.models import Document
-
-logger = logging.getLogger(__name__)
 
 THREAD_CHUNK = 500
 THREAD_KINDS = (Document.Kind.QUESTION, Document.Kind.THREAD)
@@ -90,7 +88,7 @@ def documents_sync_threads(*, thread_ids: Iterable[int]) -> list[int]:
     """Create or update the documents of ``thread_ids``; returns ids of documents that changed.
 
     Threads that no longer exist have their documents deactivated. The caller
-    indexes the returned ids (``search.indexing.index_documents``).
+    indexes the returned ids (``search.services.indexing.index_documents``).
     """
     ids = sorted({int(pk) for pk in thread_ids})
     changed: list[int] = []
@@ -218,21 +216,5 @@ def _index_on_commit(document_ids: list[int]) -> None:
     An import of 500 articles in one transaction thus embeds in batches and
     saves the vector index once, instead of 500 times.
     """
-    for _, callback, _ in transaction.get_connection().run_on_commit:
-        pending = getattr(callback, "search_document_ids", None)
-        if pending is not None:
-            pending.update(document_ids)
-            return
-    pending = set(document_ids)
-
-    def send() -> None:
-        from search.tasks import index_documents
-
-        send.search_document_ids = None  # sent: later writes need a callback of their own
-        try:
-            index_documents.delay(sorted(pending))
-        except Exception:  # noqa: BLE001 - broker down: the sweep indexes stale documents later
-            logger.exception("could not queue indexing of %s documents; the periodic sweep will retry", len(pending))
-
-    send.search_document_ids = pending
-    transaction.on_commit(send)
+    delay_ids_on_commit("search.tasks.index_documents", document_ids,
+                        what=f"indexing of {len(document_ids)} documents; the periodic sweep will retry")
