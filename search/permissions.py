@@ -1,9 +1,10 @@
 """Who may find what through search. One place, so the visibility matrix is testable.
 
-customer/member  public documents only
-agent            public + internal
-editor, admin    public + internal + draft
-everyone         never a hidden, held or deleted thread, never an inactive document
+everyone                         public documents
+``kb.view_internal_article``     + internal (agents and editors; the permission kb checks too)
+``kb.edit_article``              + draft (editors)
+superusers (admins)              everything
+everyone                         never a hidden, held or deleted thread, never an inactive document
 
 Visibility is enforced twice: ``Candidates`` restricts what the rankers may
 return, and the source rows are re-read before results leave the selector
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from community.roles import ADMIN, AGENT, EDITOR, user_roles
 from core.errors import ServiceError
 from search.candidates import Candidates
 from search.models import Document
@@ -24,16 +24,29 @@ KINDS = tuple(Document.Kind.values)
 MAX_FILTER_CHARS = 80
 
 
+def _has(user, perm: str) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active
+                and user.has_perm(perm))
+
+
+def can_find_internal(user) -> bool:
+    """Internal documents (internal articles): whoever may read them in the knowledge base."""
+    return _has(user, "kb.view_internal_article")
+
+
+def can_find_drafts(user) -> bool:
+    """Draft documents: whoever may edit articles."""
+    return _has(user, "kb.edit_article")
+
+
 def allowed_visibilities(user) -> tuple[str, ...]:
     """Document visibilities ``user`` may see (``user`` may be anonymous or ``None``)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return (Document.Visibility.PUBLIC,)
-    roles = user_roles(user)
-    if user.is_superuser or EDITOR in roles or ADMIN in roles:
-        return (Document.Visibility.PUBLIC, Document.Visibility.INTERNAL, Document.Visibility.DRAFT)
-    if AGENT in roles:
-        return (Document.Visibility.PUBLIC, Document.Visibility.INTERNAL)
-    return (Document.Visibility.PUBLIC,)
+    visibilities = [Document.Visibility.PUBLIC]
+    if can_find_internal(user):
+        visibilities.append(Document.Visibility.INTERNAL)
+    if can_find_drafts(user):
+        visibilities.append(Document.Visibility.DRAFT)
+    return tuple(visibilities)
 
 
 def search_candidates(user, *, visibilities: Iterable[str] | None = None, kinds: Iterable[str] = (),

@@ -56,6 +56,19 @@ def test_article_visibility_by_role(client, corpus, people, role):
     assert (DRAFT_TITLE in api_titles(client, user, f"hearthguard subscription price {DRAFT_WORD}")) is sees_draft
 
 
+def test_the_internal_article_permission_alone_lets_a_user_find_internal_articles(client, corpus, make_user):
+    """Search asks for the permission kb checks, not for a group: granted to one account directly
+    (no agent or editor role), it finds internal articles; an account without it does not."""
+    from django.contrib.auth.models import Permission
+
+    granted, without = make_user("gwen"), make_user("walt")
+    granted.user_permissions.add(Permission.objects.get(content_type__app_label="kb", codename="view_internal_article"))
+    query = f"beacon replacement procedure {INTERNAL_WORD}"
+    assert INTERNAL_TITLE in api_titles(client, granted, query)
+    assert INTERNAL_TITLE not in api_titles(client, without, query)
+    assert DRAFT_TITLE not in api_titles(client, granted, f"hearthguard subscription price {DRAFT_WORD}")
+
+
 @pytest.mark.parametrize("role", list(MATRIX))
 def test_no_role_ever_sees_hidden_deleted_or_held_posts(client, corpus, people, role):
     user = people[role]
