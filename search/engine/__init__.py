@@ -6,7 +6,6 @@ side reads settings and passes them in (model name, index directory, weights).
 from .embedding import (
     DEFAULT_MODEL,
     Embedder,
-    HashingEmbedder,
     ModelUnavailable,
     SentenceTransformerEmbedder,
     embedding_key,
@@ -23,7 +22,6 @@ from .vector_index import VectorIndex
 __all__ = [
     "DEFAULT_MODEL",
     "Embedder",
-    "HashingEmbedder",
     "IndexStore",
     "IndexUnavailable",
     "KeywordDocument",

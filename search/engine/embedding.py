@@ -1,4 +1,4 @@
-"""Sentence embedders: the real offline model and a deterministic stand-in.
+"""The sentence embedder: the real offline model, and its traced encoder for one query at a time.
 
 Every embedder returns float32 rows with unit L2 norm, so inner product equals
 cosine similarity and the FAISS index can use ``METRIC_INNER_PRODUCT``.
@@ -386,51 +386,3 @@ class _TracedQuery:
         except Exception:  # noqa: BLE001 - the probes passed, so this is unexpected: answer eagerly
             logger.exception("traced query encoder failed on %r; embedding it eagerly", self._text[:80])
             return self._encoder.eager([self._text])
-
-
-# --- the stand-in ----------------------------------------------------------------
-
-_TOKEN = re.compile(r"\w+")
-
-
-class HashingEmbedder:
-    """Deterministic stand-in embedder for tests about something else.
-
-    NOT a semantic model: each lower-cased word is hashed to a signed position of
-    a ``dim``-sized vector (the "hashing trick"), and the sum is L2-normalised.
-    Texts sharing words are close; paraphrases are not. Use it where a test is
-    about indexing, storage or plumbing and loading the real model would only add
-    seconds. A text without any word maps to the zero vector.
-    """
-
-    def __init__(self, dim: int = 384, *, name: str = "hashing-stand-in", max_tokens: int = 256):
-        self.name = name
-        self._dim = dim
-        self._max_tokens = max_tokens
-
-    @property
-    def dim(self) -> int:
-        return self._dim
-
-    @property
-    def max_tokens(self) -> int:
-        return self._max_tokens
-
-    def token_len(self, text: str) -> int:
-        return len(_TOKEN.findall(text))
-
-    def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
-        if isinstance(texts, str):
-            raise TypeError("encode() takes a sequence of strings, not a single string")
-        out = np.zeros((len(texts), self._dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for token in _TOKEN.findall(text.lower())[: self._max_tokens]:
-                digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest()
-                value = int.from_bytes(digest, "little")
-                out[row, value % self._dim] += 1.0 if (value >> 63) & 1 else -1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        np.divide(out, norms, out=out, where=norms > 0)
-        return out
-
-    def start_query(self, text: str) -> DoneQuery:
-        return DoneQuery(self.encode([text]))

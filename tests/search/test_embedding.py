@@ -1,4 +1,4 @@
-"""The real offline embedding model, the stand-in, and passage splitting."""
+"""The real offline embedding model, and passage splitting."""
 from __future__ import annotations
 
 import threading
@@ -8,7 +8,6 @@ import pytest
 
 from search.engine.embedding import (
     MODEL_SETTING,
-    HashingEmbedder,
     ModelUnavailable,
     SentenceTransformerEmbedder,
     embedding_key,
@@ -89,15 +88,6 @@ def test_unknown_model_names_the_setting_and_downloads_nothing():
     assert MODEL_SETTING in str(info.value)
     with pytest.raises(ModelUnavailable):
         SentenceTransformerEmbedder("no_such_model_package_xyz").dim
-
-
-def test_hashing_stand_in_is_deterministic_and_normalised():
-    stand_in = HashingEmbedder(dim=64)
-    a, b, c, empty = stand_in.encode(["mesh beacon amber", "mesh beacon amber light", "invoice refund", ""])
-    np.testing.assert_allclose(stand_in.encode(["mesh beacon amber"])[0], a)
-    assert abs(np.linalg.norm(a) - 1) < 1e-6
-    assert cos(a, b) > cos(a, c)
-    assert not empty.any()
 
 
 def test_embedding_key_depends_on_model_and_text():
