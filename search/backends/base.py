@@ -83,7 +83,7 @@ class VectorBackend(ABC):
         """Begin the dense ranking of a cleaned ``query`` for ``depth`` documents; the caller works
         meanwhile (the keyword ranking) and then calls ``result()``. Raises ``IndexUnavailable`` or
         ``ModelUnavailable`` before spending model time when it cannot answer: search then ranks
-        by keyword alone and asks for a rebuild."""
+        by keyword alone (and asks for a rebuild of an unusable index)."""
 
     def warm_up(self) -> None:
         """Load what the first query would load (a web worker calls this before its first
