@@ -90,14 +90,14 @@ def _gold(run: dict) -> set[int]:
 
 
 def _top(run: dict, mode: str, config) -> list[int]:
-    from search.ranking import FusionConfig, fuse
+    from dataclasses import replace
+
+    from search.backends.fusion import fuse
 
     dense = [tuple(item) for item in run["dense"]] if mode != "keyword" else []
     keyword = [tuple(item) for item in run["keyword"]] if mode != "dense" else []
-    if mode == "dense":
-        config = FusionConfig(method="dense")
-    elif mode == "keyword":
-        config = FusionConfig(method="keyword")
+    if mode in ("dense", "keyword"):
+        config = replace(config, method=mode)
     return [hit.document_id for hit in fuse(dense, keyword, config=config)[:TOP]]
 
 
