@@ -13,6 +13,7 @@ from core.errors import ServiceError
 from core.masking import mask_contacts
 from kb.models import Article, ArticleFeedback, ArticleView
 from kb.permissions import can_view_article
+from search.engine import markdown_to_text
 from search.engine.query import QueryError
 from search.models import Document
 from search.selectors import search_documents
@@ -205,16 +206,30 @@ def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT) 
                  .exclude(pk=contact.pk).order_by().values("resolved_by_id").annotate(n=Count("id"))
                  .values_list("resolved_by_id", "n"))
     result = []
-    for item in rerank(found, links)[:limit]:
+    kept = rerank(found, links)[:limit]
+    solutions = dict(Article.objects.filter(pk__in=[item["article_id"] for item in kept])
+                     .values_list("pk", "solution"))
+    for item in kept:
         item["snippet_html"] = nh3.clean(item["snippet_html"], tags={"mark"}, attributes={})
         item["internal"] = item["visibility"] == "internal"
-        item["excerpt"] = _excerpt(item["passage"])
+        item["excerpt"] = solution_excerpt(solution=solutions.get(item["article_id"], ""), passage=item["passage"])
         result.append(item)
     return result
 
 
+def solution_excerpt(*, solution: str, passage: str) -> str:
+    """What "Insert excerpt" quotes: the matched passage when it lies in the article's solution, else the
+    solution's opening. Never the problem: that is another customer's words, not an answer."""
+    text = " ".join(markdown_to_text(solution).split())
+    found = " ".join(passage.split())
+    if found and found in text:
+        return _excerpt(found)
+    return _excerpt(text)
+
+
 def reply_insert_texts(*, title: str, url: str, excerpt: str) -> dict[str, str]:
-    """What "Insert link" and "Insert excerpt" put into the reply box (``url`` absolute)."""
+    """What "Insert link" and "Insert excerpt" put into the reply box (``url`` absolute): the excerpt is
+    quoted, then followed by the link, once."""
     link = f"{title}: {url}"
     quoted = "\n".join(f"> {line}" for line in excerpt.splitlines() if line.strip())
     return {"link": link, "excerpt": f"{quoted}\n\n{link}" if quoted else link}

@@ -5,6 +5,7 @@ and FAISS (``tests.support.console_corpus``); pages go through Django's test cli
 """
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -242,6 +243,25 @@ def test_insert_records_the_event_with_and_without_javascript(client_for, agent,
     assert events(guest_contact, SuggestionEvent.Action.INSERTED) == [guest.pk, guest.pk]
     assert client.post(url, {"mode": "paste"}).status_code == 400
     assert not guest_contact.messages.filter(sender="agent").exists()  # nothing is sent until "Send reply"
+
+
+def test_insert_excerpt_quotes_the_solution_once_with_one_link(client_for, agent, guest_contact, console_kb):
+    """Not the article's problem (another customer's words), and the link only once."""
+    client = client_for(agent)
+    guest = console_kb["guest"]
+    url = f"/console/contacts/{guest_contact.pk}/suggestions/{guest.pk}/insert/"
+    response = client.post(url, {"mode": "excerpt", "body": ""})
+    box = html.unescape(re.search(r'<textarea id="reply-body"[^>]*>(.*?)</textarea>', response.content.decode(),
+                                  re.S).group(1))
+    assert box.startswith("> Turn on the guest network in the Hearthlink app"), box
+    assert "Visitors need Wi-Fi" not in box
+    assert box.count("/kb/give-visitors-wi-fi-with-the-guest-network/") == 1
+    assert box.count(guest.title) == 1
+    # The button's text for console.js is the same.
+    page = html.unescape(client.get(f"/console/contacts/{guest_contact.pk}/").content.decode())
+    inserts = re.findall(r'data-insert="([^"]*)"[^>]*>Insert excerpt', page)
+    assert inserts and inserts[0].startswith("> Turn on the guest network")
+    assert all("Visitors need Wi-Fi" not in text for text in inserts)
 
 
 def test_link_as_resolved_by(client_for, agent, guest_contact, console_kb):
