@@ -242,7 +242,9 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$", re.M)
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$", re.M)
 _QUOTE = re.compile(r"^\s{0,3}>\s?", re.M)
 _LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.M)
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+# Asterisks and tildes may emphasise inside a word; underscores only at word edges (CommonMark's
+# rule), so names such as sam_the_tech or carla_m keep their underscores.
+_EMPHASIS = re.compile(r"(\*\*|\*|~~)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)")
 _INLINE_CODE = re.compile(r"`+([^`]+)`+")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
 
@@ -273,7 +275,7 @@ def markdown_to_text(md: str) -> str:
     text = _QUOTE.sub("", text)
     text = _LIST.sub("", text)
     text = _INLINE_CODE.sub(r"\1", text)
-    text = _EMPHASIS.sub(r"\2", text)
+    text = _EMPHASIS.sub(lambda m: m.group(2) if m.group(1) else m.group(4), text)
     text = _HTML_TAG.sub("", text)
     text = re.sub(r"\x00(\d+)\x00", lambda m: code_blocks[int(m.group(1))], text)
     # Markdown joins adjacent lines into one paragraph; keep blank lines as breaks.

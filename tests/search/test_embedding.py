@@ -181,3 +181,12 @@ def test_markdown_to_text_keeps_labels_and_code():
     assert "hl-cli guest on" in text
     assert "quoted tip" in text and "step one" in text
     assert "**" not in text and "](" not in text and "```" not in text
+
+
+def test_markdown_to_text_keeps_underscores_inside_names():
+    # The credit lines drafts put under each option, with authors' names as their sources spell them.
+    md = ("Restart it.\n\n_— carla_m, Hearthlink community (CC BY-SA 4.0)_\n\n"
+          "Thanks sam_the_tech! Ask _sam_the_tech_ or *in*side __staff__.")
+    text = markdown_to_text(md)
+    assert "Restart it.\n\n— carla_m, Hearthlink community (CC BY-SA 4.0)\n\n" in text
+    assert "Thanks sam_the_tech! Ask sam_the_tech or inside staff." in text
