@@ -11,7 +11,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,11 +20,13 @@ from core.errors import NotAllowed, ServiceError
 from core.views import check_required, forbidden
 from kb.models import Article, ArticleFlag
 from kb.permissions import can_view_article
+from search.engine.query import QueryError
 from support import permissions, selectors, services
 from support.models import Contact, ContactMessage
 
 PAGE_SIZE = 25
 INSERT_MODES = ("link", "excerpt")
+DRAFT_MAX_CHARS = 20_000
 
 
 # Anonymous: sign in first; signed in without ``support.handle_contact``: 403.
@@ -67,9 +70,9 @@ def contact_list(request):
 # --- one contact ---------------------------------------------------------------------------------
 
 
-def _suggestions(request, contact: Contact) -> list[dict]:
+def _suggestions(request, contact: Contact, *, draft: str = "") -> list[dict]:
     """The sidebar's suggestions with their reply texts; records ``shown`` once per article."""
-    suggestions = selectors.contact_suggestions(contact=contact, agent=request.user)
+    suggestions = selectors.contact_suggestions(contact=contact, agent=request.user, draft=draft)
     for item in suggestions:
         item["inserts"] = selectors.reply_insert_texts(title=item["title"], url=request.build_absolute_uri(item["url"]),
                                                        excerpt=item["excerpt"])
@@ -87,10 +90,11 @@ def _sidebar_context(request, contact: Contact, *, flag: dict | None = None, sug
 
 
 def _contact_page(request, contact: Contact, *, reply: str = "", reply_error: str = "", flag: dict | None = None,
-                  suggestions: list | None = None, status: int = 200):
+                  suggestions: list | None = None, search: dict | None = None, status: int = 200):
     contact = _contact(contact.pk)  # fresh: messages and status may just have changed
     return render(request, "support/console/contact.html", {
         **_sidebar_context(request, contact, flag=flag, suggestions=suggestions),
+        "search": search or {"q": "", "results": None, "error": ""},
         "conversation": contact.messages.all(),
         "viewed_articles": [a for a in contact.viewed_articles.all() if can_view_article(request.user, a)],
         "statuses": Contact.Status.choices, "reply": reply, "reply_error": reply_error,
@@ -117,6 +121,55 @@ def suggestions(request, pk: int):
     # A new message arrived since the page was drawn: show it too (out of band), not only the new ranking.
     context["conversation_oob"] = contact.messages.all() if known.isdigit() and int(known) != last else None
     return render(request, "support/console/_suggestions.html", context)
+
+
+@require_POST
+@agent_required
+def suggestions_live(request, pk: int):
+    """console.js, as the agent types (debounced) and every few seconds: the sidebar re-ranked for the
+    conversation plus the unsent ``draft``, as JSON ``{"html", "conversation_html", "last_message_id"}``.
+
+    With ``only_new=1`` (the periodic check) it answers 204 while no message arrived since ``last``.
+    ``conversation_html`` is the conversation redrawn when a message arrived, else null.
+    """
+    contact = _contact(pk)
+    draft = request.POST.get("draft", "")
+    if len(draft) > DRAFT_MAX_CHARS:
+        return JsonResponse({"detail": f"The draft is longer than {DRAFT_MAX_CHARS} characters."}, status=400)
+    last = selectors.last_message_id(contact=contact)
+    known = request.POST.get("last", "")
+    if request.POST.get("only_new") == "1" and known.isdigit() and int(known) == last:
+        return HttpResponse(status=204)
+    context = _sidebar_context(request, contact, suggestions=_suggestions(request, contact, draft=draft))
+    changed = not (known.isdigit() and int(known) == last)
+    return JsonResponse({
+        "html": render_to_string("support/console/_suggestions.html", context, request=request),
+        "conversation_html": render_to_string("support/console/_conversation.html",
+                                              {"contact": contact, "conversation": contact.messages.all()},
+                                              request=request) if changed else None,
+        "last_message_id": last,
+    })
+
+
+@require_GET
+@agent_required
+def sidebar_search(request, pk: int):
+    """The sidebar's search box: articles and threads the agent may see. htmx gets the results list;
+    without JavaScript the contact page comes back with the results in the sidebar."""
+    contact = _contact(pk)
+    q = request.GET.get("q", "")[:500].strip()
+    search, status = {"q": q, "results": None, "error": ""}, 200
+    if q:
+        try:
+            search["results"] = selectors.agent_search(query=q, agent=request.user)
+        except QueryError as exc:
+            search["error"], status = str(exc), 400
+        except ServiceError as exc:
+            search["error"], status = exc.message, 400
+    if request.htmx:
+        return render(request, "support/console/_sidebar_search_results.html",
+                      {"contact": contact, "search": search}, status=status)
+    return _contact_page(request, contact, search=search, status=status)
 
 
 @require_POST

@@ -21,6 +21,7 @@ from support import permissions
 from support.engine.ranking import (
     Message,
     conversation_query,
+    draft_words,
     fuse_recent,
     latest_customer_message,
     latest_weight,
@@ -173,7 +174,7 @@ def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return cut[: stop + 1] if stop > limit // 2 else cut[: cut.rfind(" ")].rstrip(" ,;:") + " …"
 
 
-def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT) -> list[dict]:
+def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT, draft: str = "") -> list[dict]:
     """Published articles (public and internal) for this conversation, best first, minus dismissed ones.
 
     Precondition: ``check_can_handle(agent)``. The conversation becomes one query (latest
@@ -184,6 +185,9 @@ def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT) 
     dict plus ``internal``, ``excerpt`` (the matched passage, cut for a reply) and
     ``boost``/``links``; ``snippet_html`` is re-sanitised to plain text with ``<mark>`` only.
     A conversation with nothing searchable in it has no suggestions.
+
+    ``draft`` is the reply the agent is typing: its own words (quotes and links left out) are searched
+    alone, unlogged, and blended in the same way, so suggestions follow what the agent is writing.
     """
     messages = _messages(contact)
     query = conversation_query(contact.subject, messages)
@@ -201,6 +205,13 @@ def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT) 
         except QueryError:
             recent = []
         found = fuse_recent(found, recent, latest_weight(latest, query))
+    typed = draft_words(draft)
+    if typed:
+        try:
+            drafted = article_suggestions(text=typed, agent=agent, limit=wanted, log=False)
+        except QueryError:
+            drafted = []
+        found = fuse_recent(found, drafted, latest_weight(typed, query))
     found = [item for item in found if item["article_id"] not in dismissed]
     links = dict(Contact.objects.filter(resolved_by_id__in=[item["article_id"] for item in found])
                  .exclude(pk=contact.pk).order_by().values("resolved_by_id").annotate(n=Count("id"))
@@ -225,6 +236,19 @@ def solution_excerpt(*, solution: str, passage: str) -> str:
     if found and found in text:
         return _excerpt(found)
     return _excerpt(text)
+
+
+AGENT_SEARCH_LIMIT = 8
+
+
+def agent_search(*, query: str, agent, limit: int = AGENT_SEARCH_LIMIT):
+    """The console sidebar's own search box: articles, community questions and harvested threads, with
+    the search's visibility rules for ``agent`` (internal articles included, held or hidden threads not).
+
+    Precondition: ``check_can_handle(agent)``. Raises ``QueryError`` when ``query`` holds nothing
+    searchable.
+    """
+    return search_documents(query=query, user=agent, limit=limit, channel="agent")
 
 
 def reply_insert_texts(*, title: str, url: str, excerpt: str) -> dict[str, str]:

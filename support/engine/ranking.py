@@ -90,6 +90,13 @@ def latest_customer_message(messages: Sequence[Message]) -> str:
     return _cut(customer[-1], LATEST_SHARE) if len(customer) > 1 else ""
 
 
+def draft_words(draft: str) -> str:
+    """What of the agent's unsent reply is searched: their own words (no quoted excerpts, no links), cut
+    to the latest message's share; "" when too short to mean anything yet."""
+    words = _cut(_agent_words(draft), LATEST_SHARE)
+    return words if len(words) >= 12 else ""
+
+
 def latest_weight(latest: str, query: str) -> float:
     """How much the latest-message ranking counts against the whole conversation's: its share of the
     query text, capped at LATEST_WEIGHT_MAX. A short follow-up ("I can't find Advanced") leans on the

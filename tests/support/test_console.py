@@ -182,6 +182,46 @@ def test_a_new_customer_message_on_another_topic_changes_the_top_suggestion(clie
     assert 'hx-swap-oob="true"' in html and "failed the hardware" in html
 
 
+PORTS_DRAFT = ("Thanks Alice. While we are at it: for the game console, open its ports under Advanced, then "
+               "Port forwarding, and turn on UPnP.")
+
+
+def test_suggestions_follow_the_reply_the_agent_is_typing(client_for, agent, guest_contact, console_kb):
+    client = client_for(agent)
+    live = f"/console/contacts/{guest_contact.pk}/suggestions/live/"
+    last = str(guest_contact.messages.get().pk)
+
+    # The periodic check: nothing new, nothing to redraw.
+    assert client.post(live, {"draft": "", "last": last, "only_new": "1"}).status_code == 204
+
+    response = client.post(live, {"draft": "", "last": last})
+    assert response.status_code == 200
+    assert suggestion_titles(response.json()["html"])[0] == "Give visitors Wi-Fi with the guest network"
+    assert response.json()["conversation_html"] is None
+
+    response = client.post(live, {"draft": PORTS_DRAFT, "last": last})
+    data = response.json()
+    assert suggestion_titles(data["html"])[0] == "Open a port for a game console (port forwarding)"
+    assert data["last_message_id"] == int(last)
+    # Typing is not searching: the search log only has what was searched on purpose.
+    from search.models import SearchQueryLog
+    assert not SearchQueryLog.objects.filter(query__icontains="port forwarding").exists()
+
+    # A quoted excerpt and a link typed in the reply do not count as the agent's words.
+    quoted = "> Open its ports under Advanced, then Port forwarding.\n\nhttps://example.com/kb/ports/"
+    response = client.post(live, {"draft": quoted, "last": last})
+    assert suggestion_titles(response.json()["html"])[0] == "Give visitors Wi-Fi with the guest network"
+
+    # A new customer message comes back with the conversation redrawn, even from the periodic check.
+    services.message_append(contact=guest_contact, sender="customer", body=BEACON_FOLLOW_UP)
+    data = client.post(live, {"draft": "", "last": last, "only_new": "1"}).json()
+    assert "failed the hardware" in data["conversation_html"]
+    assert suggestion_titles(data["html"])[0] == "Beacon replacement (RMA) procedure for agents"
+
+    too_long = client.post(live, {"draft": "x" * 20_001, "last": last})
+    assert too_long.status_code == 400 and "longer than" in too_long.json()["detail"]
+
+
 def test_a_short_follow_up_keeps_the_conversation_topic(agent, console_kb):
     from support.selectors import contact_suggestions
 

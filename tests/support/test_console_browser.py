@@ -84,3 +84,34 @@ def test_agent_uses_suggestions_and_the_editor_sees_the_flag(console_kb, agent, 
     expect(top).to_contain_text(other_title)
     expect(top).to_contain_text("needs review")
     expect(top).to_contain_text("The app moved this setting under Settings > Network in 4.2.")
+
+
+def test_suggestions_follow_the_reply_as_the_agent_types(console_kb, agent, alice, new_browser_page):
+    from playwright.sync_api import expect
+
+    contact = services.contact_create(
+        channel="chat", customer_email="alice@example.com", customer_name="Alice", subject="Wi-Fi for visitors",
+        body="We have friends staying over the weekend. How do I give them Wi-Fi without them seeing my cameras?")
+    page = new_browser_page()
+    log_in(page, "agatha", f"/console/contacts/{contact.pk}/")
+    top = page.locator("#suggestions li.suggestion h3 a").first
+    expect(top).to_have_text(console_kb["guest"].title)
+
+    reply = page.get_by_label("Reply to the customer")
+    reply.click()
+    reply.press_sequentially("For the game console: open its ports under Advanced, then Port forwarding.", delay=5)
+    expect(top).to_have_text(console_kb["ports"].title)
+    # The reply box keeps the focus and the text while the sidebar changes next to it.
+    expect(reply).to_be_focused()
+    expect(reply).to_have_value("For the game console: open its ports under Advanced, then Port forwarding.")
+
+    # Excerpts from the new top suggestion insert its solution, once, with one link.
+    page.locator("#suggestions li.suggestion").first.get_by_role("button", name="Insert excerpt").click()
+    value = reply.input_value()
+    assert "\n\n> In the Hearthlink app go to Advanced, then Port forwarding" in value
+    assert value.count("/kb/open-a-port-for-a-game-console-port-forwarding/") == 1
+    assert "NAT type strict or moderate" not in value
+
+    # The sidebar's own search box finds articles the conversation did not bring up.
+    page.get_by_label("Search articles, community questions and harvested threads").fill("reset the router")
+    expect(page.locator("#console-search-results li").first).to_contain_text(console_kb["reset"].title)
