@@ -10,10 +10,15 @@ path; ``bench/performance-log.md`` says what each stage costs.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection
+from django.db.models import Count
+
+from community.models import Source
 
 from search import permissions
 from search.backends.base import Hit, Ranker
@@ -193,3 +198,45 @@ def _log(query: str, *, user, channel: str, results: SearchResults) -> None:
         results=min(len(results), 32767),
         top_score=results[0].score if results else 0.0,
     )
+
+
+# --- the results page's filter choices and labels ------------------------------------------------
+
+FILTER_TAGS_MAX = 200
+FILTER_CACHE_SECONDS = 300
+KB_SOURCE = "kb"
+KB_SOURCE_LABEL = "Knowledge base"
+
+
+def source_labels() -> dict[str, str]:
+    """Each document source slug with the name people read ("kb" is the knowledge base). Cached."""
+    labels = cache.get("search:source-labels")
+    if labels is None:
+        labels = {KB_SOURCE: KB_SOURCE_LABEL, **dict(Source.objects.values_list("slug", "name"))}
+        cache.set("search:source-labels", labels, FILTER_CACHE_SECONDS)
+    return labels
+
+
+def source_label(slug: str) -> str:
+    return source_labels().get(slug, slug)
+
+
+def search_filter_choices(*, user) -> dict[str, list[tuple[str, str]]]:
+    """The results page's tag and source choices: only what exists among the documents ``user`` may
+    find. Tags are the ``FILTER_TAGS_MAX`` most used ones, by name; sources by their label. Cached
+    per set of visibilities for ``FILTER_CACHE_SECONDS`` (a new tag shows up within minutes)."""
+    visibilities = permissions.allowed_visibilities(user)
+    key = "search:filter-choices:" + ",".join(sorted(visibilities))
+    choices = cache.get(key)
+    if choices is None:
+        documents = Document.objects.filter(is_active=True, visibility__in=visibilities)
+        counts: Counter[str] = Counter()
+        for tags, n in documents.values_list("tags").annotate(n=Count("id")).order_by():
+            for tag in tags.split():
+                counts[tag] += n
+        tags = sorted(tag for tag, _ in counts.most_common(FILTER_TAGS_MAX))
+        slugs = set(documents.values_list("source", flat=True).distinct().order_by())
+        sources = sorted(((slug, source_label(slug)) for slug in slugs if slug), key=lambda pair: pair[1].casefold())
+        choices = {"tags": [(tag, tag) for tag in tags], "sources": sources}
+        cache.set(key, choices, FILTER_CACHE_SECONDS)
+    return choices

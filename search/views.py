@@ -25,12 +25,20 @@ def search_results(request):
     kind = request.GET.get("type", "").strip()
     tag = request.GET.get("tag", "").strip()
     source = request.GET.get("source", "").strip()
+    choices = selectors.search_filter_choices(user=request.user)
+    # A tag or source asked for by a link (a result's tag) stays selectable even outside the list.
+    tags = choices["tags"] if not tag or (tag, tag) in choices["tags"] else [*choices["tags"], (tag, tag)]
+    sources = choices["sources"]
+    if source and source not in dict(sources):
+        sources = [*sources, (source, selectors.source_label(source))]
     context = {
         "q": q.strip()[:500],
         "kind": kind,
         "tag": tag,
         "source": source,
         "kinds": Document.Kind.choices,
+        "tags": tags,
+        "sources": sources,
         "results": None,
         "error": "",
     }
@@ -74,7 +82,11 @@ def suggest(request):
             found = []
         results = suggestions_worth_showing(found)
         help_context.search_term_remember(request.session, q, typing=True)
-    return render(request, "search/_suggestions.html", {"results": results, "q": q.strip()[:200]})
+    # Option ids must be unique in the page and stable for aria-activedescendant: named after the
+    # element htmx fills (the header's or the help center's box).
+    target = request.htmx.target if request.htmx and request.htmx.target else "suggest"
+    prefix = "".join(ch for ch in target if ch.isalnum() or ch in "-_")[:40] or "suggest"
+    return render(request, "search/_suggestions.html", {"results": results, "q": q.strip()[:200], "prefix": prefix})
 
 
 @require_GET

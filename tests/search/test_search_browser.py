@@ -20,7 +20,7 @@ def test_header_box_suggests_as_you_type_and_submits_to_results(live_server, cor
 
     def scenario(page) -> None:
         page.goto("/questions/")
-        box = page.get_by_role("searchbox", name="Search")
+        box = page.get_by_role("combobox", name="Search")
         box.press_sequentially("my beacon keeps disconnecting", delay=15)
         suggestions = page.locator("#site-suggest li.suggestion")
         expect(suggestions.first).to_contain_text("Beacon satellite keeps dropping off the mesh")
@@ -29,11 +29,65 @@ def test_header_box_suggests_as_you_type_and_submits_to_results(live_server, cor
         expect(page.get_by_role("heading", level=1)).to_have_text("Beacon satellite keeps dropping off the mesh")
 
         # Enter in the header box opens the full results page.
-        page.get_by_role("searchbox", name="Search").fill("open a port for my console")
-        page.get_by_role("searchbox", name="Search").press("Enter")
+        page.get_by_role("combobox", name="Search").fill("open a port for my console")
+        page.get_by_role("combobox", name="Search").press("Enter")
         page.wait_for_url("**/search/?q=*")
         first = page.locator("li.search-result").first
         expect(first).to_contain_text("Open a port for a game console (port forwarding)")
         expect(first.locator("mark").first).to_be_visible()
+
+    in_browser(live_server.url, scenario)
+
+
+def test_suggestion_dropdown_is_a_keyboard_combobox(live_server, corpus):
+    """ARIA combobox: arrows move an announced active option, Enter opens it, Escape closes the list."""
+    from playwright.sync_api import expect
+
+    def scenario(page) -> None:
+        page.goto("/questions/")
+        box = page.get_by_role("combobox", name="Search")
+        expect(box).to_have_attribute("aria-expanded", "false")
+        box.press_sequentially("my beacon keeps disconnecting", delay=15)
+        options = page.locator("#site-suggest [role=option]")
+        expect(options.first).to_contain_text("Beacon satellite keeps dropping off the mesh")
+        expect(box).to_have_attribute("aria-expanded", "true")
+
+        box.press("ArrowDown")
+        first_id = options.first.get_attribute("id")
+        expect(box).to_have_attribute("aria-activedescendant", first_id)
+        expect(options.first).to_have_attribute("aria-selected", "true")
+        expect(box).to_be_focused()
+        # Up from the first wraps to the last ("See all results"); down again comes back.
+        box.press("ArrowUp")
+        expect(box).to_have_attribute("aria-activedescendant", options.last.get_attribute("id"))
+        box.press("ArrowDown")
+        expect(box).to_have_attribute("aria-activedescendant", first_id)
+
+        box.press("Escape")
+        expect(page.locator("#site-suggest [role=listbox]")).to_be_hidden()
+        expect(box).to_have_attribute("aria-expanded", "false")
+        expect(box).not_to_have_attribute("aria-activedescendant", first_id)
+
+        # Typing again reopens it; Tab from the box reaches the first suggestion; Enter opens the active one.
+        box.press_sequentially(" at night", delay=15)
+        expect(page.locator("#site-suggest [role=listbox]")).to_be_visible()
+        box.press("Tab")
+        expect(page.locator("#site-suggest [role=option] a").first).to_be_focused()
+        box.focus()
+        box.press("ArrowDown")
+        box.press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Beacon satellite keeps dropping off the mesh")
+
+    in_browser(live_server.url, scenario)
+
+
+def test_results_page_query_box_is_full_size(live_server, corpus):
+    def scenario(page) -> None:
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto("/search/?q=beacon")
+        box = page.locator("#search-q").bounding_box()
+        main = page.locator("main").bounding_box()
+        assert box["width"] >= 0.75 * (main["width"] - 32), (box, main)
+        assert box["height"] >= 40
 
     in_browser(live_server.url, scenario)

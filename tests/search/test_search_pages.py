@@ -33,6 +33,29 @@ def test_results_page_type_filter_and_badges(client, corpus):
     assert page.select_one("#search-type option[selected]")["value"] == "thread"
 
 
+def test_results_page_filters_are_choices_of_what_the_reader_may_find(client, corpus, editor):
+    page = soup(client.get("/search/", {"q": "smart plugs 2.4 GHz"}))
+    tag_options = [o["value"] for o in page.select("#search-tag option")]
+    assert tag_options[0] == "" and "wifi" in tag_options and "beacon" in tag_options
+    assert "hearthguard" not in tag_options  # only a draft carries it
+    sources = {o["value"]: o.get_text() for o in page.select("#search-source option")}
+    assert sources["kb"] == "Knowledge base" and sources["homenet-forum"] == "Home network forum"
+    assert page.select_one("input#search-tag") is None and page.select_one("input#search-source") is None
+    # Results name their source as people read it, never by its slug.
+    harvested = page.select_one('li.search-result[data-type="thread"]')
+    assert harvested.select_one(".source").get_text() == "Home network forum"
+    assert "homenet-forum" not in page.select_one("ol.search-results").get_text()
+
+    client.force_login(editor)
+    editor_tags = [o["value"] for o in soup(client.get("/search/", {"q": "price"})).select("#search-tag option")]
+    assert "hearthguard" in editor_tags
+
+    # A chosen filter stays selected, and filtering works from the choice.
+    page = soup(client.get("/search/", {"q": "router", "source": "homenet-forum"}))
+    assert page.select_one("#search-source option[selected]")["value"] == "homenet-forum"
+    assert {row["data-type"] for row in page.select("li.search-result")} <= {"thread"}
+
+
 def test_snippet_escapes_html_from_content(client, corpus, search_index_dir):
     from search.services.documents import document_upsert
     from search.services.rebuild import index_rebuild
