@@ -1,4 +1,4 @@
-"""Questions similar to a draft: what the ask form shows as the title is typed.
+"""Questions similar to a draft, and articles that may answer it: what the ask form shows as the title is typed.
 
 Semantic search over community questions and harvested threads, so "Beacon
 keeps disconnecting" finds "satellite drops off the mesh". When nothing
@@ -38,6 +38,18 @@ def similar_threads(*, text: str, user=None, limit: int = 5, exclude_id: int | N
     if threads:
         return threads
     return _title_keywords(text=text, limit=limit, exclude_id=exclude_id)
+
+
+def similar_articles(*, text: str, user=None, limit: int = 3) -> list:
+    """Up to ``limit`` published articles ``user`` may read that look like an answer to ``text``, best
+    first (``SearchResult``s). Same closeness rule as the threads; not logged, since the threads'
+    search of the same keystroke already is. Nothing without a usable index or text."""
+    try:
+        results = search_documents(query=text, user=user, kinds=[Document.Kind.ARTICLE], limit=limit,
+                                   channel="suggest", log=False)
+    except (QueryError, ServiceError):
+        return []
+    return [r for r in results if r.keyword_score is not None or (r.dense_score or 0.0) >= MIN_DENSE_SCORE]
 
 
 def _semantic(*, text: str, user, limit: int, exclude_id: int | None) -> list[Thread]:

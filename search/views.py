@@ -9,7 +9,7 @@ from core.errors import ServiceError
 from search import selectors
 from search.engine.query import QueryError
 from search.models import Document
-from search.similar import similar_threads
+from search.similar import similar_articles, similar_threads
 
 SUGGEST_LIMIT = 6
 # A suggestion must be close in meaning (cosine) and not far behind the best one: a dropdown
@@ -91,7 +91,11 @@ def suggest(request):
 
 @require_GET
 def similar_questions(request):
-    """The ask form's as-you-type list of existing questions like the title being typed."""
-    text = request.GET.get("title", "") or request.GET.get("q", "")
-    results = similar_threads(text=text[:300], user=request.user) if len(text.strip()) >= 3 else []
-    return render(request, "search/_similar_questions.html", {"results": results})
+    """The ask form's as-you-type list: articles that may already answer the title being typed, first,
+    then existing questions like it."""
+    text = (request.GET.get("title", "") or request.GET.get("q", ""))[:300]
+    wanted = len(text.strip()) >= 3
+    results = similar_threads(text=text, user=request.user) if wanted else []
+    articles = similar_articles(text=text, user=request.user) if wanted else []
+    return render(request, "search/_similar_questions.html", {"results": results, "articles": articles,
+                                                              "q": text.strip()})

@@ -126,6 +126,20 @@ def test_ask_form_similar_questions_are_semantic(client, corpus, alice):
     assert "Beacon satellite keeps dropping off the mesh" in html
 
 
+def test_ask_form_shows_matching_articles_first(client, corpus, alice):
+    client.force_login(alice)
+    page = soup(client.get("/questions/similar/", {"title": "how do I open a port for my xbox"},
+                           HTTP_HX_REQUEST="true"))
+    lists = page.select("ul.similar-list")
+    assert "similar-articles" in lists[0]["class"]
+    first = lists[0].select_one("a")
+    assert first.get_text() == "Open a port for a game console (port forwarding)"
+    assert first["href"].startswith("/kb/articles/2/?from=suggest&q=how%20do%20I")
+    # A customer is never offered an internal article.
+    internal = {"title": f"beacon replacement procedure {INTERNAL_WORD}"}
+    assert "RMA" not in client.get("/questions/similar/", internal).content.decode()
+
+
 def test_similar_threads_returns_visible_threads_only(corpus, alice):
     from community.models import Thread
     from search.similar import similar_threads
