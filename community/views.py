@@ -85,7 +85,10 @@ def _question_page(request, thread: Thread, *, answer_form: AnswerForm, status: 
 
 
 def question_detail(request, thread_id: int):
-    return _question_page(request, _visible_thread(request, thread_id), answer_form=AnswerForm())
+    thread = _visible_thread(request, thread_id)
+    if request.method == "GET":
+        services.thread_view_record(thread=thread, session=request.session)
+    return _question_page(request, thread, answer_form=AnswerForm())
 
 
 @login_required

@@ -15,11 +15,12 @@ from community.services.moderation import (
 )
 from community.services.posting import answer_create, comment_create, post_edit, question_create
 from community.services.sources import source_community
+from community.services.views import thread_view_record
 from community.services.votes import answer_accept, answer_unaccept, vote_cast, vote_retract
 
 __all__ = [
     "MODERATION_ACTIONS", "answer_accept", "answer_create", "answer_unaccept", "check_signup", "comment_create",
     "flag_create", "flag_dismiss", "post_approve", "post_edit", "post_hide", "post_moderate", "post_reject",
     "post_restore", "question_create", "source_community",
-    "thread_close_duplicate", "thread_reopen", "thread_set_locked", "user_signup", "vote_cast", "vote_retract",
+    "thread_close_duplicate", "thread_reopen", "thread_set_locked", "thread_view_record", "user_signup", "vote_cast", "vote_retract",
 ]

@@ -409,3 +409,33 @@ def test_moderation_actions_never_redirect_off_site(client, editor, question):
     assert response["Location"] == "/moderation/"
     response = client.post(f"/posts/{post.pk}/moderate/", {"action": "unlock", "next": question.get_absolute_url()})
     assert response["Location"] == question.get_absolute_url()
+
+
+def test_counts_are_pluralised_and_your_own_view_counts(client_for, alice, bob, question):
+    services.answer_create(author=bob, thread=question,
+                           body="Move the Beacon halfway between the router and the dead spot.")
+    listing = soup(client_for(alice).get("/questions/"))
+    stats = listing.select_one(".thread-row .stats")
+    assert "1 answer" in stats.get_text(" ", strip=True) and "1 answers" not in stats.get_text()
+    assert stats["aria-label"] == "0 votes, 1 answer"
+
+    asker = client_for(alice)
+    page = asker.get(question.get_absolute_url()).content.decode()
+    assert "· 1 view" in page and "1 views" not in page
+    # Coming back within half an hour is the same view; someone else's is another.
+    assert "· 1 view" in asker.get(question.get_absolute_url()).content.decode()
+    assert "· 2 views" in client_for(bob).get(question.get_absolute_url()).content.decode()
+    question.refresh_from_db()
+    assert question.view_count == 2
+
+
+def test_harvested_threads_keep_their_source_view_count(client, make_user):
+    from community.models import Source
+
+    forum = Source.objects.create(name="Home network forum", slug="homenet-forum", kind="discourse",
+                                  base_url="https://forum.example.invalid")
+    thread = Thread.objects.create(source=forum, external_id="9", title="Mesh on a boat", view_count=960)
+    Post.objects.create(thread=thread, is_question=True, external_id="q9", body="Does the mesh work on a boat?")
+    assert "· 960 views" in client.get(thread.get_absolute_url()).content.decode()
+    thread.refresh_from_db()
+    assert thread.view_count == 960
