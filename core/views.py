@@ -62,3 +62,10 @@ def safe_next(request, next_url: str, fallback: str, *args) -> str:
 def redirect_back(request, fallback: str, *args) -> HttpResponseRedirect:
     """Redirect to the form's ``next`` field when it is safe, else to ``fallback``."""
     return redirect(safe_next(request, request.POST.get("next", ""), fallback, *args))
+
+
+def favicon(request) -> HttpResponseRedirect:
+    """``/favicon.ico``, which browsers and feed readers ask for whatever the page links: the static icon."""
+    from django.templatetags.static import static
+
+    return HttpResponseRedirect(static("favicon.svg"))
