@@ -30,7 +30,8 @@ A = Article.Status
 def article_usage(*, article: Article) -> dict:
     """Learning signals for editors: views (from search or otherwise), helpful yes/no, what agents did
     with it when it was suggested (shown, inserted into replies, linked as resolved-by, dismissed,
-    flagged), and flags with the open ones' notes."""
+    flagged), how often the contact form suggested it and the visitor opened it (and how many of those
+    did not send a request: deflections), and flags with the open ones' notes."""
     flags = ArticleFlag.objects.filter(article=article).aggregate(total=Count("id"), open=Count("id", filter=Q(resolved=False)))
     by_via = dict(ArticleView.objects.filter(article=article).order_by().values("via").annotate(n=Count("id"))
                   .values_list("via", "n"))
@@ -38,6 +39,8 @@ def article_usage(*, article: Article) -> dict:
     # Agents' actions on suggestions live in the support app; read through the reverse relation.
     events = dict(article.suggestion_events.order_by().values("action").annotate(n=Count("id"))
                   .values_list("action", "n"))
+    # Contact-form suggestions opened (support app, reverse relation): a deflection when no request followed.
+    opens = article.contact_form_opens.aggregate(opened=Count("id"), deflected=Count("id", filter=Q(contact__isnull=True)))
     open_flags = [
         {"kind": flag.kind, "note": flag.note, "flagged_by": flag.flagged_by.username if flag.flagged_by else "",
          "contact_id": flag.contact_id, "created_at": flag.created_at}
@@ -58,6 +61,8 @@ def article_usage(*, article: Article) -> dict:
         "agent_links": events.get("linked", 0),
         "agent_dismissals": events.get("dismissed", 0),
         "agent_flags": events.get("flagged", 0),
+        "contact_form_opens": opens["opened"],
+        "contact_form_deflected": opens["deflected"],
         "open_flag_notes": open_flags,
     }
 

@@ -13,6 +13,8 @@ urlpatterns = [
     path("articles/<slug:slug>/feedback/", views.article_feedback, name="feedback"),
     path("contact/", views.contact, name="contact"),
     path("contact/sent/", views.contact_sent, name="contact_sent"),
+    path("contact/suggest/", views.contact_suggest, name="contact_suggest"),
+    path("contact/suggestions/<int:article_id>/", views.contact_suggestion_open, name="contact_suggestion_open"),
     path("me/", views.my_help, name="me"),
     path("me/contacts/<int:contact_id>/", views.my_contact, name="my_contact"),
 ]

@@ -18,6 +18,7 @@ from core.errors import NotAllowed, ServiceError
 from core.ratelimit import rate_limited
 from kb import selectors as kb_selectors, services as kb_services, usage_selectors
 from kb.permissions import can_view_article
+from search.similar import similar_articles
 from support import permissions, selectors, services
 from support.forms import ContactForm, ContactReplyForm, FeedbackForm
 from support.models import Contact, ContactMessage
@@ -120,10 +121,35 @@ def contact(request):
                 except ServiceError as exc:
                     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 else:
+                    services.contact_suggestion_opens_settle(session=request.session, contact=created)
                     help_context.help_context_clear(request.session)
                     help_context.last_contact_remember(request.session, created.pk)
                     return redirect("help:contact_sent")
     return render(request, TEMPLATES + "contact.html", {"form": form, "articles": articles}, status=status)
+
+
+CONTACT_SUGGEST_CHARS = 500
+
+
+@require_GET
+def contact_suggest(request):
+    """htmx, as the visitor types the contact form's subject and message: published articles they may
+    read that look like an answer (``search.similar.similar_articles``), each opened through
+    ``contact_suggestion_open`` so the open is counted."""
+    text = f"{request.GET.get('subject', '')}\n{request.GET.get('message', '')}".strip()[:CONTACT_SUGGEST_CHARS]
+    articles = similar_articles(text=text, user=request.user) if len(text) >= 3 else []
+    return render(request, TEMPLATES + "_contact_suggestions.html", {"articles": articles})
+
+
+@require_GET
+def contact_suggestion_open(request, article_id: int):
+    """A suggestion opened from the contact form: recorded (a deflection unless this visit then sends a
+    request), then on to the article. An article the visitor may not read is a 404."""
+    article = kb_selectors.article_get_for_user(article_id=article_id, user=request.user)
+    if article is None or article.status != article.Status.PUBLISHED:
+        raise Http404("No such article.")
+    services.contact_suggestion_open_record(article=article, session=request.session, user=request.user)
+    return redirect(f"{article.get_absolute_url()}?from=suggest")
 
 
 @require_GET

@@ -96,3 +96,31 @@ class SuggestionEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class ContactSuggestionOpen(models.Model):
+    """A help-center visitor opened an article the contact form suggested while they were writing.
+
+    ``contact`` is set when the same visit then sent a request anyway; an open that never led to a
+    request is a deflection (the article answered, or at least stopped, the request). No text the
+    visitor typed is kept: the article and the visit say enough.
+    """
+
+    article = models.ForeignKey("kb.Article", on_delete=models.CASCADE, related_name="contact_form_opens")
+    session_key = models.CharField(max_length=40, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="suggestion_opens", help_text="The request sent after it, if any.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"article {self.article_id} opened from the contact form"
+
+    @property
+    def deflected(self) -> bool:
+        return self.contact_id is None

@@ -240,6 +240,19 @@ ENDPOINTS = [
     Endpoint("contact form", "help:contact", "get", lambda w: "/help/contact/", roles(200)),
     Endpoint("contact send", "help:contact", "post", lambda w: "/help/contact/", roles(302), data=_contact_form,
              effect=_contacts, location=lambda w: "/help/contact/sent/"),
+    # As the visitor types, the form suggests articles they may read (what it finds with an index is in
+    # test_contact_deflection.py); opening one goes through a counted link.
+    Endpoint("contact suggestions", "help:contact_suggest", "get",
+             lambda w: "/help/contact/suggest/?subject=Beacon+ring+blinks+amber&message=the+mesh+keeps+dropping",
+             roles(200), hides={"internal": ALL, "draft": ALL}),
+    Endpoint("contact suggestion, public", "help:contact_suggestion_open", "get",
+             lambda w: f"/help/contact/suggestions/{w.public.pk}/", roles(302),
+             location=lambda w: f"/kb/{w.public.slug}/?from=suggest"),
+    Endpoint("contact suggestion, internal", "help:contact_suggestion_open", "get",
+             lambda w: f"/help/contact/suggestions/{w.internal.pk}/", roles(404, **{r: 302 for r in INTERNAL}),
+             location=lambda w: f"/kb/{w.internal.slug}/?from=suggest"),
+    Endpoint("contact suggestion, draft", "help:contact_suggestion_open", "get",
+             lambda w: f"/help/contact/suggestions/{w.draft.pk}/", roles(404)),
     # The confirmation is only for the browser that just sent a request; anyone else goes to the form.
     Endpoint("contact sent, nothing sent", "help:contact_sent", "get", lambda w: "/help/contact/sent/", roles(302),
              location=lambda w: "/help/contact/"),

@@ -31,7 +31,7 @@ def test_customer_searches_reads_says_no_and_contacts_support(live_server, edito
 
         page.goto("/")
         expect(page.get_by_role("heading", level=1)).to_have_text("Hearthlink Help")
-        box = page.get_by_role("searchbox", name="Search help articles and the community")
+        box = page.get_by_role("combobox", name="Search help articles and the community")
         box.press_sequentially(QUERY, delay=15)
         suggestion = page.locator("#help-suggest li.suggestion").first
         expect(suggestion).to_contain_text(amber.title)
@@ -74,3 +74,36 @@ def test_customer_searches_reads_says_no_and_contacts_support(live_server, edito
     feedback = ArticleFeedback.objects.get(article=amber)
     assert feedback.helpful is False and feedback.comment == "My ring is amber and blinking fast."
     assert ArticleView.objects.filter(article=amber, via="search", query=QUERY).count() == 1
+
+
+def test_contact_form_suggests_articles_as_the_customer_types(live_server, editor, help_index, embedder):
+    """Opening a suggestion and leaving without sending is recorded as a deflection."""
+    from support.models import Contact, ContactSuggestionOpen
+
+    articles = publish_articles(editor, indexed=True)
+    amber = articles["amber"]
+
+    def scenario(page) -> None:
+        from playwright.sync_api import expect
+
+        page.goto("/help/contact/")
+        suggestions = page.locator("#contact-suggest li a")
+        expect(suggestions).to_have_count(0)
+        page.get_by_label("Subject").press_sequentially("Beacon ring", delay=10)
+        page.get_by_label("How can we help?").press_sequentially("It keeps blinking amber since Monday.", delay=10)
+        expect(suggestions.first).to_have_text(amber.title)
+
+        # The suggestion opens in a new tab on the article; what the customer wrote stays in the form.
+        with page.context.expect_page() as opened:
+            suggestions.first.click()
+        article = opened.value
+        article.wait_for_load_state()
+        expect(article.get_by_role("heading", level=1)).to_have_text(amber.title)
+        article.close()
+        expect(page.get_by_label("How can we help?")).to_have_value("It keeps blinking amber since Monday.")
+
+    in_browser(live_server.url, scenario)
+
+    assert not Contact.objects.exists()
+    opened = ContactSuggestionOpen.objects.get()
+    assert opened.article == amber and opened.deflected

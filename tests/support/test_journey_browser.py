@@ -38,7 +38,7 @@ def test_customer_contacts_support_agent_links_and_flags_editor_sees_flag(consol
     # --- The customer, not signed in -------------------------------------------------------------
     customer = new_browser_page()
     customer.goto("/")
-    box = customer.get_by_role("searchbox", name="Search help articles and the community")
+    box = customer.get_by_role("combobox", name="Search help articles and the community")
     box.fill(QUERY)
     box.press("Enter")
     customer.wait_for_url("**/search/?q=*")
