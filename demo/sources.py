@@ -11,6 +11,7 @@ from django.conf import settings
 
 from community.models import Source
 from demo.fixture_server import FixtureServer
+from demo.report import harvest_summary, progress_bars
 from harvest.services import source_harvest
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "harvest"
@@ -18,8 +19,12 @@ DISCOURSE_PORT = 8701
 PHPBB_PORT = 8702
 
 
-def demo_sources_harvest(stdout) -> None:
-    """Harvest the three fixture sources, without clustering after each: the demo clusters once, at the end."""
+def demo_sources_harvest(stdout, *, bars_stream=None, site: str = "") -> None:
+    """Harvest the three fixture sources, without clustering after each: the demo clusters once, at the end.
+
+    Prints each source in threads and posts; ``bars_stream`` (a terminal) gets a bar of posts stored;
+    ``site`` prefixes the run pages named for failed items.
+    """
     servers = {
         "discourse": FixtureServer(FIXTURES / "discourse" / "site", port=DISCOURSE_PORT).start(),
         "phpbb": FixtureServer(FIXTURES / "html" / "phpbb", port=PHPBB_PORT).start(),
@@ -39,9 +44,14 @@ def demo_sources_harvest(stdout) -> None:
             slug = spec.pop("slug")
             source, _ = Source.objects.update_or_create(
                 slug=slug, defaults={**spec, "settings": {"delay": 0, "max_retries": 1}})
-            run = source_harvest(source=source, auto_cluster=False)
-            stdout.write(f"  harvested {source.name}: {run.new_count} new, {run.updated_count} updated, "
-                         f"{run.unchanged_count} unchanged, {run.failed_count} failed")
+            bars = progress_bars(bars_stream, labels={"posts": f"  {source.name}"}, unit=" posts")
+
+            def stored(run, bars=bars) -> None:
+                bars("posts", run.new_count + run.updated_count + run.unchanged_count + run.failed_count, None)
+
+            run = source_harvest(source=source, auto_cluster=False, progress=stored)
+            bars.close()
+            stdout.write(harvest_summary(source=source, run=run, site=site))
     finally:
         for server in servers.values():
             server.stop()

@@ -34,5 +34,5 @@ def test_demo_cluster_step_prints_the_top_of_the_queue(small_corpus, embedder):
     demo_cluster(out)
 
     text = out.getvalue()
-    assert "5 questions → 2 clusters (2 new, 0 joined, 2 drafts written)" in text
+    assert "5 threads → 2 clusters (2 new, 0 joined, 2 drafts written)" in text
     assert "[ 3 threads, 1 sources]" in text

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand
 
 from demo.community import DEMO_PASSWORD, demo_community_load, demo_users_create
 from demo.kb import demo_cluster
+from demo.report import calm_logging, plural
 from demo.search import demo_index
 from demo.sources import demo_sources_harvest
 from demo.support import demo_support
@@ -33,21 +34,26 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="set up only; do not start the server")
 
     def handle(self, *args, **opts):
-        self.stdout.write("Setting up the database…")
-        call_command("migrate", interactive=False, verbosity=0)
-        stats = demo_community_load(directory=COMMUNITY)
-        self.stdout.write(f"  community: {stats.topics} topics, {stats.questions} questions, "
-                          f"{stats.answers} answers ({stats.created} new)")
-        users = demo_users_create()
-        self.stdout.write("Harvesting the demo sources…")
-        demo_sources_harvest(self.stdout)
-        for step in (demo_index, demo_cluster, demo_support):
-            step(self.stdout)
         address = f"http://{opts['host']}:{opts['port']}/"
+        # Progress bars go to the terminal's stderr; the summary to stdout.
+        bars = self.stderr._out
+        with calm_logging():
+            self.stdout.write("Setting up the Gleaner demo (the first run takes a few minutes)…")
+            call_command("migrate", interactive=False, verbosity=0)
+            stats = demo_community_load(directory=COMMUNITY)
+            self.stdout.write(f"  community: {plural(stats.topics, 'topic')}, {plural(stats.questions, 'thread')}, "
+                              f"{plural(stats.questions + stats.answers, 'post')} ({stats.questions} questions, "
+                              f"{stats.answers} answers); {stats.created} new threads")
+            users = demo_users_create()
+            self.stdout.write("Harvesting the demo sources…")
+            demo_sources_harvest(self.stdout, bars_stream=bars, site=address)
+            demo_index(self.stdout, bars_stream=bars)
+            demo_cluster(self.stdout, bars_stream=bars)
+            demo_support(self.stdout)
         self.stdout.write(self.style.SUCCESS(f"\nGleaner demo ready at {address}"))
         self.stdout.write(f"Log in with any of these (password: {DEMO_PASSWORD}):")
         for username, name, roles in users:
             self.stdout.write(f"  {username:<8} {name:<16} roles: {', '.join(roles)}")
-        self.stdout.write(f"API docs: {address}api/docs/   Admin: {address}admin/\n")
+        self.stdout.write(f"Harvest runs: {address}harvest/   API docs: {address}api/docs/   Admin: {address}admin/\n")
         if not opts["no_serve"]:
             call_command("runserver", f"{opts['host']}:{opts['port']}", use_reloader=False)
