@@ -77,8 +77,11 @@ def harvest_summary(*, source, run, site: str = "") -> str:
     """
     threads = Thread.objects.filter(source=source).count()
     posts = Post.objects.filter(thread__source=source).count()
-    lines = [f"  {source.name}: {plural(threads, 'thread')}, {plural(posts, 'post')} "
-             f"({run.new_count} new, {run.updated_count} updated, {run.unchanged_count} unchanged)"]
+    if run.new_count or run.updated_count or run.unchanged_count:
+        counts = f"{run.new_count} new, {run.updated_count} updated, {run.unchanged_count} unchanged"
+    else:  # an incremental source read only its listing: no thread had new activity
+        counts = "no new activity since the last harvest"
+    lines = [f"  {source.name}: {plural(threads, 'thread')}, {plural(posts, 'post')} ({counts})"]
     page = f"{site.rstrip('/')}{reverse('harvest:run', args=[run.pk])}"
     broken = BROKEN_FIXTURES.get(source.slug, {})
     errors = list(run.errors.all())

@@ -68,3 +68,11 @@ def test_demo_command_prints_a_calm_summary(process_embedder, monkeypatch, caplo
     noise = [r.getMessage() for r in caplog.records if r.levelno < logging.ERROR]
     assert not [m for m in noise if re.search(r"ModuleNotFoundError|No hostname|indexing errors|Task .* succeeded|"
                                               r"rebuilding the vector index", m)], noise
+
+    # A second run changes nothing and says so, in the same units.
+    again = StringIO()
+    call_command("demo", "--no-serve", "--port", "8123", stdout=again, stderr=StringIO())
+    second = again.getvalue()
+    assert "community: 12 topics, 215 threads, 621 posts (215 questions, 406 answers); 0 new threads" in second
+    assert "Hearthlink user forum: 10 threads, 48 posts (no new activity since the last harvest)" in second
+    assert "skipped" not in second
