@@ -222,8 +222,8 @@ def source_label(slug: str) -> str:
 
 
 def search_filter_choices(*, user) -> dict[str, list[tuple[str, str]]]:
-    """The results page's tag and source choices: only what exists among the documents ``user`` may
-    find. Tags are the ``FILTER_TAGS_MAX`` most used ones, by name; sources by their label. Cached
+    """The results page's type, tag and source choices: only what exists among the documents ``user``
+    may find. Tags are the ``FILTER_TAGS_MAX`` most used ones, by name; sources by their label. Cached
     per set of visibilities for ``FILTER_CACHE_SECONDS`` (a new tag shows up within minutes)."""
     visibilities = permissions.allowed_visibilities(user)
     key = "search:filter-choices:" + ",".join(sorted(visibilities))
@@ -237,6 +237,8 @@ def search_filter_choices(*, user) -> dict[str, list[tuple[str, str]]]:
         tags = sorted(tag for tag, _ in counts.most_common(FILTER_TAGS_MAX))
         slugs = set(documents.values_list("source", flat=True).distinct().order_by())
         sources = sorted(((slug, source_label(slug)) for slug in slugs if slug), key=lambda pair: pair[1].casefold())
-        choices = {"tags": [(tag, tag) for tag in tags], "sources": sources}
+        present = set(documents.values_list("kind", flat=True).distinct().order_by())
+        kinds = [(value, label) for value, label in Document.Kind.choices if value in present]
+        choices = {"kinds": kinds, "tags": [(tag, tag) for tag in tags], "sources": sources}
         cache.set(key, choices, FILTER_CACHE_SECONDS)
     return choices

@@ -36,7 +36,7 @@ def search_results(request):
         "kind": kind,
         "tag": tag,
         "source": source,
-        "kinds": Document.Kind.choices,
+        "kinds": choices["kinds"] if not kind or kind in dict(choices["kinds"]) else Document.Kind.choices,
         "tags": tags,
         "sources": sources,
         "results": None,

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.cache import cache
 
+from search.models import Document
 from tests.search.corpus import INTERNAL_WORD, corpus  # noqa: F401  (corpus is a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +37,7 @@ def test_results_page_type_filter_and_badges(client, corpus):
 
 def test_results_page_filters_are_choices_of_what_the_reader_may_find(client, corpus, editor):
     page = soup(client.get("/search/", {"q": "smart plugs 2.4 GHz"}))
+    assert [o["value"] for o in page.select("#search-type option")] == ["", "article", "question", "thread"]
     tag_options = [o["value"] for o in page.select("#search-tag option")]
     assert tag_options[0] == "" and "wifi" in tag_options and "beacon" in tag_options
     assert "hearthguard" not in tag_options  # only a draft carries it
@@ -54,6 +57,12 @@ def test_results_page_filters_are_choices_of_what_the_reader_may_find(client, co
     page = soup(client.get("/search/", {"q": "router", "source": "homenet-forum"}))
     assert page.select_one("#search-source option[selected]")["value"] == "homenet-forum"
     assert {row["data-type"] for row in page.select("li.search-result")} <= {"thread"}
+
+    # Only types that exist are offered (the choices are cached for a few minutes).
+    Document.objects.filter(kind="thread").update(is_active=False)
+    cache.clear()
+    page = soup(client.get("/search/", {"q": "router"}))
+    assert [o["value"] for o in page.select("#search-type option")] == ["", "article", "question"]
 
 
 def test_snippet_escapes_html_from_content(client, corpus, search_index_dir):
