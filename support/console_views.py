@@ -167,8 +167,9 @@ def sidebar_search(request, pk: int):
         except ServiceError as exc:
             search["error"], status = exc.message, 400
     if request.htmx:
-        return render(request, "support/console/_sidebar_search_results.html",
-                      {"contact": contact, "search": search}, status=status)
+        # 200 even for a query with nothing searchable: htmx swaps in only 2xx answers, and the
+        # reason must replace the previous results.
+        return render(request, "support/console/_sidebar_search_results.html", {"contact": contact, "search": search})
     return _contact_page(request, contact, search=search, status=status)
 
 
