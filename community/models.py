@@ -104,10 +104,22 @@ def visible_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": "published", f"{prefix}is_hidden": False, f"{prefix}is_deleted": False})
 
 
+def visible_or_held_by_q(user, prefix: str = "") -> Q:
+    """``visible_q`` plus what ``user`` wrote that is held for review: what an author may read of
+    their own (``community.permissions.can_see_thread``/``can_see_post`` for one row)."""
+    held_by_user = Q(**{f"{prefix}status": "pending", f"{prefix}author": user})
+    return (Q(**{f"{prefix}status": "published"}) | held_by_user) & Q(
+        **{f"{prefix}is_hidden": False, f"{prefix}is_deleted": False})
+
+
 class ThreadQuerySet(models.QuerySet):
     def visible(self) -> "ThreadQuerySet":
         """Threads anyone may read (``visible_q``). Moderators and authors see more: ``community.selectors``."""
         return self.filter(visible_q())
+
+    def visible_or_held_by(self, user) -> "ThreadQuerySet":
+        """Threads anyone may read, plus ``user``'s own held ones."""
+        return self.filter(visible_or_held_by_q(user))
 
 
 class PostQuerySet(models.QuerySet):
@@ -118,6 +130,10 @@ class PostQuerySet(models.QuerySet):
     def in_visible_threads(self) -> "PostQuerySet":
         """Posts whose thread anyone may read."""
         return self.filter(visible_q("thread__"))
+
+    def visible_or_held_by(self, user) -> "PostQuerySet":
+        """Posts ``user`` may open as a reader: visible or held by ``user``, in a thread that is too."""
+        return self.filter(visible_or_held_by_q(user), visible_or_held_by_q(user, "thread__"))
 
 
 class Thread(models.Model):

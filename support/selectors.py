@@ -93,12 +93,8 @@ def my_contact_get(*, user, contact_id: int) -> Contact | None:
 
 def my_community_activity(*, user, limit: int = 20) -> dict:
     """``user``'s questions and answers, held ones included (marked), hidden or deleted ones not."""
-    questions = (Thread.objects.filter(author=user, is_hidden=False, is_deleted=False)
-                 .order_by("-created_at", "-pk")[:limit])
-    answers = (Post.objects.filter(author=user, is_question=False, is_hidden=False, is_deleted=False,
-                                   thread__is_hidden=False, thread__is_deleted=False)
-               # An answer in someone else's held question cannot be opened yet.
-               .filter(Q(thread__status=Thread.Status.PUBLISHED) | Q(thread__author=user))
+    questions = Thread.objects.visible_or_held_by(user).filter(author=user).order_by("-created_at", "-pk")[:limit]
+    answers = (Post.objects.visible_or_held_by(user).filter(author=user, is_question=False)
                .select_related("thread").order_by("-created_at", "-pk")[:limit])
     return {"questions": list(questions), "answers": list(answers)}
 
