@@ -86,7 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "community.context_processors.brand",
-                "config.context_processors.staff_menu",
+                "support.context_processors.staff_menu",
             ],
         },
     },

@@ -2,7 +2,7 @@
 
 Layers, lowest first: config < core < community < harvest, search < kb < support < demo.
 Every import of every app module counts, function-local ones included (ast). Exempt: migrations,
-the composition roots (``config/urls.py``, ``config/context_processors.py``, ``config/gunicorn_conf.py``, ``config/celery.py``,
+the composition roots (``config/urls.py``, ``config/gunicorn_conf.py``, ``config/celery.py``,
 ``config/wsgi.py``, ``config/asgi.py``) and the demo app, which sits on top of everything.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 LAYER = {"config": 0, "core": 1, "community": 2, "harvest": 3, "search": 3, "kb": 4, "support": 5, "demo": 6}
-ROOTS = {"config/urls.py", "config/context_processors.py", "config/gunicorn_conf.py", "config/celery.py", "config/wsgi.py", "config/asgi.py"}
+ROOTS = {"config/urls.py", "config/gunicorn_conf.py", "config/celery.py", "config/wsgi.py", "config/asgi.py"}
 
 
 def app_modules() -> dict[str, Path]:

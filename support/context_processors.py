@@ -1,7 +1,7 @@
 """Context every page's layout needs from several apps: the staff menu's ``can_*`` flags.
 
-It lives in ``config`` because it composes the apps' permission rules (as ``config/urls.py``
-composes their URLs); no app below may import the others' permissions to build it.
+It lives in ``support``, the top layer of the site's pages, because it composes every app's
+permission rules; no app below may import the others' permissions to build it.
 """
 from community.permissions import can_moderate
 from harvest.permissions import can_view_harvest
