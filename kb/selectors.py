@@ -234,6 +234,26 @@ def article_versions(*, article: Article):
     return article.versions.select_related("author").order_by("-number")
 
 
+def article_proposal(*, article: Article) -> ArticleVersion | None:
+    """The restored text waiting for review, when it is still the article's latest version."""
+    latest = article.versions.filter(number=article.version).select_related("author").first()
+    return latest if latest is not None and latest.proposed else None
+
+
+def version_rows(*, article: Article) -> list[tuple[ArticleVersion, str]]:
+    """Every version, newest first, with its changes as HTML against the text that was live before it.
+
+    A proposal (restored text waiting for review) never went live, so the version after it is
+    compared with the last live text, not with the proposal.
+    """
+    versions = list(article_versions(article=article))
+    rows = []
+    for i, version in enumerate(versions):
+        before = next((v for v in versions[i + 1:] if not v.proposed), None)
+        rows.append((version, version_diff_html(before, version) if before is not None else ""))
+    return rows
+
+
 def assignee_get(username: str | None):
     """The active account to assign work to, None for "nobody"; a clear error for an unknown name."""
     if not username:

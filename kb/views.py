@@ -17,7 +17,7 @@ from core import help_context
 from core.errors import ServiceError
 from core.views import check_required, redirect_back
 from kb import permissions, selectors, services, usage_selectors
-from kb.models import Article, Cluster
+from kb.models import Article, ArticleVersion, Cluster
 from kb.selectors import version_diff_html
 from kb.workflow import TRANSITIONS, actions_from
 
@@ -117,36 +117,69 @@ def cluster_action(request, pk: int):
     return redirect_back(request, cluster.get_absolute_url())
 
 
-@editor_required
-def article_edit(request, pk: int):
-    article = get_object_or_404(Article.objects.select_related("cluster", "assigned_to"), pk=pk)
-    initial = {
+def _article_initial(article: Article) -> dict:
+    return {
         "title": article.title, "problem": article.problem, "solution": article.solution,
         "other_solutions": article.other_solutions, "variants": "\n".join(article.variants or []),
         "tags": " ".join(article.tags.values_list("name", flat=True)),
     }
-    form = ArticleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.article_edit(
-                editor=request.user, article=article, title=data["title"], problem=data["problem"],
-                solution=data["solution"], other_solutions=data["other_solutions"],
-                variants=data["variants"].splitlines(), tags=data["tags"].split(), note=data["note"],
-            )
-        except ServiceError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, f"Saved as version {article.version}.")
-            return redirect("kb:edit", pk=article.pk)
+
+
+def _lines(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").strip().split("\n"))
+
+
+def _content_changed(article: Article, data: dict) -> bool:
+    """Whether the submitted form says something the article does not (browsers send CRLF line ends)."""
+    initial = _article_initial(article)
+    return any(_lines(data[name]) != _lines(initial[name]) for name in ("title", "problem", "solution", "other_solutions")) \
+        or [v for v in _lines(data["variants"]).split("\n") if v] != list(article.variants or []) \
+        or sorted(data["tags"].split()) != sorted(initial["tags"].split())
+
+
+def _form_save(request, article: Article, form: ArticleForm) -> bool:
+    """Save a valid ``form`` as the article's next version when its content differs; False (with
+    the error on the form) when it is invalid or the service refuses it."""
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    if not _content_changed(article, data) and not data["note"]:
+        return True
+    try:
+        services.article_edit(
+            editor=request.user, article=article, title=data["title"], problem=data["problem"],
+            solution=data["solution"], other_solutions=data["other_solutions"],
+            variants=data["variants"].splitlines(), tags=data["tags"].split(), note=data["note"],
+        )
+    except ServiceError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return False
+    return True
+
+
+def _edit_page(request, article: Article, form: ArticleForm, *, status: int = 200):
     actions = [(action, action.replace("_", " ").capitalize()) for action in actions_from(article.status)
                if permissions.can_transition(request.user, article, action)]
     return render(request, "kb/edit.html", {
         "article": article, "form": form, "actions": actions, "usage": usage_selectors.article_usage(article=article),
         "sources": selectors.article_sources(article=article), "merge_choices": _merge_choices(exclude=article),
         "versions": selectors.article_versions(article=article)[:5], "editors": selectors.editors(),
-        "preview": _preview_parts(initial), "visibilities": Article.Visibility.choices,
-    }, status=400 if request.method == "POST" else 200)
+        "preview": _preview_parts(form.data if form.is_bound else form.initial), "visibilities": Article.Visibility.choices,
+        "proposal": selectors.article_proposal(article=article),
+        "can_publish": permissions.can_publish(request.user),
+    }, status=status)
+
+
+@editor_required
+def article_edit(request, pk: int):
+    article = get_object_or_404(Article.objects.select_related("cluster", "assigned_to"), pk=pk)
+    form = ArticleForm(request.POST or None, initial=_article_initial(article))
+    if request.method == "POST":
+        if _form_save(request, article, form):
+            messages.success(request, f"Saved as version {article.version}.")
+            return redirect("kb:edit", pk=article.pk)
+        return _edit_page(request, article, form, status=400)
+    return _edit_page(request, article, form)
 
 
 def _preview_parts(data) -> dict:
@@ -167,6 +200,13 @@ def article_action(request, pk: int):
     """The editor's buttons: workflow transitions, review date, reviewed, merge, assign."""
     article = get_object_or_404(Article, pk=pk)
     action, user = request.POST.get("action", ""), request.user
+    if action in TRANSITIONS and "title" in request.POST:
+        # The status buttons submit the article form: its text is saved first, or nothing happens
+        # and the page comes back with the text as typed.
+        form = ArticleForm(request.POST, initial=_article_initial(article))
+        if not _form_save(request, article, form):
+            messages.error(request, f"Not done: {action.replace('_', ' ')} waits until the text below can be saved.")
+            return _edit_page(request, article, form, status=400)
     try:
         if action in TRANSITIONS:
             permissions.check_can_transition(user, article, action)
@@ -174,6 +214,11 @@ def article_action(request, pk: int):
                                         visibility=request.POST.get("visibility") or None if action == "publish" else None)
             messages.success(request, f"Done: {article.get_status_display().lower()}"
                              + (f" ({article.visibility})." if article.status == Article.Status.PUBLISHED else "."))
+        elif action == "publish_proposal":
+            permissions.check_can_publish(user)
+            number = request.POST.get("number", "")
+            services.article_proposal_publish(editor=user, article=article, number=int(number) if number.isdigit() else 0)
+            messages.success(request, f"Version {number} is now the published text (version {article.version}).")
         elif action == "schedule_review":
             due = forms.DateField().clean(request.POST.get("due", ""))
             services.article_schedule_review(editor=user, article=article, due=due)
@@ -200,22 +245,43 @@ def article_action(request, pk: int):
 @editor_required
 def article_versions(request, pk: int):
     article = get_object_or_404(Article, pk=pk)
-    versions = list(selectors.article_versions(article=article))
-    rows = [(version, version_diff_html(versions[i + 1], version) if i + 1 < len(versions) else "")
-            for i, version in enumerate(versions)]
-    return render(request, "kb/versions.html", {"article": article, "rows": rows})
+    return render(request, "kb/versions.html", {
+        "article": article, "rows": selectors.version_rows(article=article),
+        "can_publish": permissions.can_publish(request.user),
+    })
 
 
-@require_POST
 @editor_required
 def version_restore(request, pk: int, number: int):
+    """POST restores version ``number`` as a draft to review (published articles) or in place.
+
+    "Restore and publish" (``publish=1``) needs the editor's confirmation: without ``confirm=1``
+    (and on GET) the confirmation page shows what would go live.
+    """
     article = get_object_or_404(Article, pk=pk)
+    version = get_object_or_404(ArticleVersion, article=article, number=number)
+    publish = request.POST.get("publish") == "1" if request.method == "POST" else article.status == Article.Status.PUBLISHED
+    if publish:
+        if not permissions.can_publish(request.user):
+            messages.error(request, "Only editors who may publish can do that.")
+            return redirect("kb:versions", pk=article.pk)
+        if request.method != "POST" or request.POST.get("confirm") != "1":
+            return render(request, "kb/restore_confirm.html", {
+                "article": article, "version": version, "diff": version_diff_html(article, version)})
+    elif request.method != "POST":
+        return redirect("kb:versions", pk=article.pk)
     try:
-        services.article_restore_version(editor=request.user, article=article, number=number)
+        restored = services.article_restore_version(editor=request.user, article=article, number=number,
+                                                    publish=publish)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Version {number} restored as version {article.version}.")
+        if restored.proposed:
+            messages.success(request, f"Version {number} restored as version {restored.number}, a draft to review: "
+                             "the published text is unchanged until you publish it.")
+        else:
+            messages.success(request, f"Version {number} restored as version {restored.number}"
+                             + (" and published." if publish else "."))
     return redirect("kb:edit", pk=article.pk)
 
 
