@@ -176,7 +176,7 @@ def cluster_detail(*, cluster: Cluster) -> ClusterDetail:
     for member in members:
         posts = member.thread.answers
         accepted = next((post for post in posts if post.is_accepted), None)
-        best = max(posts, key=lambda post: (post.score, -post.pk), default=None)
+        best = max(posts, key=lambda post: (post.total_score, -post.pk), default=None)
         threads.append(ClusterThread(member.thread, member.similarity, member.pinned, accepted, best))
     span = Thread.objects.filter(cluster_membership__cluster=cluster).aggregate(first=Min("created_at"),
                                                                                   last=Max("last_activity_at"))
@@ -186,7 +186,7 @@ def cluster_detail(*, cluster: Cluster) -> ClusterDetail:
         cluster=cluster, article=Article.objects.filter(cluster=cluster).first(), threads=threads,
         first=span["first"], last=span["last"],
         sources=sorted({item.thread.source.name for item in threads}),
-        votes=sum(item.thread.score for item in threads),
+        votes=sum(item.thread.total_score for item in threads),
         accepted=sum(1 for item in threads if item.accepted is not None), evidence=evidence,
     )
 
