@@ -10,6 +10,9 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from community.rendering import render_markdown
@@ -55,6 +58,20 @@ def _assign(request, item: Article | Cluster) -> None:
     messages.success(request, f"Assigned to {assignee.username}." if assignee else "Unassigned.")
 
 
+def _split_message(cluster: Cluster, new: Cluster) -> str:
+    """What the split did, with a link to the new candidate and what became of the article."""
+    article = Article.objects.filter(cluster=cluster).first()
+    text = format_html('Split {} thread{} into <a href="{}">candidate #{}: {}</a>.', new.size, pluralize(new.size),
+                       new.get_absolute_url(), new.pk, new.label)
+    if article is None:
+        return text
+    if article.needs_review and f"candidate #{new.pk}" in article.review_reason:
+        return format_html('{} <a href="{}">The article</a> still uses their answers: it is marked “needs review”.',
+                           text, reverse("kb:edit", args=[article.pk]))
+    return format_html('{} <a href="{}">The article</a> was drafted again from the {} threads that stay.',
+                       text, reverse("kb:edit", args=[article.pk]), cluster.size)
+
+
 def _merge_choices(*, exclude: Article | Cluster) -> list[tuple[str, str]]:
     choices = []
     for item in selectors.queue(limit=300):
@@ -98,7 +115,7 @@ def cluster_action(request, pk: int):
         if action == "split":
             ids = [int(v) for v in request.POST.getlist("thread_ids") if v.isdigit()]
             new = services.cluster_split(editor=user, cluster=cluster, thread_ids=ids)
-            messages.success(request, f"Split {new.size} thread(s) into a new candidate.")
+            messages.success(request, _split_message(cluster, new))
         elif action == "dismiss":
             services.cluster_dismiss(editor=user, cluster=cluster, reason=request.POST.get("reason", ""))
             messages.success(request, "Candidate dismissed.")
