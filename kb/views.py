@@ -88,7 +88,10 @@ def _merge_choices(*, exclude: Article | Cluster) -> list[tuple[str, str]]:
 def queue(request):
     filters = {name: request.GET.get(name) or None for name in ("source", "tag", "status", "assignee")}
     items = selectors.queue(user=request.user, **filters)
-    return render(request, "kb/queue.html", {"items": items, "filters": filters, **selectors.queue_filter_choices()})
+    return render(request, "kb/queue.html", {
+        "items": items, "filters": filters, **selectors.queue_filter_choices(),
+        "bulk_actions": [(action, action.replace("_", " ").capitalize()) for action in BULK_ACTIONS],
+    })
 
 
 @require_GET
@@ -300,6 +303,37 @@ def version_restore(request, pk: int, number: int):
             messages.success(request, f"Version {number} restored as version {restored.number}"
                              + (" and published." if publish else "."))
     return redirect("kb:edit", pk=article.pk)
+
+
+BULK_ACTIONS = ("request_review", "approve", "publish", "unpublish", "archive", "reopen")
+
+
+@require_POST
+@editor_required
+def bulk(request):
+    """The queue's action bar: ``items`` (``article:ID``/``cluster:ID``) and ``assign`` or a workflow action."""
+    values = request.POST.getlist("items")
+    operation = request.POST.get("operation", "")
+    try:
+        if not values:
+            raise ServiceError("Tick the items to act on first.")
+        items = [_item(value) for value in values]
+        if operation == "assign":
+            result = services.items_assign_bulk(editor=request.user, items=items,
+                                                username=request.POST.get("assignee", ""))
+            name = request.POST.get("assignee") or "nobody"
+            messages.success(request, f"Assigned {result.done} item{pluralize(result.done)} to {name}.")
+        elif operation in BULK_ACTIONS:
+            result = services.articles_transition_bulk(user=request.user, items=items, action=operation)
+            label = operation.replace("_", " ")
+            messages.success(request, f"{label.capitalize()}: {result.done} done.")
+            if result.skipped:
+                messages.warning(request, f"Skipped {len(result.skipped)}: " + "; ".join(result.skipped))
+        else:
+            raise ServiceError("Choose what to do with the selected items.")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect_back(request, "kb:queue")
 
 
 @require_POST
