@@ -8,9 +8,10 @@ from harvest.models import HarvestError, HarvestRun
 
 class HarvestErrorInline(admin.TabularInline):
     model = HarvestError
+    fk_name = "run"
     extra = 0
     can_delete = False
-    readonly_fields = ("item", "message", "created_at")
+    readonly_fields = ("item", "message", "created_at", "fixed_by")
 
 
 # Sources belong to the community app (the thread store), but their admin lives here: its
