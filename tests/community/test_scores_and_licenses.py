@@ -84,3 +84,11 @@ def test_each_post_shows_its_own_licence(harvested, client_for):
     assert html.count('title="License of this post">CC BY-SA 4.0<') == 1
     assert "content licensed" not in html
     assert "Questions and answers written here are licensed CC BY-SA 4.0 by their authors" in html
+
+
+def test_my_help_counts_votes_cast_here(question, alice, bob, client_for):
+    from community.services import answer_create, vote_cast
+
+    answer = answer_create(author=bob, thread=question, body="Move the Beacon within two rooms of the H1.")
+    vote_cast(user=alice, post=answer, value=1)
+    assert "score 1" in client_for(bob).get("/help/me/").content.decode()
