@@ -71,27 +71,30 @@ def source_progress(request, slug: str):
     }})
 
 
-def _source_from_form(request, form: SourceForm) -> Source:
-    """An unsaved ``Source`` from the form, with its dump (uploaded or named) checked."""
+def _source_from_form(request, form: SourceForm) -> tuple[Source, str]:
+    """An unsaved ``Source`` from the form, with its dump checked, and the path of a dump uploaded
+    now or by an earlier "Test" (kept, so "Save" does not need it again)."""
     data = form.cleaned_data
-    path = request.POST.get("uploaded_path", "")
+    path, uploaded = "", ""
     if data["kind"] == Source.Kind.STACKEXCHANGE:
         if data["upload"]:
-            path = services.dump_upload_save(upload=data["upload"])
-        path = services.dump_path_check(path or data["path"])
+            uploaded = services.dump_upload_save(upload=data["upload"])
+        elif not data["path"]:
+            uploaded = request.POST.get("uploaded_path", "")
+        path = services.dump_path_check(uploaded or data["path"])
     return Source(name=data["name"], kind=data["kind"], base_url=data["base_url"] or "", path=path,
                   preset=data["preset"] if data["kind"] == Source.Kind.HTML else "", license=data["license"],
-                  trust=data["trust"], schedule_minutes=data["schedule_minutes"])
+                  trust=data["trust"], schedule_minutes=data["schedule_minutes"]), uploaded
 
 
 @manager_required
 def source_add(request):
     """Add a source. "Test" reads its first threads and shows them, storing nothing; "Save" adds it."""
     form = SourceForm(request.POST or None, request.FILES or None)
-    preview, trial = None, None
+    preview, uploaded = None, ""
     if request.method == "POST" and form.is_valid():
         try:
-            trial = _source_from_form(request, form)
+            trial, uploaded = _source_from_form(request, form)
             if request.POST.get("step") == "save":
                 source = services.source_create(
                     name=trial.name, kind=trial.kind, base_url=trial.base_url, path=trial.path, preset=trial.preset,
@@ -102,7 +105,7 @@ def source_add(request):
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     return render(request, "harvest/source_add.html", {
-        "form": form, "preview": preview, "uploaded_path": trial.path if trial and trial.path else ""},
+        "form": form, "preview": preview, "uploaded_path": uploaded},
         status=400 if request.method == "POST" and not form.is_valid() else 200)
 
 

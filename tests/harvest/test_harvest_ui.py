@@ -2,6 +2,7 @@
 preset), test it without storing, run it now, follow its progress, schedule it, retry a failed item."""
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -74,6 +75,7 @@ def test_dump_path_must_be_in_an_allowed_folder(db, manager, client_for, tmp_pat
     inside = client.post("/harvest/add/", _form(kind="stackexchange", name="SE", path=str(DUMP), step="test"))
     html = inside.content.decode()
     assert html.count('class="preview-thread"') == 5 and "CC BY-SA 2.5" in html
+    assert 'name="uploaded_path"' not in html, "a dump named by path was not uploaded"
     assert not Thread.objects.exists()
 
 
@@ -82,10 +84,15 @@ def test_dump_upload_is_kept_and_tested(db, manager, client_for, tmp_path):
     with zipfile.ZipFile(archive, "w") as out:
         for path in DUMP.iterdir():
             out.write(path, path.name)
+    client = client_for(manager)
     with archive.open("rb") as upload:
-        html = client_for(manager).post("/harvest/add/", {**_form(kind="stackexchange", name="Uploaded SE",
+        html = client.post("/harvest/add/", {**_form(kind="stackexchange", name="Uploaded SE",
                                                                   step="test"), "upload": upload}).content.decode()
     assert html.count('class="preview-thread"') == 5 and 'name="uploaded_path"' in html
+    kept = re.search(r'name="uploaded_path" value="([^"]+)"', html).group(1)
+    saved = client.post("/harvest/add/", {**_form(kind="stackexchange", name="Uploaded SE", step="save"),
+                                          "uploaded_path": kept})
+    assert saved.status_code == 302 and Source.objects.get(name="Uploaded SE").path == kept
 
 
 def test_run_now_progress_and_schedule(db, manager, client_for, django_capture_on_commit_callbacks):
