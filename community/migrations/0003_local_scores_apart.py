@@ -4,26 +4,6 @@ import django.db.models.expressions
 from django.db import migrations, models
 
 
-def votes_to_local_score(apps, schema_editor):
-    """Votes cast here used to be added to ``score``: move them to ``local_score``, so ``score``
-    is the source's own again (0 for community posts)."""
-    Post, Thread, Vote = (apps.get_model("community", name) for name in ("Post", "Thread", "Vote"))
-    totals = {}
-    for post_id, value in Vote.objects.values_list("post_id", "value").iterator():
-        totals[post_id] = totals.get(post_id, 0) + value
-    for post in Post.objects.filter(pk__in=list(totals)).only("id", "thread_id", "is_question", "score"):
-        local = totals[post.pk]
-        Post.objects.filter(pk=post.pk).update(score=post.score - local, local_score=local)
-        if post.is_question:
-            thread = Thread.objects.get(pk=post.thread_id)
-            Thread.objects.filter(pk=thread.pk).update(score=thread.score - local, local_score=local)
-
-
-def local_score_back(apps, schema_editor):
-    Post, Thread = apps.get_model("community", "Post"), apps.get_model("community", "Thread")
-    for model in (Post, Thread):
-        model.objects.exclude(local_score=0).update(score=models.F("score") + models.F("local_score"), local_score=0)
-
 
 class Migration(migrations.Migration):
 
@@ -66,5 +46,4 @@ class Migration(migrations.Migration):
             name='total_score',
             field=models.GeneratedField(db_index=True, db_persist=True, expression=django.db.models.expressions.CombinedExpression(models.F('score'), '+', models.F('local_score')), output_field=models.IntegerField()),
         ),
-        migrations.RunPython(votes_to_local_score, local_score_back),
     ]
