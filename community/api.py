@@ -35,7 +35,7 @@ class PostOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Post
-        fields = ["id", "is_question", "author", "body", "body_format", "body_html", "score", "is_accepted",
+        fields = ["id", "is_question", "author", "body", "body_format", "body_html", "score", "local_score", "total_score", "is_accepted",
                   "created_at", "edited_at", "license", "url", "status", "comments"]
 
     def get_body_html(self, post) -> str:
@@ -54,7 +54,7 @@ class ThreadOutput(serializers.ModelSerializer):
     class Meta:
         model = Thread
         fields = ["id", "title", "tags", "source", "external_id", "url", "author", "created_at",
-                  "last_activity_at", "score", "answer_count", "view_count", "license", "is_closed",
+                  "last_activity_at", "score", "local_score", "total_score", "answer_count", "view_count", "license", "is_closed",
                   "closed_reason", "duplicate_of", "is_locked", "status"]
 
     def get_author(self, thread) -> str:
@@ -193,7 +193,7 @@ class VoteApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         vote = services.vote_cast(user=request.user, post=post, value=data.validated_data["value"])
-        return Response({"post": post.id, "value": vote.value, "score": post.score}, status=201)
+        return Response({"post": post.id, "value": vote.value, "score": post.total_score}, status=201)
 
     @extend_schema(responses={204: None})
     def delete(self, request, post_id: int):
@@ -302,7 +302,7 @@ class ProfileApi(APIView):
         return Response({
             "username": user.username, "display_name": user.public_name, "reputation": user.reputation,
             "questions": ThreadOutput(activity["questions"], many=True).data,
-            "answers": [{"post": p.id, "thread": p.thread_id, "title": p.thread.title, "score": p.score,
+            "answers": [{"post": p.id, "thread": p.thread_id, "title": p.thread.title, "score": p.total_score,
                          "is_accepted": p.is_accepted} for p in activity["answers"]],
         })
 

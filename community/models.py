@@ -13,7 +13,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -152,7 +152,13 @@ class Thread(models.Model):
     author_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
-    score = models.IntegerField(default=0, db_index=True)
+    # ``score`` is the source's own (its question's votes there, as harvested; 0 for community
+    # threads), ``local_score`` the votes cast here. Re-harvests write ``score`` only, votes write
+    # ``local_score`` only; ranking and sorting read ``total_score``, their sum.
+    score = models.IntegerField(default=0, db_index=True, help_text="The source's score, as harvested.")
+    local_score = models.IntegerField(default=0, help_text="Votes cast here on the question.")
+    total_score = models.GeneratedField(expression=F("score") + F("local_score"), output_field=models.IntegerField(),
+                                        db_persist=True, db_index=True)
     view_count = models.PositiveIntegerField(default=0)
     answer_count = models.PositiveIntegerField(default=0)
     license = models.CharField(max_length=100, blank=True)
@@ -213,7 +219,10 @@ class Post(models.Model):
     url = models.URLField(max_length=1000, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)
-    score = models.IntegerField(default=0)
+    score = models.IntegerField(default=0, help_text="The source's score, as harvested (0 for community posts).")
+    local_score = models.IntegerField(default=0, help_text="Votes cast here.")
+    total_score = models.GeneratedField(expression=F("score") + F("local_score"), output_field=models.IntegerField(),
+                                        db_persist=True)
     is_accepted = models.BooleanField(default=False)
     license = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=20, choices=Thread.Status.choices, default=Thread.Status.PUBLISHED)
@@ -224,7 +233,7 @@ class Post(models.Model):
     objects = PostQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-is_question", "-is_accepted", "-score", "created_at"]
+        ordering = ["-is_question", "-is_accepted", "-total_score", "created_at"]
         constraints = [
             models.UniqueConstraint(fields=["thread", "external_id"], name="post_thread_external_id"),
             models.UniqueConstraint(

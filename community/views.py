@@ -150,7 +150,7 @@ def vote(request, post_id: int):
         services.vote_cast(user=request.user, post=post, value=value)
     except ServiceError as exc:
         error = exc.message
-    post.refresh_from_db(fields=["score"])
+    post.refresh_from_db(fields=["score", "local_score", "total_score"])
     if request.htmx:
         votes = selectors.user_votes(user=request.user, posts=[post])
         return render(request, "community/_vote.html", {"post": post, "votes": votes, "vote_error": error})
@@ -290,6 +290,24 @@ def moderation_queue(request):
 
 
 @check_required(permissions.check_can_moderate)
+@require_GET
+def close_duplicate_confirm(request, post_id: int):
+    """Show both questions before closing one as a duplicate of the other, and advise the
+    direction (the older or better-answered question stays open)."""
+    post = get_object_or_404(Post.objects.select_related("thread__source"), pk=post_id, is_question=True)
+    form = CloseDuplicateForm(request.GET)
+    original = Thread.objects.select_related("source").filter(pk=form.cleaned_data["original"]).first() \
+        if form.is_valid() else None
+    if original is None or original.pk == post.thread_id:
+        messages.error(request, "Give the number of another question to close this one as a duplicate of.")
+        return redirect(post.thread.get_absolute_url())
+    choice = selectors.duplicate_choice(thread=post.thread, original=original)
+    return render(request, "community/close_duplicate.html", {
+        "choice": choice, "post": post, "original_question": original.posts.filter(is_question=True).first(),
+    })
+
+
+@check_required(permissions.check_can_moderate)
 @require_POST
 def moderate(request, post_id: int):
     """One endpoint for the queue's buttons: hide, restore, approve, reject, lock, unlock, reopen, close."""
@@ -297,6 +315,9 @@ def moderate(request, post_id: int):
     action = request.POST.get("action", "")
     form = CloseDuplicateForm(request.POST)
     original_id = form.cleaned_data["original"] if form.is_valid() else None
+    if action == "close_duplicate" and original_id and request.POST.get("confirm") != "1":
+        # One click must not close a question: show both and ask first.
+        return redirect(f"{reverse('community:close_duplicate', args=[post.pk])}?original={original_id}")
     try:
         services.post_moderate(moderator=request.user, post=post, action=action, original_id=original_id)
     except ServiceError as exc:

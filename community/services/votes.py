@@ -28,10 +28,11 @@ def _add_reputation(user_id: int | None, delta: int) -> None:
 
 
 def _add_score(post: Post, delta: int) -> None:
-    Post.objects.filter(pk=post.pk).update(score=F("score") + delta)
+    """Votes cast here count in ``local_score``; the source's own ``score`` is never touched."""
+    Post.objects.filter(pk=post.pk).update(local_score=F("local_score") + delta)
     if post.is_question:
-        Thread.objects.filter(pk=post.thread_id).update(score=F("score") + delta)
-    post.refresh_from_db(fields=["score"])
+        Thread.objects.filter(pk=post.thread_id).update(local_score=F("local_score") + delta)
+    post.refresh_from_db(fields=["score", "local_score", "total_score"])
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ import math
 from datetime import date
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -173,22 +174,72 @@ def article_mark_reviewed(*, editor, article: Article, note: str = "") -> Articl
     return article
 
 
-@transaction.atomic
-def article_restore_version(*, editor, article: Article, number: int) -> Article:
-    """Bring back the content (title, text, variants) of version ``number`` as a new version.
+RESTORED_FIELDS = ("title", "problem", "solution", "other_solutions", "variants")
 
-    Precondition: ``check_can_edit(editor)``. The workflow status and visibility stay
-    as they are: restoring text must not silently publish or unpublish.
+
+def _content_apply(article: Article, version: ArticleVersion) -> None:
+    for field in RESTORED_FIELDS:
+        setattr(article, field, getattr(version, field))
+    article.save()
+
+
+@transaction.atomic
+def article_restore_version(*, editor, article: Article, number: int, publish: bool = False) -> ArticleVersion:
+    """Bring back the content (title, text, variants) of version ``number`` as a new version, and return it.
+
+    Precondition: ``check_can_edit(editor)``, and ``check_can_publish(editor)`` when ``publish``.
+    On a published article the restored text becomes a *proposed* version to review: the
+    live text stays until an editor publishes the proposal (``article_proposal_publish``),
+    unless ``publish`` (the editor confirmed "restore and publish"). On any other status the
+    text is restored in place (it is not live); an approved article goes back to review,
+    since what was approved is not what it now says.
     """
     old = ArticleVersion.objects.filter(article=article, number=number).first()
     if old is None:
         raise ServiceError(f"This article has no version {number}.", code="not_found", field="number")
-    for field in ("title", "problem", "solution", "other_solutions", "variants"):
-        setattr(article, field, getattr(old, field))
-    article.save()
-    version_save(article=article, author=editor, note=f"restored v{number}")
+    if article.status == A.PUBLISHED and not publish:
+        Article.objects.filter(pk=article.pk).update(version=F("version") + 1)
+        article.refresh_from_db(fields=["version"])
+        return ArticleVersion.objects.create(
+            article=article, number=article.version, author=editor, proposed=True,
+            note=f"restored v{number} as a draft to review (the published text stays live)",
+            status=A.DRAFT, visibility=article.visibility,
+            **{field: getattr(old, field) for field in RESTORED_FIELDS},
+        )
+    if publish and article.status != A.PUBLISHED:
+        raise ServiceError("Only a published article can be restored and published at once; "
+                           "restore, then publish it.", code="bad_transition", field="publish")
+    _content_apply(article, old)
+    if article.status == A.APPROVED:
+        article.status = A.IN_REVIEW
+        article.save(update_fields=["status", "updated_at"])
+    version = version_save(article=article, author=editor,
+                           note=f"restored v{number} and published" if publish else f"restored v{number}")
     if article.status == A.PUBLISHED:
         article_search_sync(article=article)
+    return version
+
+
+@transaction.atomic
+def article_proposal_publish(*, editor, article: Article, number: int) -> Article:
+    """Make proposed version ``number`` the live text of the published article.
+
+    Precondition: ``check_can_publish(editor)``. Only the latest version can be published
+    this way: a later edit has superseded an older proposal.
+    """
+    proposal = ArticleVersion.objects.filter(article=article, number=number, proposed=True).first()
+    if proposal is None:
+        raise ServiceError(f"Version {number} is not a proposal waiting for review.", code="not_found")
+    if proposal.number != article.version:
+        raise ServiceError(f"Version {number} was superseded by a later change; restore it again.",
+                           code="superseded")
+    if article.status != A.PUBLISHED:
+        raise ServiceError("The article is no longer published: edit it instead.", code="bad_transition")
+    _content_apply(article, proposal)
+    article.last_reviewed_at = timezone.now()
+    article.save(update_fields=["last_reviewed_at", "updated_at"])
+    version_save(article=article, author=editor, note=f"published v{number} ({proposal.note.split(' as ')[0]})")
+    article_search_sync(article=article)
     return article
 
 

@@ -107,9 +107,9 @@ def article_draft_from_cluster(*, cluster: Cluster, vectors: np.ndarray | None =
             id=t.pk, title=t.title,
             question_text=question_text("", post_text(questions[t.pk])).strip() if t.pk in questions else "",
             tags=tuple(tag.name for tag in t.tags.all()), source_name=t.source.name,
-            source_trust=t.source.trust, created=t.created_at, score=t.score,
+            source_trust=t.source.trust, created=t.created_at, score=t.total_score,
             answers=tuple(
-                AnswerInfo(id=p.pk, text=post_text(p), score=p.score, accepted=p.is_accepted, created=p.created_at,
+                AnswerInfo(id=p.pk, text=post_text(p), score=p.total_score, accepted=p.is_accepted, created=p.created_at,
                            author=p.display_author, url=_post_url(p, t), license=_license(p, t))
                 for p in answers[t.pk]
             ),
@@ -172,7 +172,7 @@ def _sources_replace(*, article, threads, questions, solution, others, answers) 
         if q is not None:
             rows.append(ArticleSource(
                 article=article, thread=t, post=q, role=ArticleSource.Role.QUESTION, author_name=q.display_author,
-                license=_license(q, t), url=_post_url(q, t)[:1000], content_hash=post_hash(q), score=q.score))
+                license=_license(q, t), url=_post_url(q, t)[:1000], content_hash=post_hash(q), score=q.total_score))
     by_thread = {t.pk: t for t in threads}
     used = ([(solution, ArticleSource.Role.SOLUTION)] if solution else []) + [(p, ArticleSource.Role.OTHER)
                                                                               for p in others]
@@ -181,6 +181,6 @@ def _sources_replace(*, article, threads, questions, solution, others, answers) 
         rows.append(ArticleSource(
             article=article, thread=t, post=post, role=role, author_name=post.display_author[:200],
             license=_license(post, t)[:100], url=_post_url(post, t)[:1000], content_hash=post_hash(post),
-            score=post.score))
+            score=post.total_score))
     ArticleSource.objects.filter(article=article).delete()
     ArticleSource.objects.bulk_create(rows)

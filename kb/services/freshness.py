@@ -73,15 +73,15 @@ def source_change_reasons(*, article: Article, thread_ids: Iterable[int] | None 
         elif post_hash(post) != s.content_hash:
             reasons.append(f"{what} was edited in '{_short(s.thread.title)}'")
     threads = {s.thread_id: s.thread for s in sources}
-    solution_score = solution.post.score if solution and solution.post else None
+    solution_score = solution.post.total_score if solution and solution.post else None
     for post in Post.objects.visible().filter(thread_id__in=threads, is_question=False):
         if post.pk in used_posts:
             continue
         title = _short(threads[post.thread_id].title)
         if post.is_accepted:
             reasons.append(f"a new accepted answer in '{title}'")
-        elif solution_score is not None and post.score > solution_score:
-            reasons.append(f"a new answer in '{title}' scores {post.score}, above the solution's {solution_score}")
+        elif solution_score is not None and post.total_score > solution_score:
+            reasons.append(f"a new answer in '{title}' scores {post.total_score}, above the solution's {solution_score}")
     return reasons
 
 

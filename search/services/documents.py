@@ -50,7 +50,7 @@ def thread_document_fields(thread: Thread, visible_posts: list[Post]) -> dict:
     question = next((post for post in visible_posts if post.is_question), None)
     answers = [post for post in visible_posts if not post.is_question]
     # Accepted first, then score, then the earliest: the answer a reader would trust.
-    answers.sort(key=lambda post: (not post.is_accepted, -post.score, post.created_at, post.pk))
+    answers.sort(key=lambda post: (not post.is_accepted, -post.total_score, post.created_at, post.pk))
     parts = [_plain(question)] if question else []
     if answers:
         parts.append(_plain(answers[0]))
@@ -66,7 +66,7 @@ def thread_document_fields(thread: Thread, visible_posts: list[Post]) -> dict:
         "visibility": Document.Visibility.PUBLIC,
         "is_active": thread.is_visible,
         # Votes count, views a little: a 10k-view thread is not 10k times better.
-        "popularity": float(thread.score) + math.log1p(thread.view_count),
+        "popularity": float(thread.total_score) + math.log1p(thread.view_count),
     }
 
 
@@ -99,7 +99,7 @@ def documents_sync_threads(*, thread_ids: Iterable[int]) -> list[int]:
 
 @transaction.atomic
 def _sync_chunk(ids: list[int]) -> list[int]:
-    posts = Post.objects.visible().only("id", "thread_id", "is_question", "is_accepted", "score", "created_at", "body", "body_format")
+    posts = Post.objects.visible().only("id", "thread_id", "is_question", "is_accepted", "score", "local_score", "total_score", "created_at", "body", "body_format")
     threads = (
         Thread.objects.filter(pk__in=ids)
         .select_related("source")

@@ -279,7 +279,8 @@ def test_locked_and_duplicate_questions_say_so(client_for, editor, question, bob
     later = services.question_create(author=bob, title="Beacon loses the mesh every night", body=ASK["body"],
                                      tags=["mesh"])
     moderator = client_for(editor)
-    moderator.post(f"/posts/{later.question.pk}/moderate/", {"action": "close_duplicate", "original": question.pk})
+    moderator.post(f"/posts/{later.question.pk}/moderate/", {"action": "close_duplicate", "original": question.pk,
+                                                              "confirm": "1"})
     moderator.post(f"/posts/{question.question.pk}/moderate/", {"action": "lock"})
     closed = soup(client_for(bob).get(later.get_absolute_url()))
     notice = closed.select_one(".notice").get_text(" ", strip=True)

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand
 from demo.community import DEMO_PASSWORD, demo_community_load, demo_users_create
 from demo.kb import demo_cluster
 from demo.search import demo_index
-from demo.sources import demo_sources_harvest
+from demo.sources import demo_sources_harvest, demo_sources_serve
 from demo.support import demo_support
 
 COMMUNITY = Path(settings.BASE_DIR) / "fixtures" / "demo" / "community"
@@ -50,4 +50,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<8} {name:<16} roles: {', '.join(roles)}")
         self.stdout.write(f"API docs: {address}api/docs/   Admin: {address}admin/\n")
         if not opts["no_serve"]:
-            call_command("runserver", f"{opts['host']}:{opts['port']}", use_reloader=False)
+            # The forum and the board stay served while the site runs: "Harvest now" works on them.
+            servers = demo_sources_serve()
+            try:
+                call_command("runserver", f"{opts['host']}:{opts['port']}", use_reloader=False)
+            finally:
+                for server in servers:
+                    server.stop()

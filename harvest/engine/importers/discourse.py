@@ -34,6 +34,7 @@ run: the held record is yielded first, then the exception propagates.
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -272,6 +273,17 @@ class DiscourseImporter:
                 # Keep what we have; complete=False stops the store deleting unseen posts.
                 yield ItemError(item=f"{posts_url}?post_ids={chunk[0]}..{chunk[-1]}", message=f"posts unreadable: {exc}")
         yield parse_topic(data, base_url=self.base_url, extra_posts=extra, license=self.license)
+
+    def fetch_item(self, item: str) -> list[Record]:
+        """The records of one topic a run reported failed (``…/t/<id>.json``), fetched again.
+
+        ``ValueError`` when ``item`` is not a topic URL of this forum (a listing page is
+        retried by running the source again).
+        """
+        match = re.fullmatch(re.escape(self.base_url) + r"/t/(\d+)(?:/posts)?\.json(?:\?.*)?", item)
+        if match is None:
+            raise ValueError("only a topic can be retried on its own; run the source again")
+        return list(self._fetch_thread(int(match.group(1))))
 
     # -- the run -----------------------------------------------------------
     def iter_records(self, checkpoint: Checkpoint | dict | None) -> Iterator[tuple[Record, dict | None]]:

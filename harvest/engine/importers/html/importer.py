@@ -111,6 +111,20 @@ class HtmlForumImporter:
             list_url = listing.next_url
             done = []
 
+    def fetch_item(self, item: str) -> list[Record]:
+        """The records of one item a run reported failed (a thread URL), fetched again.
+
+        ``ValueError`` when ``item`` is not a thread of this forum (a thread-list page is
+        retried by running the source again).
+        """
+        if item.split("?")[0] == self.start_url.split("?")[0] or "://" not in item:
+            raise ValueError("only a thread page can be retried on its own; run the source again")
+        try:
+            record = self._harvest_thread(item, thread_external_id(item, preset=self.preset))
+        except _StopRun as exc:
+            return [ItemError(item=item, message=str(exc))]
+        return [record] if record is not None else []
+
     # -- steps -------------------------------------------------------------
 
     def _fetch_list(self, url: str):
