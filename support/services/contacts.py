@@ -14,6 +14,7 @@ from core.errors import ServiceError
 from kb.models import Article
 from support.models import MESSAGE_MAX_LENGTH, Contact, ContactMessage
 from support.permissions import can_handle_contacts
+from support.signals import contact_created, contact_message_created
 
 MAX_SEARCH_TERMS = 20
 MAX_SEARCH_TERM_LENGTH = 200
@@ -106,6 +107,7 @@ def contact_create(
         contact.viewed_articles.set(Article.objects.filter(pk__in=ids, status=Article.Status.PUBLISHED))
     ContactMessage.objects.create(contact=contact, sender=ContactMessage.Sender.CUSTOMER,
                                   author=contact.customer, body=body)
+    contact_created.send(sender=Contact, contact_id=contact.pk, actor_id=contact.customer_id)
     return contact
 
 
@@ -121,6 +123,8 @@ def message_append(*, contact: Contact, sender: str, author=None, body: str) -> 
     Contact.objects.filter(pk=contact.pk).update(**changes)
     for name, value in changes.items():
         setattr(contact, name, value)
+    contact_message_created.send(sender=ContactMessage, message_id=message.pk, actor_id=message.author_id,
+                                 by=message.sender)
     return message
 
 
