@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "search",
     "kb",
     "support",
+    "notifications",
     "demo",
 ]
 
@@ -86,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "community.context_processors.brand",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -185,6 +188,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Notification digests go out at this hour (UTC); the weekly one on this weekday (0 = Sunday … 6).
+NOTIFY_DIGEST_HOUR = env_int("NOTIFY_DIGEST_HOUR", 7, minimum=0, maximum=23)
+NOTIFY_DIGEST_WEEKDAY = env_int("NOTIFY_DIGEST_WEEKDAY", 1, minimum=0, maximum=6)
 # How often beat sweeps rows marked for indexing (seconds).
 SEARCH_INDEX_INTERVAL = env_float("SEARCH_INDEX_INTERVAL", 2.0, minimum=0.1)
 CELERY_BEAT_SCHEDULE = {
@@ -192,6 +198,18 @@ CELERY_BEAT_SCHEDULE = {
     "search-index-dirty": {"task": "search.tasks.index_dirty", "schedule": SEARCH_INDEX_INTERVAL},
     # Anonymous help-center visitors get sessions; expired ones are deleted once a day.
     "sessions-clear-expired": {"task": "support.tasks.sessions_clear", "schedule": 24 * 60 * 60.0},
+    # Notification digests (UTC). A run the workers could not take in time expires instead of
+    # piling up: the next run sends everything still due.
+    "notifications-digest-daily": {
+        "task": "notifications.tasks.digest_daily",
+        "schedule": crontab(minute=0, hour=NOTIFY_DIGEST_HOUR),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "notifications-digest-weekly": {
+        "task": "notifications.tasks.digest_weekly",
+        "schedule": crontab(minute=0, hour=NOTIFY_DIGEST_HOUR, day_of_week=NOTIFY_DIGEST_WEEKDAY),
+        "options": {"expires": 24 * 60 * 60},
+    },
 }
 
 # --- REST API ----------------------------------------------------------------------
