@@ -16,6 +16,7 @@ urlpatterns = [
     path("harvest/", include("harvest.urls")),
     path("help/", include("support.helpcenter_urls")),
     path("kb/", include("kb.urls")),
+    path("mail/", include("mail.urls")),
     path("", include("search.urls")),
     path("", include("community.urls")),
     path("", help_home, name="home"),
