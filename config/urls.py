@@ -17,6 +17,7 @@ urlpatterns = [
     path("help/", include("support.helpcenter_urls")),
     path("kb/", include("kb.urls")),
     path("notifications/", include("notifications.urls")),
+    path("mail/", include("mail.urls")),
     path("", include("search.urls")),
     path("", include("community.urls")),
     path("", help_home, name="home"),
