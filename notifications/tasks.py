@@ -16,8 +16,7 @@ def event_fanout(event: str, object_id: int, actor_id: int | None = None, extra:
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def notifications_email(notification_ids: list[int]) -> int:
     """Mail notifications whose e-mail delivery is instant."""
-    from notifications.services import delivery
-    return delivery.notifications_email_send(notification_ids=notification_ids)
+    return services.notifications_email_send(notification_ids=notification_ids)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)

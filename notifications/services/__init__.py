@@ -5,6 +5,7 @@
 - ``inbox``: mark read, delivery preferences, unsubscribe.
 - ``delivery``: instant e-mails and the daily and weekly digests.
 """
+from notifications.services.delivery import digest_send, notifications_email_send
 from notifications.services.fanout import event_fanout, notifications_create
 from notifications.services.follows import follow_create, follow_delete
 from notifications.services.inbox import (
