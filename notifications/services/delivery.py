@@ -44,8 +44,10 @@ def _mailable(user) -> bool:
 
 
 def _item(notification: Notification) -> dict:
-    return {"text": notification.text, "url": absolute(notification.url),
-            "event": EVENT_BY_CODE[notification.event].label, "when": notification.created_at}
+    event = EVENT_BY_CODE[notification.event]
+    why = "you edit the knowledge base" if event.audience == "editors" else "you follow it"
+    return {"text": notification.text, "url": absolute(notification.url), "event": event.label,
+            "why": why, "when": notification.created_at}
 
 
 def notifications_email_send(*, notification_ids: list[int]) -> int:

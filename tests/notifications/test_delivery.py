@@ -126,3 +126,16 @@ def test_the_unsubscribe_page_is_reached_from_the_url_in_the_mail(smtp_server, c
 
     path = reverse("notifications:unsubscribe", args=[unsubscribe_token(user=alice, events=["answer_new"])])
     assert "Stop e-mails about" in client_for(None).get(path).content.decode()
+
+
+def test_editors_are_mailed_a_flag_at_once_saying_why_they_get_it(smtp_server, agent, editor, article, on_commit):
+    from kb.services import article_flag_get_or_create
+
+    address_confirm(address=editor.email)
+    with on_commit():
+        article_flag_get_or_create(agent=agent, article=article, kind="wrong", note="Step 3 is for the H2.")
+    [mail] = smtp_server.wait_for(1)
+    assert mail["To"] == "edith@example.com"
+    text = mail.get_body(("plain",)).get_content()
+    assert f"http://localhost:8000/kb/articles/{article.pk}/edit/" in text
+    assert "You get this because you edit the knowledge base" in text
