@@ -141,6 +141,12 @@ def search_index_dir(settings, tmp_path):
     reset_backends()
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploaded files (attachments of inbound mail) go to the test's own folder, never var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def fixture_server():
     """A started fixture HTTP server with no root (``route``/``script`` replies); stopped after the test."""
