@@ -13,7 +13,7 @@ from core.errors import ServiceError
 from core.masking import mask_contacts
 from kb.models import Article, ArticleFeedback, ArticleView
 from mail.models import OutgoingMessage
-from mail.selectors import mail_refusal
+from mail.selectors import NOT_CONFIRMED, mail_refusal
 from kb.permissions import can_view_article
 from search.engine.query import QueryError
 from search.models import Document
@@ -300,7 +300,7 @@ def _mail_note(message, contact: Contact) -> str:
     mail = message.outgoing_mail
     if mail is None:
         refusal = mail_refusal(contact.customer_email, kind=REPLY_KIND)
-        if refusal == "the address is not confirmed":
+        if refusal == NOT_CONFIRMED:
             return (f"Not e-mailed yet: waiting for the customer to confirm {contact.customer_email} "
                     "(it goes out then).")
         return f"Not e-mailed: {refusal}." if refusal else "Not e-mailed."

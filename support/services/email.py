@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 def reply_keys() -> list[bytes]:
     """Keys that sign reply addresses: from ``SECRET_KEY``, then its fallbacks (addresses
     handed out before a key rotation keep working while the old key is a fallback)."""
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     return [salted_hmac("support.reply_address", "key", secret=secret, algorithm="sha256").digest()
             for secret in secrets]
 
