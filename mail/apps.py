@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class MailConfig(AppConfig):
@@ -8,3 +9,8 @@ class MailConfig(AppConfig):
 
     name = "mail"
     verbose_name = "E-mail"
+
+    def ready(self) -> None:
+        from mail.checks import check_mail_settings
+
+        checks.register(check_mail_settings, checks.Tags.compatibility, deploy=True)

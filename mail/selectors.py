@@ -12,6 +12,7 @@ from mail.addresses import normalize
 from mail.models import EmailAddress, OutgoingMessage, Unsubscription
 
 CONFIRMATION = "confirmation"
+NOT_CONFIRMED = "the address is not confirmed"
 
 
 def address_get(address: str) -> EmailAddress | None:
@@ -25,13 +26,13 @@ def mail_refusal(address: str, *, kind: str | None = None) -> str:
     """Why ``address`` may not get a mail of ``kind`` now, in words for a log or a person; "" when it may."""
     row = address_get(address)
     if row is None:
-        return "" if kind == CONFIRMATION else "the address is not confirmed"
+        return "" if kind == CONFIRMATION else NOT_CONFIRMED
     if row.is_suppressed:
         return f"the address is suppressed ({row.get_suppressed_reason_display().lower()})"
     if kind and Unsubscription.objects.filter(address=row, kind=kind).exists():
         return f"the address unsubscribed from {kind} mails"
     if not row.is_confirmed and kind != CONFIRMATION:
-        return "the address is not confirmed"
+        return NOT_CONFIRMED
     return ""
 
 

@@ -141,6 +141,12 @@ def search_index_dir(settings, tmp_path):
     reset_backends()
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploaded files (attachments of inbound mail) go to the test's own folder, never var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def fixture_server():
     """A started fixture HTTP server with no root (``route``/``script`` replies); stopped after the test."""
@@ -294,11 +300,15 @@ class CapturedMail:
         import threading
 
         self.host, self.port = host, port
-        self.url = f"smtp://{host}:{port}"  # EMAIL_URL for another process (a Celery worker)
-        self.messages: list = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-        self.refuse: dict[str, str] = {}  # recipient -> SMTP answer, e.g. "550 5.1.1 No such user"
+        self.url = f"smtp://{host}:{port}"  # EMAIL_URL for another process (the Celery worker uses it)
         self._arrived = threading.Condition()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._arrived:
+            self.messages: list = []
+            self.envelopes: list[tuple[str, list[str]]] = []
+            self.refuse: dict[str, str] = {}  # recipient -> SMTP answer, e.g. "550 5.1.1 No such user"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
@@ -327,11 +337,12 @@ class CapturedMail:
         return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
 
 
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server (aiosmtpd) on loopback, and Django's SMTP backend pointed at it.
+@pytest.fixture(scope="session")
+def smtp_capture():
+    """One real SMTP server (aiosmtpd) on loopback for the whole session; tests use ``smtp_server``.
 
-    Yields a ``CapturedMail``; mail sent by the test process arrives in ``.messages``.
+    Session-wide so that the Celery worker of integration tests, started once, sends to it too
+    (``tests/integration/conftest.py`` gives the worker ``EMAIL_URL=smtp_capture.url``).
     """
     import logging
     import socket
@@ -345,12 +356,24 @@ def smtp_server(settings):
     captured = CapturedMail("127.0.0.1", port)
     controller = Controller(captured, hostname="127.0.0.1", port=port)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
     try:
         yield captured
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server(smtp_capture, settings):
+    """The loopback SMTP server, emptied for this test, with Django's SMTP backend pointed at it.
+
+    Yields a ``CapturedMail``; mail sent by this process (or the integration tests' worker)
+    arrives in ``.messages``.
+    """
+    smtp_capture.reset()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_capture.host, smtp_capture.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    yield smtp_capture
+    smtp_capture.reset()
