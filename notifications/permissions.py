@@ -1,7 +1,8 @@
 """Who may follow what, and read which notifications. One place, so the matrix is testable.
 
-A signed-in account follows what it may read: a question it can see, an article it can
-read, any tag, its own support contact (agents: any contact). Each ``check_*`` raises
+A signed-in account follows what it may read: a community question it can see (harvested
+threads change only through harvests, which announce no answers), an article it can read,
+any tag, its own support contact (agents: any contact). Each ``check_*`` raises
 ``NotAllowed`` with a readable reason; each ``can_*`` returns a bool for templates.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ def can_follow(user, target) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if isinstance(target, Thread):
-        return can_see_thread(user, target)
+        return target.source.kind == "community" and can_see_thread(user, target)
     if isinstance(target, Article):
         return can_view_article(user, target)
     if isinstance(target, Tag):

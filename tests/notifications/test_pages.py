@@ -179,3 +179,14 @@ def test_follow_undo_from_the_inbox(client_for, carol, asked):
     client = client_for(carol)
     client.post("/notifications/unfollow/", {"kind": "question", "target": asked.pk, "next": "/notifications/"})
     assert not Follow.objects.filter(user=carol).exists()
+
+
+def test_harvested_threads_offer_no_follow(client_for, carol):
+    from community.models import Post, Source, Thread
+
+    source = Source.objects.create(name="Old board", slug="old-board", kind="html")
+    thread = Thread.objects.create(source=source, title="Harvested question about the H1", license="CC BY-SA 4.0")
+    Post.objects.create(thread=thread, is_question=True, body="A harvested question body text.")
+    client = client_for(carol)
+    assert "Follow this question" not in client.get(thread.get_absolute_url()).content.decode()
+    assert client.post("/notifications/follow/", {"kind": "question", "target": thread.pk}).status_code == 404
