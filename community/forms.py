@@ -13,6 +13,25 @@ class SignupForm(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput, help_text="At least 8 characters, not only digits.")
 
 
+class JoinForm(forms.Form):
+    """Joining the community: the rules and a display name; an anonymous visitor signs up in the same step."""
+
+    username = forms.CharField(max_length=150, help_text="Letters, digits and @/./+/-/_ only.")
+    email = forms.EmailField()
+    password = forms.CharField(widget=forms.PasswordInput, help_text="At least 8 characters, not only digits.")
+    display_name = forms.CharField(max_length=80, label="Display name",
+                                   help_text="Shown on your questions and answers.")
+    accept_rules = forms.BooleanField(label="I accept the community rules", required=True)
+    # What the visitor was about to ask, carried to the ask form.
+    title = forms.CharField(max_length=settings.COMMUNITY_MAX_TITLE, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, signed_in: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if signed_in:
+            for name in ("username", "email", "password"):
+                del self.fields[name]
+
+
 class LoginForm(AuthenticationForm):
     pass
 

@@ -26,6 +26,9 @@ class User(AbstractUser):
         default=0, help_text="Posts accepted by moderation; new accounts' first posts may be held."
     )
     bio = models.TextField(blank=True, max_length=2000)
+    community_rules_accepted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the account accepted the community rules (joining the community)."
+    )
 
     class Meta:
         ordering = ["username"]

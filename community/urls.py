@@ -20,6 +20,7 @@ urlpatterns = [
     path("posts/<int:post_id>/close-duplicate/", views.close_duplicate_confirm, name="close_duplicate"),
     path("moderation/", views.moderation_queue, name="moderation"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("community/join/", views.join, name="join"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path("members/<str:username>/", views.profile, name="profile"),

@@ -53,3 +53,16 @@ def parse_tags(raw: str | list[str]) -> list[str]:
         if slug and slug not in seen:
             seen.append(slug)
     return seen
+
+
+DISPLAY_NAME_MAX = 80
+
+
+def validate_display_name(name: str) -> str:
+    """The name shown on a member's posts: 2 to 80 characters, spaces folded."""
+    name = " ".join(clean_text(name).split())
+    if len(name) < 2:
+        raise ServiceError("Pick a display name of at least 2 characters.", field="display_name")
+    if len(name) > DISPLAY_NAME_MAX:
+        raise ServiceError(f"Display names can be at most {DISPLAY_NAME_MAX} characters.", field="display_name")
+    return name

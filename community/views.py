@@ -9,10 +9,13 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from community import permissions, selectors, services
-from community.forms import AnswerForm, CloseDuplicateForm, CommentForm, EditForm, FlagForm, LoginForm, QuestionForm, SignupForm
+from community.forms import (
+    AnswerForm, CloseDuplicateForm, CommentForm, EditForm, FlagForm, JoinForm, LoginForm, QuestionForm, SignupForm,
+)
 from community.models import Post, Tag, Thread
 from core.errors import NotAllowed, ServiceError
 from core.ratelimit import rate_limited
@@ -88,14 +91,21 @@ def question_detail(request, thread_id: int):
     return _question_page(request, _visible_thread(request, thread_id), answer_form=AnswerForm())
 
 
-@login_required
+def _with_title(url_name: str, title: str) -> str:
+    url = reverse(url_name)
+    return f"{url}?{urlencode({'title': title})}" if title else url
+
+
 def question_ask(request):
     # Prefilled from the help center's "Ask the community" (``?title=``) or a search (``?q=``).
-    initial = {"title": (request.GET.get("title") or request.GET.get("q", ""))[:200]}
-    form = QuestionForm(request.POST or None, initial=initial)
+    title = (request.GET.get("title") or request.GET.get("q", ""))[:200]
+    form = QuestionForm(request.POST or None, initial={"title": title})
     try:
         permissions.check_can_ask(request.user)
     except NotAllowed as exc:
+        if exc.code in ("not_authenticated", "not_member") and permissions.can_join(request.user):
+            # Not a member yet: one step to join (and sign up), then back here with the question kept.
+            return redirect(_with_title("community:join", title))
         return _denied(request, exc, next_url=reverse("community:questions"))
     if request.method == "POST" and form.is_valid():
         if rate_limited(request, "post"):
@@ -264,6 +274,43 @@ def signup(request):
                 messages.success(request, f"Welcome, {user.public_name}!")
                 return redirect(safe_next(request, request.GET.get("next", ""), "community:questions"))
     return render(request, "community/signup.html", {"form": form})
+
+
+def join(request):
+    """Join the community: accept the rules, pick a display name (an anonymous visitor signs up in the
+    same step), then land on the ask form with the question already typed."""
+    try:
+        permissions.check_can_join(request.user)
+    except NotAllowed:
+        return redirect(_with_title("community:ask", request.GET.get("title", "")[:200]))
+    signed_in = request.user.is_authenticated
+    initial = {"title": request.GET.get("title", "")[:200],
+               "display_name": request.user.public_name if signed_in else ""}
+    form = JoinForm(request.POST or None, initial=initial, signed_in=signed_in)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not signed_in and rate_limited(request, "signup"):
+            form.add_error(None, "Too many sign-ups from your network. Try again later.")
+        else:
+            try:
+                if signed_in:
+                    user = services.member_join(user=request.user, display_name=data["display_name"],
+                                                accept_rules=data["accept_rules"])
+                else:
+                    user = services.user_join(username=data["username"], email=data["email"],
+                                              password=data["password"], display_name=data["display_name"],
+                                              accept_rules=data["accept_rules"])
+                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            except ServiceError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, f"Welcome to the community, {user.public_name}! Ask away.")
+                return redirect(_with_title("community:ask", data["title"]))
+    title = form["title"].value() or ""
+    return render(request, "community/join.html", {
+        "form": form, "signed_in": signed_in,
+        "login_url": f"{reverse('community:login')}?{urlencode({'next': _with_title('community:ask', title)})}",
+    }, status=400 if request.method == "POST" else 200)
 
 
 class SignInView(LoginView):

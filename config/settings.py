@@ -12,10 +12,11 @@ import re
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
-    env_bool, env_choice, env_dotted_path, env_float, env_int, env_list, env_path, env_rate, env_str,
+    env_bool, env_choice, env_dotted_path, env_email_url, env_float, env_int, env_list, env_path, env_rate, env_str,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,11 +52,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served locally: no CDN
     "django_htmx",
     "core",
+    "mail",
     "community",
     "harvest",
     "search",
     "kb",
     "support",
+    "notifications",
     "demo",
 ]
 
@@ -87,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "community.context_processors.brand",
                 "support.context_processors.staff_menu",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -138,6 +142,9 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Uploaded files (attachments of customers' e-mails); served to agents by the console, never publicly.
+MEDIA_ROOT = DATA_DIR / "media"
+
 STATIC_URL = "static/"
 STATIC_ROOT = env_path("STATIC_ROOT", BASE_DIR / "staticfiles", base=BASE_DIR)
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -186,6 +193,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Notification digests go out at this hour (UTC); the weekly one on this weekday (0 = Sunday … 6).
+NOTIFY_DIGEST_HOUR = env_int("NOTIFY_DIGEST_HOUR", 7, minimum=0, maximum=23)
+NOTIFY_DIGEST_WEEKDAY = env_int("NOTIFY_DIGEST_WEEKDAY", 1, minimum=0, maximum=6)
 # How often beat sweeps rows marked for indexing (seconds).
 SEARCH_INDEX_INTERVAL = env_float("SEARCH_INDEX_INTERVAL", 2.0, minimum=0.1)
 CELERY_BEAT_SCHEDULE = {
@@ -193,6 +203,18 @@ CELERY_BEAT_SCHEDULE = {
     "search-index-dirty": {"task": "search.tasks.index_dirty", "schedule": SEARCH_INDEX_INTERVAL},
     # Anonymous help-center visitors get sessions; expired ones are deleted once a day.
     "sessions-clear-expired": {"task": "support.tasks.sessions_clear", "schedule": 24 * 60 * 60.0},
+    # Notification digests (UTC). A run the workers could not take in time expires instead of
+    # piling up: the next run sends everything still due.
+    "notifications-digest-daily": {
+        "task": "notifications.tasks.digest_daily",
+        "schedule": crontab(minute=0, hour=NOTIFY_DIGEST_HOUR),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "notifications-digest-weekly": {
+        "task": "notifications.tasks.digest_weekly",
+        "schedule": crontab(minute=0, hour=NOTIFY_DIGEST_HOUR, day_of_week=NOTIFY_DIGEST_WEEKDAY),
+        "options": {"expires": 24 * 60 * 60},
+    },
 }
 
 # --- REST API ----------------------------------------------------------------------
@@ -247,6 +269,59 @@ if BRAND_LOGO_URL and not re.match(r"(?:https?://[^\s/]|/[^/\s])", BRAND_LOGO_UR
     raise ImproperlyConfigured(
         f"BRAND_LOGO_URL={BRAND_LOGO_URL!r}: use an http(s) address or a path on this site such as /static/logo.svg"
     )
+
+# --- E-mail (the mail app: docs/mail.md) ------------------------------------------------
+# Where outgoing mail goes: EMAIL_URL, or Django's own EMAIL_HOST and friends; with neither, the
+# console backend prints every mail, so nothing leaves the machine.
+EMAIL_URL = env_str("EMAIL_URL")
+if EMAIL_URL and env_str("EMAIL_HOST"):
+    raise ImproperlyConfigured("EMAIL_URL and EMAIL_HOST are both set: configure outgoing mail with one of them")
+if EMAIL_URL:
+    globals().update(env_email_url("EMAIL_URL", "console://"))
+elif env_str("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env_str("EMAIL_HOST")
+    EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are both on: STARTTLS (587) or TLS (465), not both")
+    EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 30.0, minimum=0.1, maximum=600.0)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{env_str('BRAND_NAME', 'Hearthlink Help')} <help@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if "@" not in DEFAULT_FROM_EMAIL:
+    raise ImproperlyConfigured(
+        f"DEFAULT_FROM_EMAIL={DEFAULT_FROM_EMAIL!r} is not an address: use help@example.com or Name <help@example.com>"
+    )
+# The site's own address, for links in mails (unsubscribe, confirm, the contact): scheme and host.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+if not re.fullmatch(r"https?://[^\s/]+", SITE_URL):
+    raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r}: use the site's scheme and host, e.g. https://help.example.com")
+# Outgoing mails to one address, per period (every kind counted together); more are not sent.
+MAIL_RATE_PER_RECIPIENT = env_rate("MAIL_RATE_PER_RECIPIENT", "20/hour")
+# Sending retries on SMTP or connection errors, with exponential backoff from MAIL_RETRY_DELAY seconds.
+MAIL_SEND_RETRIES = env_int("MAIL_SEND_RETRIES", 6, minimum=0, maximum=20)
+MAIL_RETRY_DELAY = env_int("MAIL_RETRY_DELAY", 30, minimum=1)
+# How long a confirmation link stays valid (days).
+MAIL_CONFIRM_DAYS = env_int("MAIL_CONFIRM_DAYS", 14, minimum=1)
+# Inbound mail (support): replies reach reply+<signed token>@REPLY_DOMAIN, which the mail gateway
+# posts to /api/inbound/email/ with the X-Inbound-Secret header (empty secret: the endpoint refuses all).
+REPLY_DOMAIN = env_str("REPLY_DOMAIN", "reply.localhost").lower()
+if not re.fullmatch(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?", REPLY_DOMAIN):
+    raise ImproperlyConfigured(f"REPLY_DOMAIN={REPLY_DOMAIN!r} is not a domain name, e.g. reply.example.com")
+INBOUND_EMAIL_SECRET = env_str("INBOUND_EMAIL_SECRET")
+if INBOUND_EMAIL_SECRET and len(INBOUND_EMAIL_SECRET) < 24:
+    raise ImproperlyConfigured(
+        "INBOUND_EMAIL_SECRET is too short: use at least 24 random characters, "
+        "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    )
+INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 10 * 1024 * 1024, minimum=10_000)
+INBOUND_MAX_ATTACHMENTS = env_int("INBOUND_MAX_ATTACHMENTS", 5, minimum=0)
+INBOUND_MAX_ATTACHMENT_BYTES = env_int("INBOUND_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024, minimum=1)
 
 # --- Community -----------------------------------------------------------------------
 COMMUNITY_HOLD_FIRST_POSTS = env_int("COMMUNITY_HOLD_FIRST_POSTS", 0, minimum=0)

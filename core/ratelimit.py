@@ -30,9 +30,15 @@ def rate_limited(request, scope: str) -> bool:
     """Count one action in ``scope`` for the visitor behind ``request``; True when it went over the limit."""
     if not settings.COMMUNITY_RATE_LIMITS:
         return False
-    limit, period = parse_rate(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope])
     who = f"u{request.user.pk}" if request.user.is_authenticated else f"ip{request.META.get('REMOTE_ADDR', '')}"
-    key = f"rl:{scope}:{who}"
+    return over_limit(f"rl:{scope}:{who}", settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope])
+
+
+def over_limit(key: str, rate: str) -> bool:
+    """Count one action under ``key`` (any string naming the counter, e.g. a recipient's address) at
+    ``rate`` (``"20/hour"``); True when it went over. For limits that are not a visitor's, such as
+    outgoing mail per recipient; ``COMMUNITY_RATE_LIMITS`` does not switch these off."""
+    limit, period = parse_rate(rate)
     if cache.add(key, 1, timeout=period):
         return False
     try:

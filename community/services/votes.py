@@ -6,6 +6,7 @@ from django.db.models import F
 
 from community.models import Post, Thread, User, Vote
 from community.services.posting import notify_threads_changed
+from community.signals import answer_accepted
 from core.errors import ServiceError
 
 REPUTATION = {
@@ -101,6 +102,7 @@ def answer_accept(*, user: User, post: Post) -> Post:
     thread.accepted_post_external_id = post.external_id
     thread.save(update_fields=["accepted_post_external_id", "updated_at"])
     notify_threads_changed([thread.pk])
+    answer_accepted.send(sender=Post, post_id=post.pk, actor_id=user.pk)
     post.refresh_from_db()
     return post
 

@@ -22,6 +22,7 @@ from kb.models import Article, ArticleFlag, ArticleVersion, Cluster
 from kb.permissions import check_can_assign
 from kb.selectors import assignee_get
 from kb.services.versions import version_save
+from kb.signals import article_published, article_updated
 from kb.workflow import TransitionError, next_status
 from search.engine import markdown_to_text
 from search.services.documents import document_remove, document_upsert
@@ -50,6 +51,10 @@ def article_search_sync(*, article: Article) -> None:
 
 
 # --- articles ----------------------------------------------------------------------------
+
+
+def _pk(user) -> int | None:
+    return user.pk if user is not None and user.is_authenticated else None
 
 
 def variants_clean(variants: list[str], *, title: str) -> list[str]:
@@ -109,6 +114,7 @@ def article_edit(*, editor, article: Article, title: str, problem: str, solution
     version_save(article=article, author=editor, note=note.strip() or "edited")
     if article.status == A.PUBLISHED:
         article_search_sync(article=article)
+        article_updated.send(sender=Article, article_id=article.pk, actor_id=_pk(editor), how="edited")
     return article
 
 
@@ -123,6 +129,7 @@ def article_transition(*, user, article: Article, action: str, visibility: str |
     except TransitionError as exc:
         raise ServiceError(str(exc), code="bad_transition", field="action") from exc
     note = action.replace("_", " ")
+    republished = article.published_at is not None
     if action == "publish":
         visibility = visibility or article.visibility
         if visibility not in Article.Visibility.values:
@@ -144,6 +151,8 @@ def article_transition(*, user, article: Article, action: str, visibility: str |
     version_save(article=article, author=user, note=note)
     if action in ("publish", "unpublish", "archive") or article.status == A.PUBLISHED:
         article_search_sync(article=article)
+    if action == "publish":
+        article_published.send(sender=Article, article_id=article.pk, actor_id=_pk(user), republished=republished)
     return article
 
 
@@ -164,6 +173,7 @@ def article_mark_reviewed(*, editor, article: Article, note: str = "") -> Articl
 
     Precondition: ``check_can_edit(editor)``. A review date that has come is cleared too.
     """
+    was_flagged_for_review = article.needs_review
     article.needs_review, article.review_reason = False, ""
     article.last_reviewed_at = timezone.now()
     if article.review_due and article.review_due <= timezone.localdate():
@@ -171,6 +181,8 @@ def article_mark_reviewed(*, editor, article: Article, note: str = "") -> Articl
     article.save()
     ArticleFlag.objects.filter(article=article, resolved=False).update(resolved=True)
     version_save(article=article, author=editor, note=note.strip() or "reviewed")
+    if was_flagged_for_review and article.status == A.PUBLISHED:
+        article_updated.send(sender=Article, article_id=article.pk, actor_id=_pk(editor), how="reviewed")
     return article
 
 
@@ -217,6 +229,7 @@ def article_restore_version(*, editor, article: Article, number: int, publish: b
                            note=f"restored v{number} and published" if publish else f"restored v{number}")
     if article.status == A.PUBLISHED:
         article_search_sync(article=article)
+        article_updated.send(sender=Article, article_id=article.pk, actor_id=_pk(editor), how="restored")
     return version
 
 
@@ -240,6 +253,7 @@ def article_proposal_publish(*, editor, article: Article, number: int) -> Articl
     article.save(update_fields=["last_reviewed_at", "updated_at"])
     version_save(article=article, author=editor, note=f"published v{number} ({proposal.note.split(' as ')[0]})")
     article_search_sync(article=article)
+    article_updated.send(sender=Article, article_id=article.pk, actor_id=_pk(editor), how="restored")
     return article
 
 

@@ -22,6 +22,7 @@ from community.models import Post
 from kb.models import Article, ArticleFeedback, ArticleFlag, ArticleSource
 from kb.services.clustering import cluster_demand_refresh
 from kb.services.drafts import post_hash
+from kb.signals import article_needs_review
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def article_mark_needs_review(*, article: Article, reason: str) -> bool:
     article.save(update_fields=["needs_review", "review_reason", "updated_at"])
     if article.cluster_id:
         cluster_demand_refresh(cluster_id=article.cluster_id)
+    article_needs_review.send(sender=Article, article_id=article.pk, reason=reason)
     return True
 
 

@@ -27,7 +27,7 @@ def _database_url(settings_dict: dict) -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, smtp_capture):
     broker = os.environ.get("CELERY_BROKER_URL", "")
     if not broker:
         pytest.skip("integration tests need a broker: set CELERY_BROKER_URL=redis://127.0.0.1:6379/15")
@@ -48,6 +48,9 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "GLEANER_DATA_DIR": str(Path(os.environ.get("GLEANER_DATA_DIR", REPO / "var"))),
+        # The worker's mail goes to the session's loopback SMTP server (tests read it with ``smtp_server``).
+        "EMAIL_URL": smtp_capture.url,
+        "EMAIL_HOST": "",
     }
     log = tmp_path_factory.mktemp("celery") / "worker.log"
     with open(log, "w") as out:

@@ -3,7 +3,8 @@
 Migrates, loads the team-written demo community, creates one account per role,
 harvests the fixture sources (a Stack Exchange dump, a Discourse forum and a phpBB
 board served from ``fixtures/`` by a local HTTP server), builds the search index
-and the article drafts, publishes some and opens demo contacts, prints the address
+and the article drafts, publishes some and opens demo contacts, gives the demo
+accounts notifications (their mails print on the console), prints the address
 and logins, and runs the web server. The harvests do not cluster after each run:
 the demo clusters once, at the end.
 """
@@ -17,6 +18,7 @@ from django.core.management.base import BaseCommand
 
 from demo.community import DEMO_PASSWORD, demo_community_load, demo_users_create
 from demo.kb import demo_cluster
+from demo.notifications import demo_notifications
 from demo.search import demo_index
 from demo.sources import demo_sources_harvest, demo_sources_serve
 from demo.support import demo_support
@@ -41,7 +43,7 @@ class Command(BaseCommand):
         users = demo_users_create()
         self.stdout.write("Harvesting the demo sources…")
         demo_sources_harvest(self.stdout)
-        for step in (demo_index, demo_cluster, demo_support):
+        for step in (demo_index, demo_cluster, demo_support, demo_notifications):
             step(self.stdout)
         address = f"http://{opts['host']}:{opts['port']}/"
         self.stdout.write(self.style.SUCCESS(f"\nGleaner demo ready at {address}"))
