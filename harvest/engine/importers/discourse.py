@@ -207,6 +207,9 @@ class DiscourseImporter:
         self.license = license
         self.max_topics = max_topics
         self.headers = {"Accept": "application/json"}
+        # True once a run listed every topic changed since ``since`` (no cap, no unreadable
+        # listing page); only then may the run apply the deletions it met.
+        self.read_to_end = False
         if api_key:
             self.headers.update({"Api-Key": api_key, "Api-Username": api_username or "system"})
 
@@ -277,6 +280,7 @@ class DiscourseImporter:
     def iter_records(self, checkpoint: Checkpoint | dict | None) -> Iterator[tuple[Record, dict | None]]:
         """Yield ``(record, cursor)`` pairs; store the record, then save the cursor if not None."""
         cursor = checkpoint.cursor if isinstance(checkpoint, Checkpoint) else dict(checkpoint or {})
+        self.read_to_end = False
         since = _dt(cursor.get("since")) or _EPOCH
         high = max(since, _dt(cursor.get("pending_since")) or _EPOCH)
         skip_low, skip_top = _dt(cursor.get("resume_below")), _dt(cursor.get("pending_since"))
@@ -322,10 +326,11 @@ class DiscourseImporter:
             if held is not None:
                 yield held
             held = (error, None)
+        finished = not capped and not errors
         if held is not None:
             record, last_cursor = held
-            finished = not capped and not errors
             yield record, ({"since": _iso(high)} if finished else last_cursor)
+        self.read_to_end = finished
 
 
 def _iso(value: datetime) -> str | None:
