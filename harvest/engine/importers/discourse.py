@@ -50,6 +50,7 @@ POSTS_CHUNK = 20  # Discourse's own chunk_size for post_stream
 _REGULAR_POST = 1  # post_type 2/3/4 are moderator notices, small actions ("closed"), whispers
 _LIKE_ACTION = 2
 _EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+_GONE = (404, 410)
 
 
 def _dt(value: Any) -> datetime | None:
@@ -218,6 +219,14 @@ class DiscourseImporter:
         url = path_or_url if "://" in path_or_url else self.base_url + path_or_url
         return self.client.get(url, headers=self.headers, params=params)
 
+    @staticmethod
+    def _json(result) -> Any:
+        """The response's JSON; a 404/410 (which the client returns instead of raising) is
+        reported as "not found" with its status, not as the JSON error its HTML body gives."""
+        if result.status in _GONE:
+            raise FetchError(result.url, result.status, "not found")
+        return result.json()
+
     def _listing_paths(self) -> list[str]:
         if not self.categories:
             return ["/latest.json"]
@@ -229,7 +238,7 @@ class DiscourseImporter:
         while next_path:
             url = self.base_url + next_path
             try:
-                topics, more = parse_listing(self._get(url).json())
+                topics, more = parse_listing(self._json(self._get(url)))
             except (PageCapReached, RateLimited):
                 raise
             except (FetchError, ValueError) as exc:
@@ -249,7 +258,7 @@ class DiscourseImporter:
         url = f"{self.base_url}/t/{topic_id}.json"
         try:
             result = self._get(url)
-            if result.status in (404, 410):
+            if result.status in _GONE:
                 yield DeletedRecord(thread_external_id=str(topic_id), reason=f"HTTP {result.status} at {url}")
                 return
             data = result.json()
@@ -267,7 +276,7 @@ class DiscourseImporter:
             chunk = missing[start : start + POSTS_CHUNK]
             posts_url = f"{self.base_url}/t/{topic_id}/posts.json"
             try:
-                page = self._get(posts_url, params={"post_ids[]": chunk}).json()
+                page = self._json(self._get(posts_url, params={"post_ids[]": chunk}))
                 extra.extend(page["post_stream"]["posts"])
             except (PageCapReached, RateLimited):
                 raise
