@@ -140,7 +140,8 @@ def source_harvest(
     failed_items = _failed_in_chain(run)
     if status == HarvestRun.Status.SUCCEEDED and failed_items:
         status = HarvestRun.Status.PARTIAL
-        message = f"{failed_items} item(s) could not be read; see the errors"
+        cut = "" if read_to_end else " and the source was not read to the end"
+        message = f"{failed_items} item(s) could not be read{cut}; see the errors"
     # Deleting on partial evidence would hide every thread after a parse error: only a run
     # that read its whole input and failed no item may mark anything deleted.
     if status == HarvestRun.Status.SUCCEEDED and read_to_end:
@@ -151,7 +152,7 @@ def source_harvest(
     elif status == HarvestRun.Status.SUCCEEDED:
         message = "stopped before the end of the source (a topic or thread cap); nothing was marked deleted"
     else:
-        message = f"{message}; nothing was marked deleted because the run did not finish cleanly"
+        message = f"{message}; nothing was marked deleted (only a run that reads everything cleanly does)"
     ledger.close(delete=True)  # a finished run is never resumed
     _resolve_duplicates(source)
 
