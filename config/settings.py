@@ -181,7 +181,19 @@ CACHES = {
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or "cache+memory://")
+# No caller reads a task's result, so none is stored: with a result backend, every
+# ``.delay()`` also connected to it and, with Redis down, retried 20 times (~19 s) inside
+# the request that queued the task. Set a backend only to inspect results by hand.
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_IGNORE_RESULT = True
+# Publishing happens inside web requests (after commit): with the broker down it must give
+# up in about a second; the dirty flags and the periodic sweep catch up once it is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 1.0, minimum=0.1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": env_int("CELERY_PUBLISH_MAX_RETRIES", 1, minimum=0),
+    "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2,
+}
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30 * 60, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 35 * 60, minimum=1)
 if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
@@ -196,13 +208,32 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Notification digests go out at this hour (UTC); the weekly one on this weekday (0 = Sunday … 6).
 NOTIFY_DIGEST_HOUR = env_int("NOTIFY_DIGEST_HOUR", 7, minimum=0, maximum=23)
 NOTIFY_DIGEST_WEEKDAY = env_int("NOTIFY_DIGEST_WEEKDAY", 1, minimum=0, maximum=6)
+# Clustering runs for minutes: it has a queue of its own, served by its own worker, so it
+# never holds the slots indexing and harvesting need (see docs/operations.md).
+KB_CLUSTERING_QUEUE = env_str("KB_CLUSTERING_QUEUE", "clustering")
+CELERY_TASK_ROUTES = {
+    "kb.tasks.cluster_threads": {"queue": KB_CLUSTERING_QUEUE},
+    "kb.tasks.cluster_pending": {"queue": KB_CLUSTERING_QUEUE},
+}
 # How often beat sweeps rows marked for indexing (seconds).
 SEARCH_INDEX_INTERVAL = env_float("SEARCH_INDEX_INTERVAL", 2.0, minimum=0.1)
+# How often beat checks that the index files are there and readable (seconds).
+SEARCH_INDEX_CHECK_INTERVAL = env_float("SEARCH_INDEX_CHECK_INTERVAL", 60.0, minimum=1.0)
+
+
+def _every(seconds: float, task: str) -> dict:
+    """A beat entry whose message expires when the next one is sent: a busy or absent worker
+    finds one pending tick, not hundreds piled up."""
+    return {"task": task, "schedule": seconds, "options": {"expires": seconds}}
+
+
 CELERY_BEAT_SCHEDULE = {
-    "harvest-due-sources": {"task": "harvest.tasks.harvest_due_sources", "schedule": 60.0},
-    "search-index-dirty": {"task": "search.tasks.index_dirty", "schedule": SEARCH_INDEX_INTERVAL},
+    "harvest-due-sources": _every(60.0, "harvest.tasks.harvest_due_sources"),
+    "search-index-dirty": _every(SEARCH_INDEX_INTERVAL, "search.tasks.index_dirty"),
+    "search-index-files": _every(SEARCH_INDEX_CHECK_INTERVAL, "search.tasks.verify_index_files"),
+    "kb-cluster-pending": _every(5 * 60.0, "kb.tasks.cluster_pending"),
     # Anonymous help-center visitors get sessions; expired ones are deleted once a day.
-    "sessions-clear-expired": {"task": "support.tasks.sessions_clear", "schedule": 24 * 60 * 60.0},
+    "sessions-clear-expired": _every(24 * 60 * 60.0, "support.tasks.sessions_clear"),
     # Notification digests (UTC). A run the workers could not take in time expires instead of
     # piling up: the next run sends everything still due.
     "notifications-digest-daily": {

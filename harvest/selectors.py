@@ -42,3 +42,18 @@ def harvest_due_sources(*, now=None) -> list[int]:
     """Ids of enabled sources whose schedule says they are due."""
     return [source.pk for source in Source.objects.filter(enabled=True, schedule_minutes__gt=0)
             if source_is_due(source, now)]
+
+
+def run_gave_nothing(run: HarvestRun) -> bool:
+    """True when the run failed, or read no post at all where it should have.
+
+    A Discourse run that finds no topic active since the last one reads nothing and is
+    fine; any other run that read no post (an empty dump, a forum whose list page is
+    gone) or whose only outcome is failed items is not.
+    """
+    if run.status == HarvestRun.Status.FAILED:
+        return True
+    read = run.new_count + run.updated_count + run.unchanged_count
+    if read:
+        return False
+    return bool(run.failed_count) or run.source.kind != Source.Kind.DISCOURSE

@@ -131,9 +131,17 @@ def _sync_chunk(ids: list[int]) -> list[int]:
             doc.updated_at = timezone.now()
             to_update.append(doc)
     if to_update:
+        # In id order, so two passes over overlapping threads lock rows in one order (no deadlock).
+        to_update.sort(key=lambda doc: doc.pk)
         Document.objects.bulk_update(to_update, [*_FIELDS, "content_hash", "updated_at", "kind"])
     if to_create:
-        Document.objects.bulk_create(to_create)
+        # ON CONFLICT DO UPDATE: a concurrent pass may have created the same documents since we
+        # read; both passes read the same threads, so either's row is right and neither fails.
+        to_create.sort(key=lambda doc: (doc.kind, doc.object_id))
+        Document.objects.bulk_create(
+            to_create, update_conflicts=True, unique_fields=["kind", "object_id"],
+            update_fields=[*_FIELDS, "content_hash", "updated_at"],
+        )
         # Not every backend returns ids from bulk_create; read them back.
         if any(doc.pk is None for doc in to_create):
             keys = {(doc.kind, doc.object_id) for doc in to_create}
@@ -188,7 +196,11 @@ def document_upsert(
     }
     doc = Document.objects.select_for_update().filter(kind=kind, object_id=object_id).first()
     if doc is None:
-        doc = Document(kind=kind, object_id=object_id, content_hash="")
+        # Two first writers of one item: the second finds the first's row instead of failing
+        # on the unique constraint, and waits for it under the row lock.
+        Document.objects.bulk_create(
+            [Document(kind=kind, object_id=object_id, content_hash="", **fields)], ignore_conflicts=True)
+        doc = Document.objects.select_for_update().get(kind=kind, object_id=object_id)
     if _apply(doc, fields):
         doc.save()
         _index_on_commit([doc.pk])
