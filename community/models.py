@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.outbound import validate_web_url
+
 
 class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
@@ -72,7 +74,8 @@ class Source(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    base_url = models.URLField(max_length=500, blank=True, help_text="Forum address (Discourse, HTML) or site URL of a dump.")
+    base_url = models.URLField(max_length=500, blank=True, validators=[validate_web_url],
+                               help_text="Forum address (Discourse, HTML) or site URL of a dump.")
     path = models.CharField(max_length=1000, blank=True, help_text="Folder or archive of a Stack Exchange dump.")
     preset = models.CharField(max_length=40, blank=True, help_text="HTML preset: phpbb, vbulletin, xenforo, askbot, discourse_crawler, generic.")
     settings = models.JSONField(default=dict, blank=True, help_text="Importer options: selectors, categories, api_username, …")
