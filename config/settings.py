@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served locally: no CDN
     "django_htmx",
+    "csp",
     "core",
     "community",
     "harvest",
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -246,6 +249,34 @@ if BRAND_LOGO_URL and not re.match(r"(?:https?://[^\s/]|/[^/\s])", BRAND_LOGO_UR
     raise ImproperlyConfigured(
         f"BRAND_LOGO_URL={BRAND_LOGO_URL!r}: use an http(s) address or a path on this site such as /static/logo.svg"
     )
+
+# --- Content-Security-Policy -------------------------------------------------------
+# Scripts only from this site's files: no inline script, no handler attributes, no eval (htmx's
+# allowEval is off in base.html), so a markup slip in a page cannot run script. Styles from our
+# files, plus the one <style> of brand colours in base.html, which carries the request's nonce.
+# Images from other sites (in harvested or members' posts) are shown only with SHOW_REMOTE_IMAGES:
+# each view of such an image tells that site the reader's address, browser and when they read it.
+# Off (the default), such an image is a link the reader may choose to open (community.rendering).
+SHOW_REMOTE_IMAGES = env_bool("SHOW_REMOTE_IMAGES", False)
+_IMG_SRC = [SELF, "data:"]
+if SHOW_REMOTE_IMAGES:
+    _IMG_SRC += ["https:", "http:"]
+elif BRAND_LOGO_URL.startswith(("http://", "https://")):
+    _IMG_SRC.append("/".join(BRAND_LOGO_URL.split("/", 3)[:3]))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": _IMG_SRC,
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Community -----------------------------------------------------------------------
 COMMUNITY_HOLD_FIRST_POSTS = env_int("COMMUNITY_HOLD_FIRST_POSTS", 0, minimum=0)
