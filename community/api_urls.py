@@ -19,5 +19,5 @@ urlpatterns = [
     path("posts/<int:post_id>/moderate/", api.ModerateApi.as_view(), name="moderate"),
     path("moderation/", api.ModerationQueueApi.as_view(), name="moderation"),
     path("tags/", api.TagListApi.as_view(), name="tags"),
-    path("users/<str:username>/", api.ProfileApi.as_view(), name="profile"),
+    path("users/<path:username>/", api.ProfileApi.as_view(), name="profile"),
 ]
