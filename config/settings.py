@@ -198,6 +198,12 @@ CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {"task": "support.tasks.sessions_clear", "schedule": 24 * 60 * 60.0},
 }
 
+# --- Client address (rate limits) ------------------------------------------------------
+# Proxies (nginx, a load balancer) in front of the web server that each append to X-Forwarded-For.
+# 0: the header is ignored, the connection's address is the client's. Too high a number lets a
+# client choose its own address (and dodge every limit); too low makes the proxy the client.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0, maximum=10)
+
 # --- REST API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -215,7 +221,13 @@ REST_FRAMEWORK = {
         "vote": env_rate("RATE_VOTE", "120/hour"),
         "search": env_rate("RATE_SEARCH", "600/minute"),
         "contact": env_rate("RATE_CONTACT", "5/hour"),  # help-center contact form, per visitor
+        # Failed sign-ins (login page and token API) per account and per client address.
+        "login_account": env_rate("RATE_LOGIN_ACCOUNT", "10/15m"),
+        "login_client": env_rate("RATE_LOGIN_CLIENT", "30/15m"),
     },
+    # How many proxies in front of Gleaner append to X-Forwarded-For (TRUSTED_PROXIES): the client's
+    # address for rate limits is the one the nearest of them saw; 0 ignores the header.
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gleaner API",
