@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import dj_database_url
+import phonenumbers
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -304,6 +305,13 @@ HARVEST_HOST_DELAY = env_float("HARVEST_HOST_DELAY", 1.0, minimum=0.0)
 HARVEST_TIMEOUT = env_float("HARVEST_TIMEOUT", 15.0, minimum=0.1)
 HARVEST_MAX_PAGES = env_int("HARVEST_MAX_PAGES", 2000, minimum=1)
 HARVEST_MASK_CONTACTS = env_bool("HARVEST_MASK_CONTACTS", True)
+# Two-letter region whose local phone-number formats contact masking recognises (core/masking.py);
+# numbers written with a country code are recognised whatever it is.
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "US").upper()
+if PHONE_DEFAULT_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        f"PHONE_DEFAULT_REGION={PHONE_DEFAULT_REGION!r} is not a region: use two letters such as US, GB, DE, AU"
+    )
 HARVEST_MAX_POST_CHARS = env_int("HARVEST_MAX_POST_CHARS", 200_000, minimum=1000)
 HARVEST_BATCH_SIZE = env_int("HARVEST_BATCH_SIZE", 500, minimum=1)
 # PostgreSQL only: store harvested batches with COPY (off: through the ORM, as on SQLite).
