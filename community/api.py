@@ -302,11 +302,12 @@ class ModerateApi(APIView):
 
 class TagListApi(APIView):
     @extend_schema(responses=inline_serializer("TagOutput", {
-        "name": serializers.CharField(), "description": serializers.CharField(),
+        "name": serializers.CharField(), "label": serializers.CharField(), "description": serializers.CharField(),
         "thread_count": serializers.IntegerField()}, many=True))
     def get(self, request):
-        return Response([{"name": t.name, "description": t.description, "thread_count": t.thread_count}
-                         for t in selectors.tag_list()])
+        # ``name`` is the slug the filters take (?tag=); ``label`` is what readers see.
+        return Response([{"name": t.name, "label": str(t), "description": t.description,
+                          "thread_count": t.thread_count} for t in selectors.tag_list()])
 
 
 class ProfileApi(APIView):

@@ -42,6 +42,8 @@ class User(AbstractUser):
 
 class Tag(models.Model):
     name = models.SlugField(max_length=50, unique=True, allow_unicode=True)
+    label = models.CharField(max_length=100, blank=True,
+                             help_text="The name as its source shows it, when that is not the slug (c++, wifi/mesh).")
     description = models.CharField(max_length=300, blank=True)
     topic = models.CharField(max_length=80, blank=True, help_text="Help-center topic this tag belongs to.")
 
@@ -49,7 +51,8 @@ class Tag(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        """What readers see; ``name`` (a slug) is what URLs and filters use."""
+        return self.label or self.name
 
     def get_absolute_url(self) -> str:
         return reverse("community:tag", args=[self.name])
