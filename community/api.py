@@ -88,7 +88,7 @@ class TokenApi(ObtainAuthToken):
     """DRF's token sign-in, with the login page's limit on failed attempts per account and client."""
 
     def post(self, request, *args, **kwargs):
-        username = str(request.data.get("username", ""))
+        username = str(request.data.get("username", "")) if hasattr(request.data, "get") else ""
         if ratelimit.login_blocked(request, username):
             raise exceptions.Throttled(wait=ratelimit.login_wait_seconds(), detail=ratelimit.login_blocked_message())
         serializer = self.get_serializer(data=request.data)

@@ -67,3 +67,7 @@ def test_a_successful_sign_in_clears_the_accounts_failures(three_failures, clien
     client.logout()
     for _ in range(2):
         assert page_login(client, "alice", "guess").status_code == 200
+
+
+def test_a_token_request_that_is_not_an_object_is_a_400(api_for):
+    assert api_for(None).post("/api/auth/token/", ["alice", "guess"], format="json").status_code == 400
