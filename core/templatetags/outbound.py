@@ -15,3 +15,9 @@ def outbound_link(url: str, label: str, css_class: str = "") -> str:
         return format_html('<a{} href="{}" rel="nofollow noopener">{}</a>',
                            format_html(' class="{}"', css_class) if css_class else "", url, label)
     return format_html('<span class="unlinked">{} ({})</span>', label, url)
+
+
+@register.filter
+def web_url(url: str) -> str:
+    """``url`` when it is an http(s) address, else "" (for ``{{ x.url|web_url|default:… }}``)."""
+    return url if is_web_url(url) else ""

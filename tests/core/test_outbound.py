@@ -101,3 +101,26 @@ def test_a_web_address_stays_a_link(client, stored_hostile_thread):
     page = BeautifulSoup(client.get(stored_hostile_thread.get_absolute_url()).content, "lxml")
     link = page.find("a", string="original thread")
     assert link["href"] == "https://forum.example.invalid/t/100" and link["rel"] == ["nofollow", "noopener"]
+
+
+def test_an_article_source_with_a_script_address_links_to_our_thread(client, client_for, editor,
+                                                                      stored_hostile_thread):
+    from kb.models import Article, ArticleSource
+    from tests.kb.editorial import make_article
+
+    article = make_article(title="Router reboots every night")
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED)
+    ArticleSource.objects.create(article=article, thread=stored_hostile_thread, role=ArticleSource.Role.SOLUTION,
+                                 url="javascript:alert(document.domain)")
+    for response in (client.get(article.get_absolute_url()), client_for(editor).get(f"/kb/articles/{article.pk}/edit/")):
+        assert response.status_code == 200
+        assert script_links(response.content) == []
+        page = BeautifulSoup(response.content, "lxml")
+        assert page.find("a", string=stored_hostile_thread.title)["href"] == stored_hostile_thread.get_absolute_url()
+
+
+def test_drafts_never_take_a_script_address_for_a_source(stored_hostile_thread):
+    from kb.services.drafts import _post_url
+
+    post = stored_hostile_thread.posts.get()
+    assert _post_url(post, stored_hostile_thread) == post.get_absolute_url()
