@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
 from community.models import Flag
+from core import ratelimit
 
 
 class SignupForm(forms.Form):
@@ -33,7 +34,25 @@ class JoinForm(forms.Form):
 
 
 class LoginForm(AuthenticationForm):
-    pass
+    """Django's sign-in form, limited in failed attempts per account and per client (``core.ratelimit``).
+
+    Over the limit no password is checked; ``throttled`` tells the view to answer 429.
+    """
+
+    throttled = False
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if ratelimit.login_blocked(self.request, username):
+            self.throttled = True
+            raise forms.ValidationError(ratelimit.login_blocked_message(), code="throttled")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            ratelimit.login_failed(self.request, username)
+            raise
+        ratelimit.login_succeeded(self.request, username)
+        return cleaned
 
 
 class QuestionForm(forms.Form):

@@ -17,6 +17,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.outbound import validate_web_url
+
 
 class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
@@ -43,6 +45,8 @@ class User(AbstractUser):
 
 class Tag(models.Model):
     name = models.SlugField(max_length=50, unique=True, allow_unicode=True)
+    label = models.CharField(max_length=100, blank=True,
+                             help_text="The name as its source shows it, when that is not the slug (c++, wifi/mesh).")
     description = models.CharField(max_length=300, blank=True)
     topic = models.CharField(max_length=80, blank=True, help_text="Help-center topic this tag belongs to.")
 
@@ -50,7 +54,8 @@ class Tag(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        """What readers see; ``name`` (a slug) is what URLs and filters use."""
+        return self.label or self.name
 
     def get_absolute_url(self) -> str:
         return reverse("community:tag", args=[self.name])
@@ -75,7 +80,8 @@ class Source(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    base_url = models.URLField(max_length=500, blank=True, help_text="Forum address (Discourse, HTML) or site URL of a dump.")
+    base_url = models.URLField(max_length=500, blank=True, validators=[validate_web_url],
+                               help_text="Forum address (Discourse, HTML) or site URL of a dump.")
     path = models.CharField(max_length=1000, blank=True, help_text="Folder or archive of a Stack Exchange dump.")
     preset = models.CharField(max_length=40, blank=True, help_text="HTML preset: phpbb, vbulletin, xenforo, askbot, discourse_crawler, generic.")
     settings = models.JSONField(default=dict, blank=True, help_text="Importer options: selectors, categories, api_username, …")

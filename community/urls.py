@@ -23,5 +23,6 @@ urlpatterns = [
     path("community/join/", views.join, name="join"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
-    path("members/<str:username>/", views.profile, name="profile"),
+    # Any stored name, even one from before usernames were validated ("a/b"), has a profile URL.
+    path("members/<path:username>/", views.profile, name="profile"),
 ]

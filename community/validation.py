@@ -45,11 +45,26 @@ def validate_comment(body: str) -> str:
     return body
 
 
+# Symbols that tell tags apart ("c", "c++", "c#"): spelled out, so their slugs stay apart too.
+_TAG_SYMBOLS = {"+": " plus ", "#": " sharp ", ".": " dot ", "&": " and ", "@": " at "}
+
+
+def tag_slug(name: str) -> str:
+    """The tag's identity in URLs, filters and the search index: lower-case letters, digits and
+    hyphens ("C++" -> "c-plus-plus", "wifi/mesh" -> "wifi-mesh", "Ｈ２" stays readable); "" when
+    nothing is left. Typed community tags and harvested tags go through this one rule; a harvested
+    tag keeps the name its source showed as ``Tag.label``."""
+    text = "".join(_TAG_SYMBOLS.get(ch, ch) for ch in (name or "").strip().lower())
+    # Any other symbol separates words ("wifi/mesh" -> "wifi-mesh"); slugify alone would glue them.
+    text = re.sub(r"[^\w\s-]", " ", text)
+    return slugify(text, allow_unicode=True)[:50].strip("-")
+
+
 def parse_tags(raw: str | list[str]) -> list[str]:
     names = raw if isinstance(raw, list) else re.split(r"[\s,]+", raw or "")
     seen: list[str] = []
     for name in names:
-        slug = slugify(name.strip().lower())
+        slug = tag_slug(name)
         if slug and slug not in seen:
             seen.append(slug)
     return seen

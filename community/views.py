@@ -18,7 +18,7 @@ from community.forms import (
 )
 from community.models import Post, Tag, Thread
 from core.errors import NotAllowed, ServiceError
-from core.ratelimit import rate_limited
+from core.ratelimit import TOO_MANY_REQUESTS, login_wait_seconds, rate_limited
 from core.views import check_required, found_or_404, redirect_back, safe_next
 
 
@@ -107,9 +107,11 @@ def question_ask(request):
             # Not a member yet: one step to join (and sign up), then back here with the question kept.
             return redirect(_with_title("community:join", title))
         return _denied(request, exc, next_url=reverse("community:questions"))
+    status = 200
     if request.method == "POST" and form.is_valid():
         if rate_limited(request, "post"):
             form.add_error(None, "You are posting too fast. Wait a few minutes and try again.")
+            status = TOO_MANY_REQUESTS
         else:
             try:
                 thread = services.question_create(author=request.user, **form.cleaned_data)
@@ -119,7 +121,7 @@ def question_ask(request):
                 if thread.status == Thread.Status.PENDING:
                     messages.info(request, "Thanks! New members' first posts are checked by a moderator before they appear.")
                 return redirect(thread)
-    return render(request, "community/ask.html", {"form": form, "known_tags": Tag.objects.all()[:60]})
+    return render(request, "community/ask.html", {"form": form, "known_tags": Tag.objects.all()[:60]}, status=status)
 
 
 @login_required
@@ -131,9 +133,11 @@ def answer_create(request, thread_id: int):
         permissions.check_can_answer(request.user, thread)
     except NotAllowed as exc:
         return _denied(request, exc, next_url=thread.get_absolute_url())
+    status = 400
     if form.is_valid():
         if rate_limited(request, "post"):
             form.add_error(None, "You are posting too fast. Wait a few minutes and try again.")
+            status = TOO_MANY_REQUESTS
         else:
             try:
                 post = services.answer_create(author=request.user, thread=thread, body=form.cleaned_data["body"])
@@ -143,19 +147,20 @@ def answer_create(request, thread_id: int):
                 if post.status == Thread.Status.PENDING:
                     messages.info(request, "Thanks! Your answer will appear once a moderator has checked it.")
                 return redirect(f"{thread.get_absolute_url()}#post-{post.pk}")
-    return _question_page(request, thread, answer_form=form, status=400)
+    return _question_page(request, thread, answer_form=form, status=status)
 
 
 @require_POST
 def vote(request, post_id: int):
     post = _visible_post(request, post_id)
     value = {"up": 1, "down": -1}.get(request.POST.get("direction", ""))
-    error = ""
+    error, status = "", 200
     try:
         permissions.check_can_vote(request.user, post)
         if value is None:
             raise ServiceError("Choose up or down.")
         if rate_limited(request, "vote"):
+            status = TOO_MANY_REQUESTS
             raise ServiceError("You are voting too fast. Wait a minute.")
         services.vote_cast(user=request.user, post=post, value=value)
     except ServiceError as exc:
@@ -163,9 +168,12 @@ def vote(request, post_id: int):
     post.refresh_from_db(fields=["score", "local_score", "total_score"])
     if request.htmx:
         votes = selectors.user_votes(user=request.user, posts=[post])
-        return render(request, "community/_vote.html", {"post": post, "votes": votes, "vote_error": error})
+        return render(request, "community/_vote.html", {"post": post, "votes": votes, "vote_error": error},
+                      status=status)
     if error:
         messages.error(request, error)
+    if status == TOO_MANY_REQUESTS:
+        return _question_page(request, post.thread, answer_form=AnswerForm(), status=status)
     return redirect(post.get_absolute_url())
 
 
@@ -193,7 +201,8 @@ def comment_create(request, post_id: int):
         if not form.is_valid():
             raise ServiceError(" ".join(e for errs in form.errors.values() for e in errs))
         if rate_limited(request, "post"):
-            raise ServiceError("You are posting too fast. Wait a few minutes.")
+            messages.error(request, "You are posting too fast. Wait a few minutes.")
+            return _question_page(request, post.thread, answer_form=AnswerForm(), status=TOO_MANY_REQUESTS)
         services.comment_create(author=request.user, post=post, body=form.cleaned_data["body"])
     except ServiceError as exc:
         messages.error(request, exc.message)
@@ -261,9 +270,11 @@ def post_flag(request, post_id: int):
 
 def signup(request):
     form = SignupForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         if rate_limited(request, "signup"):
             form.add_error(None, "Too many sign-ups from your network. Try again later.")
+            status = TOO_MANY_REQUESTS
         else:
             try:
                 user = services.user_signup(**form.cleaned_data)
@@ -273,7 +284,7 @@ def signup(request):
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome, {user.public_name}!")
                 return redirect(safe_next(request, request.GET.get("next", ""), "community:questions"))
-    return render(request, "community/signup.html", {"form": form})
+    return render(request, "community/signup.html", {"form": form}, status=status)
 
 
 def join(request):
@@ -317,6 +328,13 @@ class SignInView(LoginView):
     template_name = "community/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.throttled:
+            response.status_code = TOO_MANY_REQUESTS
+            response["Retry-After"] = str(login_wait_seconds())
+        return response
 
 
 class SignOutView(LogoutView):

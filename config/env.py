@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 # A rate as DRF's throttles and ``core``'s page limiter read it: "30/hour", "600/minute", "5/h".
-_RATE = re.compile(r"^([0-9]+)\s*/\s*(s|sec|second|m|min|minute|h|hour|d|day)$")
+_RATE = re.compile(r"^([0-9]+)\s*/\s*([0-9]*)\s*(s|sec|second|m|min|minute|h|hour|d|day)$")
 
 
 # A dotted path to a class, as settings name pluggable parts: "package.module.Class".
@@ -114,17 +114,17 @@ def env_path(name: str, default: Path, *, base: Path) -> Path:
 
 
 def env_rate(name: str, default: str) -> str:
-    """A rate limit such as ``30/hour`` (per second, minute, hour or day)."""
+    """A rate limit such as ``30/hour`` or ``10/15m`` (per second, minute, hour or day, or a number of them)."""
     raw = _raw(name)
     if raw is None:
         return default
     value = raw.strip().lower()
     match = _RATE.match(value)
-    if not match or int(match.group(1)) < 1:
+    if not match or int(match.group(1)) < 1 or (match.group(2) and int(match.group(2)) < 1):
         raise ImproperlyConfigured(
-            f"{name}={raw!r} is not a rate: use a count and a period, e.g. 30/hour, 600/minute, 5/day"
+            f"{name}={raw!r} is not a rate: use a count and a period, e.g. 30/hour, 600/minute, 5/day, 10/15m"
         )
-    return f"{int(match.group(1))}/{match.group(2)}"
+    return f"{int(match.group(1))}/{match.group(2)}{match.group(3)}"
 
 
 def env_dotted_path(name: str, default: str, *, or_none: bool = False) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+import phonenumbers
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served locally: no CDN
     "django_htmx",
+    "csp",
     "core",
     "mail",
     "community",
@@ -64,7 +67,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.RejectControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -248,6 +253,12 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Client address (rate limits) ------------------------------------------------------
+# Proxies (nginx, a load balancer) in front of the web server that each append to X-Forwarded-For.
+# 0: the header is ignored, the connection's address is the client's. Too high a number lets a
+# client choose its own address (and dodge every limit); too low makes the proxy the client.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0, maximum=10)
+
 # --- REST API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -265,7 +276,13 @@ REST_FRAMEWORK = {
         "vote": env_rate("RATE_VOTE", "120/hour"),
         "search": env_rate("RATE_SEARCH", "600/minute"),
         "contact": env_rate("RATE_CONTACT", "5/hour"),  # help-center contact form, per visitor
+        # Failed sign-ins (login page and token API) per account and per client address.
+        "login_account": env_rate("RATE_LOGIN_ACCOUNT", "10/15m"),
+        "login_client": env_rate("RATE_LOGIN_CLIENT", "30/15m"),
     },
+    # How many proxies in front of Gleaner append to X-Forwarded-For (TRUSTED_PROXIES): the client's
+    # address for rate limits is the one the nearest of them saw; 0 ignores the header.
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gleaner API",
@@ -353,6 +370,33 @@ if INBOUND_EMAIL_SECRET and len(INBOUND_EMAIL_SECRET) < 24:
 INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 10 * 1024 * 1024, minimum=10_000)
 INBOUND_MAX_ATTACHMENTS = env_int("INBOUND_MAX_ATTACHMENTS", 5, minimum=0)
 INBOUND_MAX_ATTACHMENT_BYTES = env_int("INBOUND_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024, minimum=1)
+# --- Content-Security-Policy -------------------------------------------------------
+# Scripts only from this site's files: no inline script, no handler attributes, no eval (htmx's
+# allowEval is off in base.html), so a markup slip in a page cannot run script. Styles from our
+# files, plus the one <style> of brand colours in base.html, which carries the request's nonce.
+# Images from other sites (in harvested or members' posts) are shown only with SHOW_REMOTE_IMAGES:
+# each view of such an image tells that site the reader's address, browser and when they read it.
+# Off (the default), such an image is a link the reader may choose to open (community.rendering).
+SHOW_REMOTE_IMAGES = env_bool("SHOW_REMOTE_IMAGES", False)
+_IMG_SRC = [SELF, "data:"]
+if SHOW_REMOTE_IMAGES:
+    _IMG_SRC += ["https:", "http:"]
+elif BRAND_LOGO_URL.startswith(("http://", "https://")):
+    _IMG_SRC.append("/".join(BRAND_LOGO_URL.split("/", 3)[:3]))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": _IMG_SRC,
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Community -----------------------------------------------------------------------
 COMMUNITY_HOLD_FIRST_POSTS = env_int("COMMUNITY_HOLD_FIRST_POSTS", 0, minimum=0)
@@ -367,6 +411,13 @@ HARVEST_HOST_DELAY = env_float("HARVEST_HOST_DELAY", 1.0, minimum=0.0)
 HARVEST_TIMEOUT = env_float("HARVEST_TIMEOUT", 15.0, minimum=0.1)
 HARVEST_MAX_PAGES = env_int("HARVEST_MAX_PAGES", 2000, minimum=1)
 HARVEST_MASK_CONTACTS = env_bool("HARVEST_MASK_CONTACTS", True)
+# Two-letter region whose local phone-number formats contact masking recognises (core/masking.py);
+# numbers written with a country code are recognised whatever it is.
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "US").upper()
+if PHONE_DEFAULT_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        f"PHONE_DEFAULT_REGION={PHONE_DEFAULT_REGION!r} is not a region: use two letters such as US, GB, DE, AU"
+    )
 HARVEST_MAX_POST_CHARS = env_int("HARVEST_MAX_POST_CHARS", 200_000, minimum=1000)
 HARVEST_BATCH_SIZE = env_int("HARVEST_BATCH_SIZE", 500, minimum=1)
 # PostgreSQL only: store harvested batches with COPY (off: through the ORM, as on SQLite).

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from support.helpcenter_views import home as help_home
 from support.inbound_api import inbound_email
@@ -8,7 +8,7 @@ from support.inbound_api import inbound_email
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/inbound/email/", inbound_email, name="inbound-email"),
     path("api/", include("community.api_urls")),
     path("api/", include("search.api_urls")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django import forms
 
 from community.models import Source
+from core.outbound import validate_web_url
 from harvest.services import HTML_PRESETS
 
 KINDS = [(k, label) for k, label in Source.Kind.choices if k != Source.Kind.COMMUNITY]
@@ -12,7 +13,7 @@ KINDS = [(k, label) for k, label in Source.Kind.choices if k != Source.Kind.COMM
 class SourceForm(forms.Form):
     kind = forms.ChoiceField(choices=KINDS)
     name = forms.CharField(max_length=200)
-    base_url = forms.URLField(required=False, assume_scheme="https", label="Address",
+    base_url = forms.URLField(required=False, assume_scheme="https", label="Address", validators=[validate_web_url],
                               help_text="Discourse: the forum's address. HTML forum: its thread list. "
                                         "Stack Exchange: the site's address, for links (optional).")
     preset = forms.ChoiceField(choices=[("", "—")] + [(p, p) for p in HTML_PRESETS], required=False,

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from community.models import Post, Source, Thread, ThreadLink
 from community.signals import threads_changed
+from core.outbound import web_url_or_blank
 from harvest import cleaning
 from harvest.cleaning import aware, record_hash
 from harvest.engine.records import (
@@ -239,7 +240,7 @@ class ThreadStore:
             changed.append(ThreadRow(
                 external_id=ext_id,
                 title=cleaning.clean_text(record.title, mask=self.mask, limit=500) or "(untitled)",
-                url=record.url[:1000],
+                url=web_url_or_blank(record.url)[:1000],
                 author_name=record.author_name[:200],
                 created_at=aware(record.created_at) or timezone.now(),
                 last_activity_at=aware(record.last_activity_at or record.created_at) or timezone.now(),
@@ -298,7 +299,7 @@ class ThreadStore:
             written.append(PostRow(
                 thread_id=tid, external_id=ext, is_question=record.is_question,
                 author_name=cleaning.clean_text(record.author_name, mask=False, limit=200),
-                body=body, url=record.url[:1000],
+                body=body, url=web_url_or_blank(record.url)[:1000],
                 created_at=aware(record.created_at) or timezone.now(), edited_at=aware(record.edited_at),
                 score=record.score, is_accepted=is_accepted,
                 license=(record.license or self.source.license)[:100], content_hash=digest,

@@ -15,12 +15,19 @@ from core.errors import ServiceError
 def check_signup(*, username: str, email: str, password: str, display_name: str = "") -> User:
     """Check a new account; return it unsaved (without its password) or raise ``ServiceError``.
 
-    Email is unique (case-insensitively); passwords go through Django's validators.
+    The username passes Django's username validator and is unique (case-insensitively), as is
+    the email; passwords go through Django's validators.
     """
     username = (username or "").strip()
     email = (email or "").strip().lower()
     if not username:
         raise ServiceError("Choose a username.", field="username")
+    if len(username) > 150:
+        raise ServiceError("Use at most 150 characters for a username.", field="username")
+    try:
+        User.username_validator(username)  # Django's own: letters, digits and @ . + - _
+    except ValidationError as exc:
+        raise ServiceError(" ".join(exc.messages), field="username", code="invalid_username") from None
     if User.objects.filter(username__iexact=username).exists():
         raise ServiceError("That username is taken.", field="username", code="taken")
     if not email or "@" not in email:

@@ -15,6 +15,7 @@ import numpy as np
 from django.db import transaction
 
 from community.models import Post, Thread
+from core.outbound import web_url_or_blank
 from core.slugs import unique_slug
 from kb.engine.drafting import AnswerInfo, ThreadInfo, draft_from_cluster
 from kb.models import Article, ArticleSource, ArticleVersion, Cluster, EvidenceNote
@@ -31,7 +32,8 @@ def post_hash(post: Post) -> str:
 
 
 def _post_url(post: Post, thread: Thread) -> str:
-    return post.url or thread.url or post.get_absolute_url()
+    """Where readers find the post: its source's address (http(s) only), else our own page."""
+    return web_url_or_blank(post.url) or web_url_or_blank(thread.url) or post.get_absolute_url()
 
 
 def _license(post: Post, thread: Thread) -> str:
