@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from core.errors import ServiceError
 from mail.addresses import normalize
-from mail.models import EmailAddress, OutgoingMessage, Unsubscription
+from mail.models import EmailAddress, Unsubscription
 
 CONFIRMATION = "confirmation"
 NOT_CONFIRMED = "the address is not confirmed"
@@ -45,8 +45,3 @@ def is_confirmed(address: str) -> bool:
     row = address_get(address)
     return bool(row and row.is_confirmed)
 
-
-def messages_to(address: str, *, kind: str | None = None):
-    """Mails to ``address`` (of ``kind``), newest first."""
-    rows = OutgoingMessage.objects.filter(to=normalize(address))
-    return rows.filter(kind=kind) if kind else rows

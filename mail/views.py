@@ -11,12 +11,10 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from mail.kinds import kind_name
 from mail.selectors import address_get
 from mail.services import address_confirm, address_unsubscribe
 from mail.tokens import confirm_token_read, unsubscribe_token_read
-
-KIND_NAMES = {"contact_reply": "replies to your support requests"}
-
 
 def _bad_link(request, what: str):
     return render(request, "mail/bad_link.html", {"what": what}, status=400)
@@ -29,7 +27,7 @@ def unsubscribe(request, token: str):
     if read is None:
         return _bad_link(request, "unsubscribe")
     address, kind = read
-    context = {"address": address, "kind": kind, "kind_name": KIND_NAMES.get(kind, f"“{kind}” mails")}
+    context = {"address": address, "kind": kind, "kind_name": kind_name(kind)}
     if request.method == "POST":
         address_unsubscribe(address=address, kind=kind)
         return render(request, "mail/unsubscribed.html", context)

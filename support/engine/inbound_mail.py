@@ -197,12 +197,22 @@ def html_to_text(html: str) -> str:
     soup = BeautifulSoup(html, "lxml")
     for node in soup(["script", "style", "head", "title"]):
         node.decompose()
-    for node in soup.select("blockquote, div.gmail_quote, div#divRplyFwdMsg, div#appendonsend, "
-                            "div.moz-cite-prefix, div.yahoo_quoted"):
+    # Outlook on the web: the history starts at its reply header and runs to the end.
+    for marker in soup.select("div#appendonsend, div#divRplyFwdMsg")[:1]:
+        for node in list(marker.find_next_siblings()):
+            node.decompose()
+        marker.decompose()
+    for node in soup.select("div.gmail_quote, blockquote.gmail_quote, blockquote[type=cite], div.moz-cite-prefix, "
+                            "div.yahoo_quoted"):
         node.decompose()
+    # Any other blockquote is history only when nothing follows it; one the writer put between
+    # their own lines is theirs (an error message, a line of a manual) and stays.
+    for node in soup.find_all("blockquote"):
+        if not any(text.strip() for text in node.find_all_next(string=True) if node not in text.parents):
+            node.decompose()
     for br in soup.find_all("br"):
         br.replace_with("\n")
-    for block in soup.find_all(["p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"]):
+    for block in soup.find_all(["p", "div", "li", "tr", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"]):
         block.insert_before("\n")
         block.insert_after("\n")
     text = soup.get_text()

@@ -87,6 +87,8 @@ def contact_create(
 
     An e-mail or web-form contact whose address is not confirmed yet mails a confirmation
     (``support.services.email``): agents' replies go out by e-mail once it is confirmed.
+    ``email`` holds ``email_from`` and ``email_message_id`` when the first message came in
+    by e-mail (a reply to a closed contact, see ``support.services.inbound``).
     """
     if channel not in Contact.Channel.values:
         raise ServiceError(f"Unknown channel {channel!r}.", code="invalid_channel", field="channel")

@@ -40,7 +40,10 @@ def test_opening_the_unsubscribe_link_only_asks(client):
     response = client.get(path(unsubscribe_url(address=RILEY, kind="digest")))
     assert response.status_code == 200 and b"Stop these e-mails?" in response.content
     assert b"riley@example.com" in response.content and b'method="post"' in response.content
+    assert "We will no longer send “digest” e-mails" in response.content.decode()  # a kind nobody named
     assert can_mail(RILEY, kind="digest")
+    named = client.get(path(unsubscribe_url(address=RILEY, kind="contact_reply"))).content.decode()
+    assert "We will no longer send replies to your support requests to" in named
 
 
 def test_a_forged_or_altered_link_is_refused_and_changes_nothing(client):

@@ -99,3 +99,16 @@ def test_the_contact_page_says_what_to_expect_by_email(client, smtp_server, djan
     page = response.content.decode()
     assert "by e-mail" in page and "We have sent a confirmation e-mail there" in page
     assert [m["To"] for m in smtp_server.messages] == [RILEY]
+
+
+def test_the_api_says_whether_a_reply_was_mailed(api_for, agent, smtp_server, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        contact = web_form_contact()
+    api = api_for(agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        held = api.post(f"/api/contacts/{contact.pk}/messages/", {"sender": "agent", "body": "First"}, format="json")
+        address_confirm(address=RILEY)
+    assert held.status_code == 201
+    messages = api.get(f"/api/contacts/{contact.pk}/").json()["messages"]
+    assert [(m["sender"], m["mail_status"]) for m in messages] == [("customer", None), ("agent", "sent")]
+    assert [m["To"] for m in smtp_server.messages] == [RILEY, RILEY]  # the confirmation, then the held reply

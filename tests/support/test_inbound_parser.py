@@ -5,7 +5,9 @@ from email.message import EmailMessage
 
 import pytest
 
-from support.engine.inbound_mail import Feedback, InboundRefused, Limits, Reply, parse_inbound, strip_reply
+from support.engine.inbound_mail import (
+    Feedback, InboundRefused, Limits, Reply, html_to_text, parse_inbound, strip_reply,
+)
 from support.engine.reply_address import contact_id_from, reply_address
 from tests.support.inbound import FIXTURE_ADDRESS, FIXTURE_KEY, fixture_mail
 
@@ -126,3 +128,11 @@ def test_reply_addresses_survive_a_change_of_case_and_refuse_other_keys():
     assert contact_id_from(address, keys=[b"k2"], domain=DOMAIN) is None
     assert contact_id_from(address.replace("reply+7-", "reply+8-"), keys=[b"k1"], domain=DOMAIN) is None
     assert len(address.split("@")[0]) <= 64
+
+
+def test_a_blockquote_between_the_writers_own_lines_is_kept_and_history_is_not():
+    html = ("<p>The app shows this:</p><blockquote>Error 52: backhaul lost</blockquote><p>What does it mean?</p>"
+            "<div id=\"appendonsend\"></div><hr><div id=\"divRplyFwdMsg\"><b>From:</b> Hearthlink Help</div>"
+            "<div>Please move the Beacon.</div>")
+    assert html_to_text(html) == "The app shows this:\n\nError 52: backhaul lost\n\nWhat does it mean?"
+    assert html_to_text("<p>Thanks!</p><blockquote><p>Please move the Beacon.</p></blockquote>") == "Thanks!"
