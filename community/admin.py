@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from community import services
-from community.models import Post, PostRevision, Tag, Thread, User
+from community.models import Flag, Post, PostRevision, Tag, Thread, User
 from community.roles import ADMIN, CUSTOMER, ROLE_PERMISSIONS, ROLES, role_assign, role_revoke
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
 from core.errors import ServiceError
@@ -183,10 +183,10 @@ class PostRevisionInline(ReadOnlyInline):
 
 @admin.register(Thread)
 class ThreadAdmin(ReadOnlyAdmin):
-    list_display = ("title", "source", "status", "score", "answer_count", "is_hidden", "is_deleted", "is_locked",
-                    "is_closed", "created_at")
-    list_filter = ("source", "status", "is_hidden", "is_deleted", "is_locked", "is_closed")
-    search_fields = ("title", "external_id")
+    list_display = ("title", "source", "status", "score", "local_score", "answer_count", "view_count", "is_hidden",
+                    "is_deleted", "is_locked", "is_closed", "created_at")
+    list_filter = ("source", "status", "is_hidden", "is_deleted", "is_locked", "is_closed", "license")
+    search_fields = ("title", "external_id", "author_name", "tags__name")
     list_select_related = ("source",)
     readonly_fields = ("posts",)
     date_hierarchy = "created_at"
@@ -257,3 +257,14 @@ class TagAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Flag)
+class FlagAdmin(ReadOnlyAdmin):
+    """Members' flags, to find and read; they are handled in the moderation queue (``/moderation/``)."""
+
+    list_display = ("post__thread__title", "post", "reason", "note", "status", "flagged_by", "duplicate_of", "created_at")
+    list_filter = ("status", "reason", "post__thread__source")
+    search_fields = ("post__thread__title", "note", "flagged_by__username")
+    list_select_related = ("post", "flagged_by", "duplicate_of")
+    date_hierarchy = "created_at"

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import permissions as drf_permissions, serializers, status
+from rest_framework import exceptions, permissions as drf_permissions, serializers, status
 from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +17,7 @@ from rest_framework.views import APIView
 from community import permissions, selectors, services
 from community.models import Flag, Post, Thread
 from community.rendering import render_body
+from core import ratelimit
 from core.ratelimit import ScopedThrottle
 from core.views import found_or_404
 
@@ -35,7 +37,7 @@ class PostOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Post
-        fields = ["id", "is_question", "author", "body", "body_format", "body_html", "score", "is_accepted",
+        fields = ["id", "is_question", "author", "body", "body_format", "body_html", "score", "local_score", "total_score", "is_accepted",
                   "created_at", "edited_at", "license", "url", "status", "comments"]
 
     def get_body_html(self, post) -> str:
@@ -54,7 +56,7 @@ class ThreadOutput(serializers.ModelSerializer):
     class Meta:
         model = Thread
         fields = ["id", "title", "tags", "source", "external_id", "url", "author", "created_at",
-                  "last_activity_at", "score", "answer_count", "view_count", "license", "is_closed",
+                  "last_activity_at", "score", "local_score", "total_score", "answer_count", "view_count", "license", "is_closed",
                   "closed_reason", "duplicate_of", "is_locked", "status"]
 
     def get_author(self, thread) -> str:
@@ -80,6 +82,22 @@ class SignupApi(APIView):
         user = services.user_signup(**data.validated_data)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"id": user.id, "username": user.username, "token": token.key}, status=201)
+
+
+class TokenApi(ObtainAuthToken):
+    """DRF's token sign-in, with the login page's limit on failed attempts per account and client."""
+
+    def post(self, request, *args, **kwargs):
+        username = str(request.data.get("username", "")) if hasattr(request.data, "get") else ""
+        if ratelimit.login_blocked(request, username):
+            raise exceptions.Throttled(wait=ratelimit.login_wait_seconds(), detail=ratelimit.login_blocked_message())
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            ratelimit.login_failed(request, username)
+            raise exceptions.ValidationError(serializer.errors)
+        ratelimit.login_succeeded(request, username)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
 
 
 class QuestionListApi(APIView):
@@ -193,7 +211,7 @@ class VoteApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         vote = services.vote_cast(user=request.user, post=post, value=data.validated_data["value"])
-        return Response({"post": post.id, "value": vote.value, "score": post.score}, status=201)
+        return Response({"post": post.id, "value": vote.value, "score": post.total_score}, status=201)
 
     @extend_schema(responses={204: None})
     def delete(self, request, post_id: int):
@@ -284,11 +302,12 @@ class ModerateApi(APIView):
 
 class TagListApi(APIView):
     @extend_schema(responses=inline_serializer("TagOutput", {
-        "name": serializers.CharField(), "description": serializers.CharField(),
+        "name": serializers.CharField(), "label": serializers.CharField(), "description": serializers.CharField(),
         "thread_count": serializers.IntegerField()}, many=True))
     def get(self, request):
-        return Response([{"name": t.name, "description": t.description, "thread_count": t.thread_count}
-                         for t in selectors.tag_list()])
+        # ``name`` is the slug the filters take (?tag=); ``label`` is what readers see.
+        return Response([{"name": t.name, "label": str(t), "description": t.description,
+                          "thread_count": t.thread_count} for t in selectors.tag_list()])
 
 
 class ProfileApi(APIView):
@@ -302,7 +321,7 @@ class ProfileApi(APIView):
         return Response({
             "username": user.username, "display_name": user.public_name, "reputation": user.reputation,
             "questions": ThreadOutput(activity["questions"], many=True).data,
-            "answers": [{"post": p.id, "thread": p.thread_id, "title": p.thread.title, "score": p.score,
+            "answers": [{"post": p.id, "thread": p.thread_id, "title": p.thread.title, "score": p.total_score,
                          "is_accepted": p.is_accepted} for p in activity["answers"]],
         })
 

@@ -1,12 +1,11 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from community import api
 
 app_name = "api"
 urlpatterns = [
     path("auth/signup/", api.SignupApi.as_view(), name="signup"),
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", api.TokenApi.as_view(), name="token"),
     path("questions/", api.QuestionListApi.as_view(), name="questions"),
     path("questions/<int:thread_id>/", api.QuestionDetailApi.as_view(), name="question"),
     path("questions/<int:thread_id>/answers/", api.AnswerCreateApi.as_view(), name="answers"),
@@ -19,5 +18,5 @@ urlpatterns = [
     path("posts/<int:post_id>/moderate/", api.ModerateApi.as_view(), name="moderate"),
     path("moderation/", api.ModerationQueueApi.as_view(), name="moderation"),
     path("tags/", api.TagListApi.as_view(), name="tags"),
-    path("users/<str:username>/", api.ProfileApi.as_view(), name="profile"),
+    path("users/<path:username>/", api.ProfileApi.as_view(), name="profile"),
 ]

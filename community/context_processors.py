@@ -8,5 +8,6 @@ def brand(request):
             "primary": settings.BRAND_PRIMARY_COLOR,
             "accent": settings.BRAND_ACCENT_COLOR,
             "logo_url": settings.BRAND_LOGO_URL,
+            "community_license": settings.COMMUNITY_LICENSE,
         }
     }

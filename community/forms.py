@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
 from community.models import Flag
+from core import ratelimit
 
 
 class SignupForm(forms.Form):
@@ -13,8 +14,45 @@ class SignupForm(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput, help_text="At least 8 characters, not only digits.")
 
 
+class JoinForm(forms.Form):
+    """Joining the community: the rules and a display name; an anonymous visitor signs up in the same step."""
+
+    username = forms.CharField(max_length=150, help_text="Letters, digits and @/./+/-/_ only.")
+    email = forms.EmailField()
+    password = forms.CharField(widget=forms.PasswordInput, help_text="At least 8 characters, not only digits.")
+    display_name = forms.CharField(max_length=80, label="Display name",
+                                   help_text="Shown on your questions and answers.")
+    accept_rules = forms.BooleanField(label="I accept the community rules", required=True)
+    # What the visitor was about to ask, carried to the ask form.
+    title = forms.CharField(max_length=settings.COMMUNITY_MAX_TITLE, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, signed_in: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if signed_in:
+            for name in ("username", "email", "password"):
+                del self.fields[name]
+
+
 class LoginForm(AuthenticationForm):
-    pass
+    """Django's sign-in form, limited in failed attempts per account and per client (``core.ratelimit``).
+
+    Over the limit no password is checked; ``throttled`` tells the view to answer 429.
+    """
+
+    throttled = False
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if ratelimit.login_blocked(self.request, username):
+            self.throttled = True
+            raise forms.ValidationError(ratelimit.login_blocked_message(), code="throttled")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            ratelimit.login_failed(self.request, username)
+            raise
+        ratelimit.login_succeeded(self.request, username)
+        return cleaned
 
 
 class QuestionForm(forms.Form):

@@ -13,9 +13,11 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+
+from core.outbound import validate_web_url
 
 
 class User(AbstractUser):
@@ -26,6 +28,9 @@ class User(AbstractUser):
         default=0, help_text="Posts accepted by moderation; new accounts' first posts may be held."
     )
     bio = models.TextField(blank=True, max_length=2000)
+    community_rules_accepted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the account accepted the community rules (joining the community)."
+    )
 
     class Meta:
         ordering = ["username"]
@@ -40,6 +45,8 @@ class User(AbstractUser):
 
 class Tag(models.Model):
     name = models.SlugField(max_length=50, unique=True, allow_unicode=True)
+    label = models.CharField(max_length=100, blank=True,
+                             help_text="The name as its source shows it, when that is not the slug (c++, wifi/mesh).")
     description = models.CharField(max_length=300, blank=True)
     topic = models.CharField(max_length=80, blank=True, help_text="Help-center topic this tag belongs to.")
 
@@ -47,7 +54,8 @@ class Tag(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        """What readers see; ``name`` (a slug) is what URLs and filters use."""
+        return self.label or self.name
 
     def get_absolute_url(self) -> str:
         return reverse("community:tag", args=[self.name])
@@ -72,7 +80,8 @@ class Source(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    base_url = models.URLField(max_length=500, blank=True, help_text="Forum address (Discourse, HTML) or site URL of a dump.")
+    base_url = models.URLField(max_length=500, blank=True, validators=[validate_web_url],
+                               help_text="Forum address (Discourse, HTML) or site URL of a dump.")
     path = models.CharField(max_length=1000, blank=True, help_text="Folder or archive of a Stack Exchange dump.")
     preset = models.CharField(max_length=40, blank=True, help_text="HTML preset: phpbb, vbulletin, xenforo, askbot, discourse_crawler, generic.")
     settings = models.JSONField(default=dict, blank=True, help_text="Importer options: selectors, categories, api_username, …")
@@ -104,10 +113,22 @@ def visible_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": "published", f"{prefix}is_hidden": False, f"{prefix}is_deleted": False})
 
 
+def visible_or_held_by_q(user, prefix: str = "") -> Q:
+    """``visible_q`` plus what ``user`` wrote that is held for review: what an author may read of
+    their own (``community.permissions.can_see_thread``/``can_see_post`` for one row)."""
+    held_by_user = Q(**{f"{prefix}status": "pending", f"{prefix}author": user})
+    return (Q(**{f"{prefix}status": "published"}) | held_by_user) & Q(
+        **{f"{prefix}is_hidden": False, f"{prefix}is_deleted": False})
+
+
 class ThreadQuerySet(models.QuerySet):
     def visible(self) -> "ThreadQuerySet":
         """Threads anyone may read (``visible_q``). Moderators and authors see more: ``community.selectors``."""
         return self.filter(visible_q())
+
+    def visible_or_held_by(self, user) -> "ThreadQuerySet":
+        """Threads anyone may read, plus ``user``'s own held ones."""
+        return self.filter(visible_or_held_by_q(user))
 
 
 class PostQuerySet(models.QuerySet):
@@ -118,6 +139,10 @@ class PostQuerySet(models.QuerySet):
     def in_visible_threads(self) -> "PostQuerySet":
         """Posts whose thread anyone may read."""
         return self.filter(visible_q("thread__"))
+
+    def visible_or_held_by(self, user) -> "PostQuerySet":
+        """Posts ``user`` may open as a reader: visible or held by ``user``, in a thread that is too."""
+        return self.filter(visible_or_held_by_q(user), visible_or_held_by_q(user, "thread__"))
 
 
 class Thread(models.Model):
@@ -136,7 +161,13 @@ class Thread(models.Model):
     author_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
-    score = models.IntegerField(default=0, db_index=True)
+    # ``score`` is the source's own (its question's votes there, as harvested; 0 for community
+    # threads), ``local_score`` the votes cast here. Re-harvests write ``score`` only, votes write
+    # ``local_score`` only; ranking and sorting read ``total_score``, their sum.
+    score = models.IntegerField(default=0, db_index=True, help_text="The source's score, as harvested.")
+    local_score = models.IntegerField(default=0, help_text="Votes cast here on the question.")
+    total_score = models.GeneratedField(expression=F("score") + F("local_score"), output_field=models.IntegerField(),
+                                        db_persist=True, db_index=True)
     view_count = models.PositiveIntegerField(default=0)
     answer_count = models.PositiveIntegerField(default=0)
     license = models.CharField(max_length=100, blank=True)
@@ -197,7 +228,10 @@ class Post(models.Model):
     url = models.URLField(max_length=1000, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)
-    score = models.IntegerField(default=0)
+    score = models.IntegerField(default=0, help_text="The source's score, as harvested (0 for community posts).")
+    local_score = models.IntegerField(default=0, help_text="Votes cast here.")
+    total_score = models.GeneratedField(expression=F("score") + F("local_score"), output_field=models.IntegerField(),
+                                        db_persist=True)
     is_accepted = models.BooleanField(default=False)
     license = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=20, choices=Thread.Status.choices, default=Thread.Status.PUBLISHED)
@@ -208,7 +242,7 @@ class Post(models.Model):
     objects = PostQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-is_question", "-is_accepted", "-score", "created_at"]
+        ordering = ["-is_question", "-is_accepted", "-total_score", "created_at"]
         constraints = [
             models.UniqueConstraint(fields=["thread", "external_id"], name="post_thread_external_id"),
             models.UniqueConstraint(

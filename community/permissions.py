@@ -46,7 +46,19 @@ def check_can_ask(user) -> None:
     if not user.is_authenticated:
         raise NotAllowed("Sign in to ask a question.", code="not_authenticated")
     if not _member(user, "community.add_thread"):
-        raise NotAllowed("Your account cannot post questions.")
+        raise NotAllowed("Join the community to post questions.", code="not_member")
+
+
+def can_join(user) -> bool:
+    """Anonymous visitors (who sign up as they join) and active accounts that are not members yet."""
+    if not user.is_authenticated:
+        return True
+    return user.is_active and not user.has_perm("community.add_thread")
+
+
+def check_can_join(user) -> None:
+    if not can_join(user):
+        raise NotAllowed("You are already a member of the community.", code="already_member")
 
 
 def _allowed(check, *args) -> bool:

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import nh3
+from django.conf import settings
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
@@ -44,13 +47,39 @@ def sanitize_html(html: str) -> str:
     )
 
 
+_IMG = re.compile(r"<img\b([^>]*)>")
+_ATTR = re.compile(r'([a-z]+)="([^"]*)"')
+
+
+def _image_as_link(match: re.Match) -> str:
+    attrs = dict(_ATTR.findall(match.group(1)))
+    src = attrs.get("src", "")
+    if src.startswith("/") and not src.startswith("//"):
+        return match.group(0)  # an image on this site
+    if not src:
+        return ""
+    label = attrs.get("alt") or attrs.get("title") or urlsplit(src).hostname or "image"
+    return f'<a class="remote-image" href="{src}" rel="nofollow noopener ugc">Image: {label}</a>'
+
+
+def remote_images_as_links(html: str) -> str:
+    """Sanitized ``html`` with images from other sites turned into links to them (unless
+    ``SHOW_REMOTE_IMAGES``): showing one would tell that site who reads the post, and when.
+
+    Works on nh3's output, whose attributes are always double-quoted and escaped.
+    """
+    if settings.SHOW_REMOTE_IMAGES or "<img" not in html:
+        return html
+    return _IMG.sub(_image_as_link, html)
+
+
 def render_markdown(text: str) -> str:
-    return sanitize_html(_markdown().render(text or ""))
+    return remote_images_as_links(sanitize_html(_markdown().render(text or "")))
 
 
 def render_body(body: str, body_format: str) -> str:
     if body_format == "html":
-        return sanitize_html(body)
+        return remote_images_as_links(sanitize_html(body))
     return render_markdown(body)
 
 

@@ -1,6 +1,8 @@
 """Community reads: lists, a thread with its posts, profiles, the moderation queue."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from community.models import Comment, Flag, Post, Source, Tag, Thread, User, visible_q
@@ -8,7 +10,7 @@ from community.permissions import can_moderate, can_see_post, can_see_thread
 
 SORTS = {
     "newest": ("-created_at",),
-    "votes": ("-score", "-created_at"),
+    "votes": ("-total_score", "-created_at"),
     "active": ("-last_activity_at",),
     "unanswered": ("-created_at",),
 }
@@ -50,7 +52,7 @@ def thread_posts(*, thread: Thread, user) -> list[Post]:
     if not can_moderate(user):
         own = Q(author_id=user.id) if user.is_authenticated else Q(pk__in=[])
         qs = qs.filter(Q(is_hidden=False, is_deleted=False) & (Q(status=Thread.Status.PUBLISHED) | own))
-    return list(qs.order_by("-is_question", "-is_accepted", "-score", "created_at"))
+    return list(qs.order_by("-is_question", "-is_accepted", "-total_score", "created_at"))
 
 
 def user_votes(*, user, posts: list[Post]) -> dict[int, int]:
@@ -90,3 +92,34 @@ def moderation_queue() -> dict:
 def source_choices() -> list[tuple[str, str]]:
     """(slug, name) of every source with visible threads, for the list's source filter."""
     return list(Source.objects.filter(visible_q("threads__")).distinct().order_by("name").values_list("slug", "name"))
+
+
+@dataclass(frozen=True)
+class DuplicateChoice:
+    """Closing ``close`` as a duplicate of ``keep``, and whether the other direction is advised."""
+
+    close: Thread
+    keep: Thread
+    swap_advised: bool
+    reason: str
+
+
+def _answered(thread: Thread) -> tuple[bool, int]:
+    return thread.posts.filter(is_accepted=True, is_hidden=False, is_deleted=False).exists(), thread.answer_count
+
+
+def duplicate_choice(*, thread: Thread, original: Thread) -> DuplicateChoice:
+    """Which of two questions should stay open: the better-answered one (an accepted answer, then
+    more answers), else the older. ``swap_advised`` when that is ``thread``, the one a moderator
+    or a flag proposed to close."""
+    a, b = _answered(thread), _answered(original)
+    if a != b:
+        better = thread if a > b else original
+        accepted = _answered(better)[0]
+        reason = f"#{better.pk} is better answered ({better.answer_count} answer{'s' if better.answer_count != 1 else ''}" \
+                 + (", one accepted)" if accepted else ")")
+    else:
+        better = thread if (thread.created_at, thread.pk) < (original.created_at, original.pk) else original
+        reason = f"#{better.pk} is older and as well answered"
+    swap = better.pk == thread.pk
+    return DuplicateChoice(close=thread, keep=original, swap_advised=swap, reason=reason)

@@ -17,9 +17,12 @@ urlpatterns = [
     path("posts/<int:post_id>/history/", views.post_history, name="history"),
     path("posts/<int:post_id>/flag/", views.post_flag, name="flag"),
     path("posts/<int:post_id>/moderate/", views.moderate, name="moderate"),
+    path("posts/<int:post_id>/close-duplicate/", views.close_duplicate_confirm, name="close_duplicate"),
     path("moderation/", views.moderation_queue, name="moderation"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("community/join/", views.join, name="join"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
-    path("members/<str:username>/", views.profile, name="profile"),
+    # Any stored name, even one from before usernames were validated ("a/b"), has a profile URL.
+    path("members/<path:username>/", views.profile, name="profile"),
 ]

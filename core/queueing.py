@@ -46,7 +46,9 @@ def delay_on_commit(task, *args, what: str) -> None:
     The task reads rows the transaction writes, so it must not start before they are
     visible. A broker outage (or a failing eager run) is logged with ``what`` and
     swallowed: callers keep a way to catch up (a dirty flag swept periodically, a
-    management command). A task name that names no task raises ``LookupError`` at once.
+    management command). Publishing gives up within about a second
+    (``CELERY_BROKER_CONNECTION_TIMEOUT``, ``CELERY_TASK_PUBLISH_RETRY_POLICY``) and no
+    result backend is contacted, so a request never waits long on a broker that is down. A task name that names no task raises ``LookupError`` at once.
     """
     task = _task(task)
     transaction.on_commit(lambda: _send(task, args, what))

@@ -8,9 +8,10 @@ from harvest.models import HarvestError, HarvestRun
 
 class HarvestErrorInline(admin.TabularInline):
     model = HarvestError
+    fk_name = "run"
     extra = 0
     can_delete = False
-    readonly_fields = ("item", "message", "created_at")
+    readonly_fields = ("item", "message", "created_at", "fixed_by")
 
 
 # Sources belong to the community app (the thread store), but their admin lives here: its
@@ -42,3 +43,17 @@ class HarvestRunAdmin(admin.ModelAdmin):
     list_filter = ("status", "source")
     readonly_fields = [f.name for f in HarvestRun._meta.fields]
     inlines = [HarvestErrorInline]
+
+
+@admin.register(HarvestError)
+class HarvestErrorAdmin(admin.ModelAdmin):
+    """Every failed item of every run, to find by source or message (``/harvest/`` retries one)."""
+
+    list_display = ("run", "item", "message", "created_at")
+    list_filter = ("run__source", "run__status")
+    search_fields = ("item", "message")
+    list_select_related = ("run__source",)
+    readonly_fields = [f.name for f in HarvestError._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False

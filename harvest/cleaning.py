@@ -13,7 +13,7 @@ from community.rendering import sanitize_html
 from core.masking import mask_contacts
 
 # Bump when cleaning changes, so the next harvest rewrites every stored body.
-CLEANING_VERSION = 2
+CLEANING_VERSION = 3
 
 _TAG = re.compile(r"<[^>]*>")
 

@@ -33,6 +33,7 @@ class HarvestRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        permissions = [("manage_source", "Can add, test, run and schedule sources, and retry failed items, on the site")]
 
     def __str__(self) -> str:
         return f"{self.source} run {self.pk} ({self.status})"
@@ -48,6 +49,8 @@ class HarvestError(models.Model):
     item = models.CharField(max_length=1000, help_text="What failed: a URL, a dump row, a file.")
     message = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
+    fixed_by = models.ForeignKey(HarvestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 help_text="The retry run that read this item without error.")
 
     class Meta:
         ordering = ["created_at"]

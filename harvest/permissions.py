@@ -1,7 +1,9 @@
 """Who may see and run harvesting. One place, so the permission matrix is testable.
 
 editor  sees sources, run history and each run's errors (``harvest.view_harvestrun``)
-admin   superuser: also adds sources and starts harvests (the Django admin)
+        with ``harvest.manage_source`` (given per account in the admin): also adds, tests,
+        runs and schedules sources and retries failed items at ``/harvest/``
+admin   superuser: all of it, in the pages and in the Django admin
 
 Each ``check_*`` raises ``NotAllowed`` with a readable reason; each ``can_*`` returns a bool.
 """
@@ -33,3 +35,16 @@ def can_run_source(user) -> bool:
 def check_can_run_source(user) -> None:
     if not can_run_source(user):
         raise NotAllowed("Only admins can start a harvest.")
+
+
+def can_manage_sources(user) -> bool:
+    """Add, test, run and schedule sources and retry failed items from the site: admins, and
+    editors given ``harvest.manage_source``. These fetch from outside sites or read server files."""
+    return _has(user, "harvest.manage_source") or can_run_source(user)
+
+
+def check_can_manage_sources(user) -> None:
+    if user is None or not user.is_authenticated:
+        raise NotAllowed("Sign in to manage harvesting.", code="not_authenticated")
+    if not can_manage_sources(user):
+        raise NotAllowed("Only admins, and editors allowed to manage sources, can do that.")

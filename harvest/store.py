@@ -33,11 +33,13 @@ from django.utils import timezone
 
 from community.models import Post, Source, Thread, ThreadLink
 from community.signals import threads_changed
+from core.outbound import web_url_or_blank
 from harvest import cleaning
 from harvest.cleaning import aware, record_hash
 from harvest.engine.records import (
     CommentRecord, DeletedRecord, ItemError, LinkRecord, PostRecord, Record, ThreadRecord,
 )
+from harvest.engine.seen import SeenSet
 from harvest.models import HarvestError, HarvestRun
 from harvest.store_orm import CommentRow, OrmWriter, PostRow, ThreadRow
 
@@ -108,7 +110,11 @@ class ThreadStore:
         self, *, source: Source, run: HarvestRun, batch_size: int | None = None,
         before_batch: Callable[[list[Record]], None] | None = None,
         after_batch: Callable[[], None] | None = None,
+        ledger: SeenSet | None = None,
     ):
+        # Deletions seen during the run wait in the ledger until the run is known complete
+        # (``apply_deferred_deletions``); without one they are written with their batch.
+        self.ledger = ledger
         self.before_batch = before_batch
         self.after_batch = after_batch
         self.source = source
@@ -234,7 +240,7 @@ class ThreadStore:
             changed.append(ThreadRow(
                 external_id=ext_id,
                 title=cleaning.clean_text(record.title, mask=self.mask, limit=500) or "(untitled)",
-                url=record.url[:1000],
+                url=web_url_or_blank(record.url)[:1000],
                 author_name=record.author_name[:200],
                 created_at=aware(record.created_at) or timezone.now(),
                 last_activity_at=aware(record.last_activity_at or record.created_at) or timezone.now(),
@@ -293,7 +299,7 @@ class ThreadStore:
             written.append(PostRow(
                 thread_id=tid, external_id=ext, is_question=record.is_question,
                 author_name=cleaning.clean_text(record.author_name, mask=False, limit=200),
-                body=body, url=record.url[:1000],
+                body=body, url=web_url_or_blank(record.url)[:1000],
                 created_at=aware(record.created_at) or timezone.now(), edited_at=aware(record.edited_at),
                 score=record.score, is_accepted=is_accepted,
                 license=(record.license or self.source.license)[:100], content_hash=digest,
@@ -313,6 +319,9 @@ class ThreadStore:
         seen = {p.external_id for p in record.posts}
         gone = Post.objects.filter(thread_id=thread_id, is_deleted=False).exclude(external_id__in=seen)
         gone = gone.exclude(author__isnull=False)  # never touch posts written in Gleaner itself
+        if self.ledger is not None:
+            self.ledger.defer_posts(gone.values_list("id", flat=True))
+            return
         n = gone.update(is_deleted=True)
         if n:
             counts.deleted += n
@@ -328,6 +337,9 @@ class ThreadStore:
         ])
 
     def _mark_deleted(self, record: DeletedRecord, counts: _Counts) -> None:
+        if self.ledger is not None:
+            self.ledger.defer_threads([record.thread_external_id])
+            return
         updated = Thread.objects.filter(
             source=self.source, external_id=record.thread_external_id, is_deleted=False
         ).update(is_deleted=True, search_dirty=True, updated_at=timezone.now())
@@ -336,6 +348,35 @@ class ThreadStore:
             counts.changed_threads.update(
                 Thread.objects.filter(source=self.source, external_id=record.thread_external_id)
                 .values_list("id", flat=True))
+
+    def apply_deferred_deletions(self) -> int:
+        """Mark deleted what the ledger put off (threads reported gone, posts missing from
+        complete threads); returns how many. Call only once the run is known complete."""
+        if self.ledger is None:
+            return 0
+        deleted, changed = 0, set()
+        gone = self.ledger.deferred_threads()
+        for start in range(0, len(gone), 900):
+            threads = Thread.objects.filter(source=self.source, external_id__in=gone[start:start + 900],
+                                            is_deleted=False)
+            ids = list(threads.values_list("id", flat=True))
+            deleted += Thread.objects.filter(id__in=ids).update(
+                is_deleted=True, search_dirty=True, updated_at=timezone.now())
+            changed.update(ids)
+        posts = self.ledger.deferred_posts()
+        for start in range(0, len(posts), 900):
+            rows = Post.objects.filter(id__in=posts[start:start + 900], is_deleted=False, author__isnull=True)
+            thread_ids = set(rows.values_list("thread_id", flat=True))
+            deleted += rows.update(is_deleted=True)
+            Thread.objects.filter(id__in=thread_ids).update(search_dirty=True)
+            changed |= thread_ids
+        if deleted:
+            HarvestRun.objects.filter(pk=self.run.pk).update(deleted_count=F("deleted_count") + deleted)
+        if changed:
+            self.changed_thread_ids |= changed
+            ids = sorted(changed)
+            transaction.on_commit(lambda: threads_changed.send(sender=Thread, thread_ids=ids))
+        return deleted
 
     def _save_progress(self, counts: _Counts) -> None:
         if counts.errors:

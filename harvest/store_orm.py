@@ -18,6 +18,7 @@ from typing import NamedTuple
 from django.utils import timezone
 
 from community.models import Comment, Post, PostRevision, Tag, Thread
+from community.validation import tag_slug
 
 # Written on a changed thread or post (``ON CONFLICT DO UPDATE SET``); the other
 # columns keep what they hold (moderation state, authors written in Gleaner, links).
@@ -83,8 +84,10 @@ class CommentRow(NamedTuple):
     created_at: datetime
 
 
-def tag_name(name: str) -> str:
-    return name.strip()[:50].lower()
+def tag_label(name: str, slug: str) -> str:
+    """The source's name for a tag, kept to show when the slug reads differently."""
+    name = " ".join(name.split())[:100]
+    return "" if name.lower() == slug else name
 
 
 class OrmWriter:
@@ -118,8 +121,13 @@ class OrmWriter:
 
     def set_tags(self, thread_tags: dict[int, tuple[str, ...]], *, replace: set[int]) -> None:
         """Give each thread exactly its tags; ``replace`` are threads that may hold old ones."""
-        self._load_tag_ids({tag_name(n) for tags in thread_tags.values() for n in tags if n.strip()})
-        pairs = {(tid, self._tag_ids[tag_name(n)]) for tid, tags in thread_tags.items() for n in tags if n.strip()}
+        slugs = {name: tag_slug(name) for tags in thread_tags.values() for name in tags}
+        labels: dict[str, str] = {}
+        for name, slug in slugs.items():
+            if slug:
+                labels.setdefault(slug, tag_label(name, slug))
+        self._load_tag_ids(labels)
+        pairs = {(tid, self._tag_ids[slugs[n]]) for tid, tags in thread_tags.items() for n in tags if slugs[n]}
         self._write_tags(pairs, replace=replace)
 
     def _write_tags(self, pairs: set[tuple[int, int]], *, replace: set[int]) -> None:
@@ -129,11 +137,12 @@ class OrmWriter:
         if pairs:
             through.objects.bulk_create([through(thread_id=t, tag_id=g) for t, g in pairs], ignore_conflicts=True)
 
-    def _load_tag_ids(self, names: set[str]) -> None:
+    def _load_tag_ids(self, labels: dict[str, str]) -> None:
+        """Make sure a tag exists for each slug in ``labels`` (slug -> the source's name for it)."""
         # Tags are few and met again and again: each name costs a query once per run.
-        unknown = names - self._tag_ids.keys()
+        unknown = labels.keys() - self._tag_ids.keys()
         if unknown:
-            Tag.objects.bulk_create([Tag(name=n) for n in unknown], ignore_conflicts=True)
+            Tag.objects.bulk_create([Tag(name=n, label=labels[n]) for n in unknown], ignore_conflicts=True)
             self._tag_ids.update(Tag.objects.filter(name__in=unknown).values_list("name", "id"))
 
     def mark_search_dirty(self, thread_ids: set[int]) -> None:

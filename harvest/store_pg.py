@@ -54,7 +54,7 @@ def _constant_columns(
     staged = set(staged)
     names, placeholders, values = [], [], []
     for field in model._meta.concrete_fields:
-        if field.primary_key or field.attname in staged:
+        if field.primary_key or field.attname in staged or field.generated:
             continue
         value = given[field.attname] if field.attname in given else field.get_default()
         if value is None and not field.null:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
-from kb.models import Article, ArticleVersion, Cluster, ClusterMember
+from kb.models import Article, ArticleFlag, ArticleVersion, Cluster, ClusterMember
 
 
 class ArticleVersionInline(ReadOnlyInline):
@@ -57,3 +57,14 @@ class ClusterAdmin(ReadOnlyAdmin):
     @admin.display(description="workspace")
     def workspace(self, cluster: Cluster) -> str:
         return format_html('<a href="{}">Open in the workspace</a>', reverse("kb:cluster", args=[cluster.pk]))
+
+
+@admin.register(ArticleFlag)
+class ArticleFlagAdmin(ReadOnlyAdmin):
+    """Agents' flags on articles ("wrong", "outdated"); "Mark reviewed" in the workspace resolves them."""
+
+    list_display = ("article", "kind", "resolved", "flagged_by", "contact_id", "created_at")
+    list_filter = ("kind", "resolved", ("flagged_by", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("article__title", "note", "flagged_by__username")
+    list_select_related = ("article", "flagged_by")
+    date_hierarchy = "created_at"

@@ -319,12 +319,23 @@ class ArticleVersionDiffApi(APIView):
 
 
 class ArticleVersionRestoreApi(APIView):
-    @extend_schema(summary="Restore a version's content as a new version", request=None, responses=ArticleOutput)
+    class InputSerializer(serializers.Serializer):
+        publish = serializers.BooleanField(default=False, help_text=(
+            "Published articles only: make the restored text live at once. Without it the restored "
+            "text is a proposed version to review and the live text stays."))
+
+    @extend_schema(summary="Restore a version's content as a new version (a proposal, on a published article)",
+                   request=InputSerializer, responses=ArticleOutput)
     def post(self, request, article_id: int, number: int):
         article = _article_for_editor(request, article_id)
         if not ArticleVersion.objects.filter(article=article, number=number).exists():
             raise Http404
-        services.article_restore_version(editor=request.user, article=article, number=number)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if data.validated_data["publish"]:
+            permissions.check_can_publish(request.user)
+        services.article_restore_version(editor=request.user, article=article, number=number,
+                                         publish=data.validated_data["publish"])
         return _article_out(request, article)
 
 

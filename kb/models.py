@@ -134,6 +134,8 @@ class ArticleVersion(models.Model):
     visibility = models.CharField(max_length=20, choices=Article.Visibility.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     note = models.CharField(max_length=300, blank=True, help_text="What changed: edit, publish, merge, restore v3…")
+    proposed = models.BooleanField(
+        default=False, help_text="Restored text waiting for review: the article's live text did not change.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -58,6 +58,12 @@ def check_can_edit(user) -> None:
         raise NotAllowed("Only editors can work on the knowledge base.")
 
 
+def check_can_publish(user) -> None:
+    _signed_in(user, "publish articles")
+    if not can_publish(user):
+        raise NotAllowed("Only editors who may publish can do that.")
+
+
 def check_can_transition(user, article: Article, action: str) -> None:
     """Permission only; the workflow itself (``TransitionError``) is checked by the service."""
     _signed_in(user, "change an article's status")

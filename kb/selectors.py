@@ -176,7 +176,7 @@ def cluster_detail(*, cluster: Cluster) -> ClusterDetail:
     for member in members:
         posts = member.thread.answers
         accepted = next((post for post in posts if post.is_accepted), None)
-        best = max(posts, key=lambda post: (post.score, -post.pk), default=None)
+        best = max(posts, key=lambda post: (post.total_score, -post.pk), default=None)
         threads.append(ClusterThread(member.thread, member.similarity, member.pinned, accepted, best))
     span = Thread.objects.filter(cluster_membership__cluster=cluster).aggregate(first=Min("created_at"),
                                                                                   last=Max("last_activity_at"))
@@ -186,7 +186,7 @@ def cluster_detail(*, cluster: Cluster) -> ClusterDetail:
         cluster=cluster, article=Article.objects.filter(cluster=cluster).first(), threads=threads,
         first=span["first"], last=span["last"],
         sources=sorted({item.thread.source.name for item in threads}),
-        votes=sum(item.thread.score for item in threads),
+        votes=sum(item.thread.total_score for item in threads),
         accepted=sum(1 for item in threads if item.accepted is not None), evidence=evidence,
     )
 
@@ -232,6 +232,26 @@ def article_sources(*, article: Article) -> list:
 
 def article_versions(*, article: Article):
     return article.versions.select_related("author").order_by("-number")
+
+
+def article_proposal(*, article: Article) -> ArticleVersion | None:
+    """The restored text waiting for review, when it is still the article's latest version."""
+    latest = article.versions.filter(number=article.version).select_related("author").first()
+    return latest if latest is not None and latest.proposed else None
+
+
+def version_rows(*, article: Article) -> list[tuple[ArticleVersion, str]]:
+    """Every version, newest first, with its changes as HTML against the text that was live before it.
+
+    A proposal (restored text waiting for review) never went live, so the version after it is
+    compared with the last live text, not with the proposal.
+    """
+    versions = list(article_versions(article=article))
+    rows = []
+    for i, version in enumerate(versions):
+        before = next((v for v in versions[i + 1:] if not v.proposed), None)
+        rows.append((version, version_diff_html(before, version) if before is not None else ""))
+    return rows
 
 
 def assignee_get(username: str | None):

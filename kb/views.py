@@ -10,6 +10,9 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from community.rendering import render_markdown
@@ -17,7 +20,7 @@ from core import help_context
 from core.errors import ServiceError
 from core.views import check_required, redirect_back
 from kb import permissions, selectors, services, usage_selectors
-from kb.models import Article, Cluster
+from kb.models import Article, ArticleVersion, Cluster
 from kb.selectors import version_diff_html
 from kb.workflow import TRANSITIONS, actions_from
 
@@ -55,6 +58,20 @@ def _assign(request, item: Article | Cluster) -> None:
     messages.success(request, f"Assigned to {assignee.username}." if assignee else "Unassigned.")
 
 
+def _split_message(cluster: Cluster, new: Cluster) -> str:
+    """What the split did, with a link to the new candidate and what became of the article."""
+    article = Article.objects.filter(cluster=cluster).first()
+    text = format_html('Split {} thread{} into <a href="{}">candidate #{}: {}</a>.', new.size, pluralize(new.size),
+                       new.get_absolute_url(), new.pk, new.label)
+    if article is None:
+        return text
+    if article.needs_review and f"candidate #{new.pk}" in article.review_reason:
+        return format_html('{} <a href="{}">The article</a> still uses their answers: it is marked “needs review”.',
+                           text, reverse("kb:edit", args=[article.pk]))
+    return format_html('{} <a href="{}">The article</a> was drafted again from the {} threads that stay.',
+                       text, reverse("kb:edit", args=[article.pk]), cluster.size)
+
+
 def _merge_choices(*, exclude: Article | Cluster) -> list[tuple[str, str]]:
     choices = []
     for item in selectors.queue(limit=300):
@@ -71,7 +88,10 @@ def _merge_choices(*, exclude: Article | Cluster) -> list[tuple[str, str]]:
 def queue(request):
     filters = {name: request.GET.get(name) or None for name in ("source", "tag", "status", "assignee")}
     items = selectors.queue(user=request.user, **filters)
-    return render(request, "kb/queue.html", {"items": items, "filters": filters, **selectors.queue_filter_choices()})
+    return render(request, "kb/queue.html", {
+        "items": items, "filters": filters, **selectors.queue_filter_choices(),
+        "bulk_actions": [(action, action.replace("_", " ").capitalize()) for action in BULK_ACTIONS],
+    })
 
 
 @require_GET
@@ -98,7 +118,7 @@ def cluster_action(request, pk: int):
         if action == "split":
             ids = [int(v) for v in request.POST.getlist("thread_ids") if v.isdigit()]
             new = services.cluster_split(editor=user, cluster=cluster, thread_ids=ids)
-            messages.success(request, f"Split {new.size} thread(s) into a new candidate.")
+            messages.success(request, _split_message(cluster, new))
         elif action == "dismiss":
             services.cluster_dismiss(editor=user, cluster=cluster, reason=request.POST.get("reason", ""))
             messages.success(request, "Candidate dismissed.")
@@ -117,36 +137,69 @@ def cluster_action(request, pk: int):
     return redirect_back(request, cluster.get_absolute_url())
 
 
-@editor_required
-def article_edit(request, pk: int):
-    article = get_object_or_404(Article.objects.select_related("cluster", "assigned_to"), pk=pk)
-    initial = {
+def _article_initial(article: Article) -> dict:
+    return {
         "title": article.title, "problem": article.problem, "solution": article.solution,
         "other_solutions": article.other_solutions, "variants": "\n".join(article.variants or []),
         "tags": " ".join(article.tags.values_list("name", flat=True)),
     }
-    form = ArticleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.article_edit(
-                editor=request.user, article=article, title=data["title"], problem=data["problem"],
-                solution=data["solution"], other_solutions=data["other_solutions"],
-                variants=data["variants"].splitlines(), tags=data["tags"].split(), note=data["note"],
-            )
-        except ServiceError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, f"Saved as version {article.version}.")
-            return redirect("kb:edit", pk=article.pk)
+
+
+def _lines(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").strip().split("\n"))
+
+
+def _content_changed(article: Article, data: dict) -> bool:
+    """Whether the submitted form says something the article does not (browsers send CRLF line ends)."""
+    initial = _article_initial(article)
+    return any(_lines(data[name]) != _lines(initial[name]) for name in ("title", "problem", "solution", "other_solutions")) \
+        or [v for v in _lines(data["variants"]).split("\n") if v] != list(article.variants or []) \
+        or sorted(data["tags"].split()) != sorted(initial["tags"].split())
+
+
+def _form_save(request, article: Article, form: ArticleForm) -> bool:
+    """Save a valid ``form`` as the article's next version when its content differs; False (with
+    the error on the form) when it is invalid or the service refuses it."""
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    if not _content_changed(article, data) and not data["note"]:
+        return True
+    try:
+        services.article_edit(
+            editor=request.user, article=article, title=data["title"], problem=data["problem"],
+            solution=data["solution"], other_solutions=data["other_solutions"],
+            variants=data["variants"].splitlines(), tags=data["tags"].split(), note=data["note"],
+        )
+    except ServiceError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return False
+    return True
+
+
+def _edit_page(request, article: Article, form: ArticleForm, *, status: int = 200):
     actions = [(action, action.replace("_", " ").capitalize()) for action in actions_from(article.status)
                if permissions.can_transition(request.user, article, action)]
     return render(request, "kb/edit.html", {
         "article": article, "form": form, "actions": actions, "usage": usage_selectors.article_usage(article=article),
         "sources": selectors.article_sources(article=article), "merge_choices": _merge_choices(exclude=article),
         "versions": selectors.article_versions(article=article)[:5], "editors": selectors.editors(),
-        "preview": _preview_parts(initial), "visibilities": Article.Visibility.choices,
-    }, status=400 if request.method == "POST" else 200)
+        "preview": _preview_parts(form.data if form.is_bound else form.initial), "visibilities": Article.Visibility.choices,
+        "proposal": selectors.article_proposal(article=article),
+        "can_publish": permissions.can_publish(request.user),
+    }, status=status)
+
+
+@editor_required
+def article_edit(request, pk: int):
+    article = get_object_or_404(Article.objects.select_related("cluster", "assigned_to"), pk=pk)
+    form = ArticleForm(request.POST or None, initial=_article_initial(article))
+    if request.method == "POST":
+        if _form_save(request, article, form):
+            messages.success(request, f"Saved as version {article.version}.")
+            return redirect("kb:edit", pk=article.pk)
+        return _edit_page(request, article, form, status=400)
+    return _edit_page(request, article, form)
 
 
 def _preview_parts(data) -> dict:
@@ -167,6 +220,13 @@ def article_action(request, pk: int):
     """The editor's buttons: workflow transitions, review date, reviewed, merge, assign."""
     article = get_object_or_404(Article, pk=pk)
     action, user = request.POST.get("action", ""), request.user
+    if action in TRANSITIONS and "title" in request.POST:
+        # The status buttons submit the article form: its text is saved first, or nothing happens
+        # and the page comes back with the text as typed.
+        form = ArticleForm(request.POST, initial=_article_initial(article))
+        if not _form_save(request, article, form):
+            messages.error(request, f"Not done: {action.replace('_', ' ')} waits until the text below can be saved.")
+            return _edit_page(request, article, form, status=400)
     try:
         if action in TRANSITIONS:
             permissions.check_can_transition(user, article, action)
@@ -174,6 +234,11 @@ def article_action(request, pk: int):
                                         visibility=request.POST.get("visibility") or None if action == "publish" else None)
             messages.success(request, f"Done: {article.get_status_display().lower()}"
                              + (f" ({article.visibility})." if article.status == Article.Status.PUBLISHED else "."))
+        elif action == "publish_proposal":
+            permissions.check_can_publish(user)
+            number = request.POST.get("number", "")
+            services.article_proposal_publish(editor=user, article=article, number=int(number) if number.isdigit() else 0)
+            messages.success(request, f"Version {number} is now the published text (version {article.version}).")
         elif action == "schedule_review":
             due = forms.DateField().clean(request.POST.get("due", ""))
             services.article_schedule_review(editor=user, article=article, due=due)
@@ -200,23 +265,75 @@ def article_action(request, pk: int):
 @editor_required
 def article_versions(request, pk: int):
     article = get_object_or_404(Article, pk=pk)
-    versions = list(selectors.article_versions(article=article))
-    rows = [(version, version_diff_html(versions[i + 1], version) if i + 1 < len(versions) else "")
-            for i, version in enumerate(versions)]
-    return render(request, "kb/versions.html", {"article": article, "rows": rows})
+    return render(request, "kb/versions.html", {
+        "article": article, "rows": selectors.version_rows(article=article),
+        "can_publish": permissions.can_publish(request.user),
+    })
+
+
+@editor_required
+def version_restore(request, pk: int, number: int):
+    """POST restores version ``number`` as a draft to review (published articles) or in place.
+
+    "Restore and publish" (``publish=1``) needs the editor's confirmation: without ``confirm=1``
+    (and on GET) the confirmation page shows what would go live.
+    """
+    article = get_object_or_404(Article, pk=pk)
+    version = get_object_or_404(ArticleVersion, article=article, number=number)
+    publish = request.POST.get("publish") == "1" if request.method == "POST" else article.status == Article.Status.PUBLISHED
+    if publish:
+        if not permissions.can_publish(request.user):
+            messages.error(request, "Only editors who may publish can do that.")
+            return redirect("kb:versions", pk=article.pk)
+        if request.method != "POST" or request.POST.get("confirm") != "1":
+            return render(request, "kb/restore_confirm.html", {
+                "article": article, "version": version, "diff": version_diff_html(article, version)})
+    elif request.method != "POST":
+        return redirect("kb:versions", pk=article.pk)
+    try:
+        restored = services.article_restore_version(editor=request.user, article=article, number=number,
+                                                    publish=publish)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        if restored.proposed:
+            messages.success(request, f"Version {number} restored as version {restored.number}, a draft to review: "
+                             "the published text is unchanged until you publish it.")
+        else:
+            messages.success(request, f"Version {number} restored as version {restored.number}"
+                             + (" and published." if publish else "."))
+    return redirect("kb:edit", pk=article.pk)
+
+
+BULK_ACTIONS = ("request_review", "approve", "publish", "unpublish", "archive", "reopen")
 
 
 @require_POST
 @editor_required
-def version_restore(request, pk: int, number: int):
-    article = get_object_or_404(Article, pk=pk)
+def bulk(request):
+    """The queue's action bar: ``items`` (``article:ID``/``cluster:ID``) and ``assign`` or a workflow action."""
+    values = request.POST.getlist("items")
+    operation = request.POST.get("operation", "")
     try:
-        services.article_restore_version(editor=request.user, article=article, number=number)
+        if not values:
+            raise ServiceError("Tick the items to act on first.")
+        items = [_item(value) for value in values]
+        if operation == "assign":
+            result = services.items_assign_bulk(editor=request.user, items=items,
+                                                username=request.POST.get("assignee", ""))
+            name = request.POST.get("assignee") or "nobody"
+            messages.success(request, f"Assigned {result.done} item{pluralize(result.done)} to {name}.")
+        elif operation in BULK_ACTIONS:
+            result = services.articles_transition_bulk(user=request.user, items=items, action=operation)
+            label = operation.replace("_", " ")
+            messages.success(request, f"{label.capitalize()}: {result.done} done.")
+            if result.skipped:
+                messages.warning(request, f"Skipped {len(result.skipped)}: " + "; ".join(result.skipped))
+        else:
+            raise ServiceError("Choose what to do with the selected items.")
     except ServiceError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Version {number} restored as version {article.version}.")
-    return redirect("kb:edit", pk=article.pk)
+    return redirect_back(request, "kb:queue")
 
 
 @require_POST

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models.expressions import RawSQL
+
+from community.models import Thread
 from core.errors import ServiceError
 from search.candidates import Candidates
 from search.models import Document
@@ -80,13 +83,12 @@ def visible_source_sql(document_alias: str) -> tuple[str, list]:
 
     The condition ``recheck_documents`` reads from ``Thread``, as an EXISTS the
     selector puts in the query that fetches the rows, so the re-check costs no
-    round trip of its own. Meaningless for articles, which
-    ``source_still_visible`` ignores.
+    round trip of its own. Built from ``Thread.objects.visible()``, so the rule is written once.
+    Meaningless for articles, which ``source_still_visible`` ignores.
     """
-    from community.models import Thread
-
-    return (f"EXISTS (SELECT 1 FROM {Thread._meta.db_table} t WHERE t.id = {document_alias}.object_id "
-            f"AND t.status = %s AND NOT t.is_hidden AND NOT t.is_deleted)", [Thread.Status.PUBLISHED.value])
+    thread = Thread.objects.visible().filter(pk=RawSQL(f"{document_alias}.object_id", ())).order_by().values("pk")
+    sql, params = thread.query.sql_with_params()
+    return f"EXISTS ({sql})", list(params)
 
 
 def source_still_visible(*, kind: str, visibility: str, is_active: bool, thread_visible: bool,
@@ -110,7 +112,5 @@ def recheck_documents(documents: Iterable[Document], *, user, visibilities: Iter
     thread_ids = [doc.object_id for doc in documents if doc.kind != Document.Kind.ARTICLE]
     visible_threads: set[int] = set()
     if thread_ids:
-        from community.models import Thread
-
         visible_threads = set(Thread.objects.visible().filter(pk__in=thread_ids).values_list("pk", flat=True))
     return [doc for doc in documents if doc.kind == Document.Kind.ARTICLE or doc.object_id in visible_threads]

@@ -81,9 +81,9 @@ def _title_keywords(*, text: str, limit: int, exclude_id: int | None) -> list[Th
     if exclude_id:
         candidates = candidates.exclude(pk=exclude_id)
     scored = []
-    for thread in candidates.only("id", "title", "answer_count", "score", "source_id")[:200]:
+    for thread in candidates.only("id", "title", "answer_count", "total_score", "source_id")[:200]:
         title = thread.title.lower()
         hits = sum(1 for term in terms if term in title)
-        scored.append((hits, thread.score, thread))
+        scored.append((hits, thread.total_score, thread))
     scored.sort(key=lambda item: (-item[0], -item[1]))
     return [thread for _, _, thread in scored[:limit]]

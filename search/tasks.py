@@ -12,7 +12,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from search.services.indexing import IndexReport, index_documents as documents_index, threads_index
-from search.services.rebuild import index_rebuild
+from search.services.rebuild import index_files_verify, index_rebuild
 from search.services.sweep import index_sweep
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,12 @@ def index_documents(self, document_ids: list[int]) -> dict:
 def index_dirty(limit: int = DIRTY_BATCH) -> dict:
     """The periodic sweep (every ``SEARCH_INDEX_INTERVAL`` s): dirty threads, stale documents, pending rebuilds."""
     return index_sweep(limit=limit)
+
+
+@shared_task
+def verify_index_files() -> dict:
+    """Periodic (every ``SEARCH_INDEX_CHECK_INTERVAL`` s): deleted or damaged index files ask for a rebuild."""
+    return index_files_verify()
 
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=30, acks_late=True)

@@ -34,13 +34,19 @@ def visible_contact(request, contact_id: int) -> Contact:
 
 class MessageOutput(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
+    mail_status = serializers.SerializerMethodField()
 
     class Meta:
         model = ContactMessage
-        fields = ["id", "sender", "author", "body", "created_at"]
+        fields = ["id", "sender", "author", "body", "created_at", "email_from", "mail_status"]
 
     def get_author(self, message) -> str:
         return message.author.public_name if message.author_id else ""
+
+    def get_mail_status(self, message) -> str | None:
+        """An agent's reply: ``sent``, ``queued``, ``failed``, ``blocked``, ``rate_limited``; None when not
+        mailed (yet: held until the customer confirms the address, or not an e-mail contact)."""
+        return message.outgoing_mail.status if message.outgoing_mail_id else None
 
 
 class ContactOutput(serializers.ModelSerializer):

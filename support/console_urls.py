@@ -18,5 +18,6 @@ urlpatterns = [
     path("contacts/<int:pk>/suggestions/<int:article_id>/link/", views.suggestion_link, name="link"),
     path("contacts/<int:pk>/suggestions/<int:article_id>/dismiss/", views.suggestion_dismiss, name="dismiss"),
     path("contacts/<int:pk>/articles/<int:article_id>/flag/", views.article_flag, name="flag"),
+    path("contacts/<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("customers/<int:pk>/", views.customer, name="customer"),
 ]

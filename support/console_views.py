@@ -11,7 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -95,7 +95,7 @@ def _contact_page(request, contact: Contact, *, reply: str = "", reply_error: st
     return render(request, "support/console/contact.html", {
         **_sidebar_context(request, contact, flag=flag, suggestions=suggestions),
         "search": search or {"q": "", "results": None, "error": ""},
-        "conversation": contact.messages.all(),
+        "conversation": selectors.contact_conversation(contact=contact),
         "viewed_articles": [a for a in contact.viewed_articles.all() if can_view_article(request.user, a)],
         "statuses": Contact.Status.choices, "reply": reply, "reply_error": reply_error,
         "can_capture": permissions.can_handle_contacts(request.user) and request.user.has_perm("kb.capture_article"),
@@ -119,7 +119,8 @@ def suggestions(request, pk: int):
         return HttpResponse(status=204)
     context = _sidebar_context(request, contact)
     # A new message arrived since the page was drawn: show it too (out of band), not only the new ranking.
-    context["conversation_oob"] = contact.messages.all() if known.isdigit() and int(known) != last else None
+    context["conversation_oob"] = (selectors.contact_conversation(contact=contact)
+                                   if known.isdigit() and int(known) != last else None)
     return render(request, "support/console/_suggestions.html", context)
 
 
@@ -184,6 +185,17 @@ def reply(request, pk: int):
         return _contact_page(request, contact, reply=body, reply_error=exc.message, status=400)
     messages.success(request, "Reply sent.")
     return _back(contact)
+
+
+@require_GET
+@agent_required
+def attachment(request, pk: int, attachment_id: int):
+    """A file from a customer's e-mail, always as a download (never shown inline: it came from a stranger)."""
+    found = selectors.contact_attachment_get(contact=_contact(pk), attachment_id=attachment_id)
+    if found is None:
+        raise Http404("No such attachment.")
+    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.filename,
+                        content_type="application/octet-stream")
 
 
 @require_POST

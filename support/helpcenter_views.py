@@ -18,6 +18,7 @@ from core.errors import NotAllowed, ServiceError
 from core.ratelimit import rate_limited
 from kb import selectors as kb_selectors, services as kb_services, usage_selectors
 from kb.permissions import can_view_article
+from mail.selectors import is_confirmed
 from search.similar import similar_articles
 from support import permissions, selectors, services
 from support.forms import ContactForm, ContactReplyForm, FeedbackForm
@@ -161,7 +162,8 @@ def contact_sent(request):
         return redirect("help:contact")
     own = permissions.is_own_contact(request.user, sent)
     return render(request, TEMPLATES + "contact_sent.html", {
-        "contact": sent, "own": own, "viewed": _readable(request.user, sent.viewed_articles.all())})
+        "contact": sent, "own": own, "viewed": _readable(request.user, sent.viewed_articles.all()),
+        "address_confirmed": is_confirmed(sent.customer_email)})
 
 
 @login_required

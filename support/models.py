@@ -57,6 +57,12 @@ class Contact(models.Model):
         return f"#{self.pk} {self.subject}"
 
 
+# Channels whose agents' replies go out by e-mail (a chat or a call is answered where it happens),
+# and the kind of mail they are (``mail``'s kinds: what an address may unsubscribe from).
+MAILED_CHANNELS = (Contact.Channel.EMAIL, Contact.Channel.WEB_FORM)
+REPLY_KIND = "contact_reply"
+
+
 class ContactMessage(models.Model):
     class Sender(models.TextChoices):
         CUSTOMER = "customer", "Customer"
@@ -70,12 +76,38 @@ class ContactMessage(models.Model):
     )
     body = models.TextField(max_length=MESSAGE_MAX_LENGTH, help_text="Plain text.")
     created_at = models.DateTimeField(default=timezone.now)
+    # An agent's reply mailed to the customer (None: not mailed, or held until the address is confirmed).
+    outgoing_mail = models.ForeignKey(
+        "mail.OutgoingMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A customer's message that came in by e-mail: who sent it and its Message-ID (a gateway that
+    # posts the same mail twice adds it once).
+    email_from = models.CharField(max_length=254, blank=True)
+    email_message_id = models.CharField(max_length=255, blank=True, db_index=True)
 
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"message {self.pk} from the {self.sender}"
+
+
+class ContactAttachment(models.Model):
+    """A file that came with a customer's e-mail, kept within ``INBOUND_MAX_ATTACHMENTS`` and
+    ``INBOUND_MAX_ATTACHMENT_BYTES``; agents download it from the console."""
+
+    message = models.ForeignKey(ContactMessage, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="contact-attachments/%Y/%m/")
+    filename = models.CharField(max_length=150, help_text="As the sender named it, without folders.")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class SuggestionEvent(models.Model):

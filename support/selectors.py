@@ -12,6 +12,8 @@ from community.models import Post, Thread
 from core.errors import ServiceError
 from core.masking import mask_contacts
 from kb.models import Article, ArticleFeedback, ArticleView
+from mail.models import OutgoingMessage
+from mail.selectors import NOT_CONFIRMED, mail_refusal
 from kb.permissions import can_view_article
 from search.engine import markdown_to_text
 from search.engine.query import QueryError
@@ -27,7 +29,7 @@ from support.engine.ranking import (
     latest_weight,
     rerank,
 )
-from support.models import Contact, SuggestionEvent
+from support.models import MAILED_CHANNELS, REPLY_KIND, Contact, ContactAttachment, ContactMessage, SuggestionEvent
 
 SUGGEST_MAX_LIMIT = 50
 
@@ -95,12 +97,8 @@ def my_contact_get(*, user, contact_id: int) -> Contact | None:
 
 def my_community_activity(*, user, limit: int = 20) -> dict:
     """``user``'s questions and answers, held ones included (marked), hidden or deleted ones not."""
-    questions = (Thread.objects.filter(author=user, is_hidden=False, is_deleted=False)
-                 .order_by("-created_at", "-pk")[:limit])
-    answers = (Post.objects.filter(author=user, is_question=False, is_hidden=False, is_deleted=False,
-                                   thread__is_hidden=False, thread__is_deleted=False)
-               # An answer in someone else's held question cannot be opened yet.
-               .filter(Q(thread__status=Thread.Status.PUBLISHED) | Q(thread__author=user))
+    questions = Thread.objects.visible_or_held_by(user).filter(author=user).order_by("-created_at", "-pk")[:limit]
+    answers = (Post.objects.visible_or_held_by(user).filter(author=user, is_question=False)
                .select_related("thread").order_by("-created_at", "-pk")[:limit])
     return {"questions": list(questions), "answers": list(answers)}
 
@@ -328,3 +326,37 @@ def customer_overview(*, contact: Contact, agent) -> CustomerOverview:
                       .order_by("-created_at")[:CUSTOMER_LIST_LIMIT * 2] if can_view_article(agent, vote.article)
                       ][:CUSTOMER_LIST_LIMIT]
     return overview
+
+
+def _mail_note(message, contact: Contact) -> str:
+    """What became of an agent's reply by e-mail, in words for the agent ("" when not an e-mail matter)."""
+    if message.sender != ContactMessage.Sender.AGENT or contact.channel not in MAILED_CHANNELS:
+        return ""
+    mail = message.outgoing_mail
+    if mail is None:
+        refusal = mail_refusal(contact.customer_email, kind=REPLY_KIND)
+        if refusal == NOT_CONFIRMED:
+            return (f"Not e-mailed yet: waiting for the customer to confirm {contact.customer_email} "
+                    "(it goes out then).")
+        return f"Not e-mailed: {refusal}." if refusal else "Not e-mailed."
+    return {
+        OutgoingMessage.Status.SENT: f"E-mailed to {mail.to}.",
+        OutgoingMessage.Status.QUEUED: f"Being e-mailed to {mail.to}.",
+        OutgoingMessage.Status.FAILED: f"Could not be e-mailed: {mail.detail}",
+        OutgoingMessage.Status.BLOCKED: f"Not e-mailed: {mail.detail}.",
+        OutgoingMessage.Status.RATE_LIMITED: "Not e-mailed: too many mails to this address just now.",
+    }[mail.status]
+
+
+def contact_conversation(*, contact: Contact) -> list:
+    """The contact's messages, oldest first, each with ``mail_note`` (what became of an agent's reply
+    by e-mail) and its ``attachments`` prefetched; ``email_from`` says a customer's came by e-mail."""
+    messages = list(contact.messages.select_related("author", "outgoing_mail").prefetch_related("attachments"))
+    for message in messages:
+        message.mail_note = _mail_note(message, contact)
+    return messages
+
+
+def contact_attachment_get(*, contact: Contact, attachment_id: int):
+    """An attachment of one of ``contact``'s messages, or None."""
+    return ContactAttachment.objects.filter(pk=attachment_id, message__contact=contact).first()

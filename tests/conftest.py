@@ -141,6 +141,12 @@ def search_index_dir(settings, tmp_path):
     reset_backends()
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploaded files (attachments of inbound mail) go to the test's own folder, never var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def fixture_server():
     """A started fixture HTTP server with no root (``route``/``script`` replies); stopped after the test."""
@@ -283,3 +289,91 @@ def process_embedder(embedder, monkeypatch):
 
     monkeypatch.setitem(access._embedders, embedder.name, embedder)
     return embedder
+
+
+class CapturedMail:
+    """What a loopback SMTP server received: ``messages`` parsed with the ``email`` package
+    (``email.policy.default``: ``msg["Subject"]``, ``msg.get_body(("plain",))``…), and each
+    envelope's recipients in ``envelopes``."""
+
+    def __init__(self, host: str, port: int):
+        import threading
+
+        self.host, self.port = host, port
+        self.url = f"smtp://{host}:{port}"  # EMAIL_URL for another process (the Celery worker uses it)
+        self._arrived = threading.Condition()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._arrived:
+            self.messages: list = []
+            self.envelopes: list[tuple[str, list[str]]] = []
+            self.refuse: dict[str, str] = {}  # recipient -> SMTP answer, e.g. "550 5.1.1 No such user"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return self.refuse[address.lower()]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        with self._arrived:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int = 1, timeout: float = 10.0) -> list:
+        """Block until ``count`` messages arrived (a worker or a live server sends them); the messages."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(self.messages) >= count, timeout=timeout):
+                raise AssertionError(f"expected {count} mail(s) within {timeout} s, got {len(self.messages)}")
+        return self.messages
+
+    def to(self, address: str) -> list:
+        """Messages whose To header names ``address``."""
+        return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+
+@pytest.fixture(scope="session")
+def smtp_capture():
+    """One real SMTP server (aiosmtpd) on loopback for the whole session; tests use ``smtp_server``.
+
+    Session-wide so that the Celery worker of integration tests, started once, sends to it too
+    (``tests/integration/conftest.py`` gives the worker ``EMAIL_URL=smtp_capture.url``).
+    """
+    import logging
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:  # a free port: the controller checks readiness by connecting to it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
+    captured = CapturedMail("127.0.0.1", port)
+    controller = Controller(captured, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield captured
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server(smtp_capture, settings):
+    """The loopback SMTP server, emptied for this test, with Django's SMTP backend pointed at it.
+
+    Yields a ``CapturedMail``; mail sent by this process (or the integration tests' worker)
+    arrives in ``.messages``.
+    """
+    smtp_capture.reset()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_capture.host, smtp_capture.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    yield smtp_capture
+    smtp_capture.reset()

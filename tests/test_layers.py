@@ -1,6 +1,6 @@
 """The house plan's layer rule, kept true by a test: imports only point down, and no module imports itself back.
 
-Layers, lowest first: config < core < community < harvest, search < kb < support < demo.
+Layers, lowest first: config < core < mail < community < harvest, search < kb < support < notifications < demo.
 Every import of every app module counts, function-local ones included (ast). Exempt: migrations,
 the composition roots (``config/urls.py``, ``config/gunicorn_conf.py``, ``config/celery.py``,
 ``config/wsgi.py``, ``config/asgi.py``) and the demo app, which sits on top of everything.
@@ -11,7 +11,8 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-LAYER = {"config": 0, "core": 1, "community": 2, "harvest": 3, "search": 3, "kb": 4, "support": 5, "demo": 6}
+LAYER = {"config": 0, "core": 1, "mail": 2, "community": 3, "harvest": 4, "search": 4, "kb": 5, "support": 6,
+         "notifications": 7, "demo": 8}
 ROOTS = {"config/urls.py", "config/gunicorn_conf.py", "config/celery.py", "config/wsgi.py", "config/asgi.py"}
 
 

@@ -1,5 +1,5 @@
 """Community writes. Split by operation; import from here."""
-from community.services.accounts import check_signup, user_signup
+from community.services.accounts import check_signup, member_join, user_join, user_signup
 from community.services.moderation import (
     flag_create,
     flag_dismiss,
@@ -20,7 +20,7 @@ from community.services.votes import answer_accept, answer_unaccept, vote_cast, 
 
 __all__ = [
     "MODERATION_ACTIONS", "answer_accept", "answer_create", "answer_unaccept", "check_signup", "comment_create",
-    "flag_create", "flag_dismiss", "post_approve", "post_edit", "post_hide", "post_moderate", "post_reject",
+    "flag_create", "flag_dismiss", "member_join", "post_approve", "post_edit", "post_hide", "post_moderate", "post_reject",
     "post_restore", "question_create", "source_community",
-    "thread_close_duplicate", "thread_reopen", "thread_set_locked", "thread_view_record", "user_signup", "vote_cast", "vote_retract",
+    "thread_close_duplicate", "thread_reopen", "thread_set_locked", "thread_view_record", "user_join", "user_signup", "vote_cast", "vote_retract",
 ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from community.models import Flag, Post, Thread, User
 from community.services.posting import notify_threads_changed
+from community.signals import answer_created, question_created
 from core.errors import ServiceError
 
 
@@ -89,6 +90,11 @@ def post_approve(*, moderator: User, post: Post) -> None:
     if post.author_id:
         User.objects.filter(pk=post.author_id).update(approved_posts=F("approved_posts") + 1)
     notify_threads_changed([post.thread_id])
+    # Now that others can read it, it is news: the same event as when a visible post is written.
+    if post.is_question:
+        question_created.send(sender=Thread, thread_id=post.thread_id, actor_id=post.author_id)
+    else:
+        answer_created.send(sender=Post, post_id=post.pk, actor_id=post.author_id)
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from community.models import Comment, Post, PostRevision, Tag, Thread, User
 from community.permissions import can_moderate
 from community.rendering import content_hash
 from community.services.sources import source_community
-from community.signals import threads_changed
+from community.signals import answer_created, comment_created, question_created, threads_changed
 from community.validation import MAX_TAGS, parse_tags, validate_body, validate_comment, validate_title
 from core.errors import ServiceError
 
@@ -103,6 +103,7 @@ def question_create(*, author: User, title: str, body: str, tags: list[str] | st
     _record_revision(post=post, editor=author, title=title, tags=" ".join(t.name for t in tag_objs))
     _count_published(author, status)
     notify_threads_changed([thread.pk])
+    question_created.send(sender=Thread, thread_id=thread.pk, actor_id=author.pk)
     return thread
 
 
@@ -127,6 +128,7 @@ def answer_create(*, author: User, thread: Thread, body: str) -> Post:
         )
     _count_published(author, status)
     notify_threads_changed([thread.pk])
+    answer_created.send(sender=Post, post_id=post.pk, actor_id=author.pk)
     return post
 
 
@@ -134,7 +136,9 @@ def answer_create(*, author: User, thread: Thread, body: str) -> Post:
 def comment_create(*, author: User, post: Post, body: str) -> Comment:
     """Comment on a question or answer. Assumes ``check_can_comment`` passed."""
     body = validate_comment(body)
-    return Comment.objects.create(post=post, author=author, author_name=author.public_name, body=body)
+    comment = Comment.objects.create(post=post, author=author, author_name=author.public_name, body=body)
+    comment_created.send(sender=Comment, comment_id=comment.pk, actor_id=author.pk)
+    return comment
 
 
 @transaction.atomic

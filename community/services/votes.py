@@ -6,6 +6,7 @@ from django.db.models import F
 
 from community.models import Post, Thread, User, Vote
 from community.services.posting import notify_threads_changed
+from community.signals import answer_accepted
 from core.errors import ServiceError
 
 REPUTATION = {
@@ -28,10 +29,11 @@ def _add_reputation(user_id: int | None, delta: int) -> None:
 
 
 def _add_score(post: Post, delta: int) -> None:
-    Post.objects.filter(pk=post.pk).update(score=F("score") + delta)
+    """Votes cast here count in ``local_score``; the source's own ``score`` is never touched."""
+    Post.objects.filter(pk=post.pk).update(local_score=F("local_score") + delta)
     if post.is_question:
-        Thread.objects.filter(pk=post.thread_id).update(score=F("score") + delta)
-    post.refresh_from_db(fields=["score"])
+        Thread.objects.filter(pk=post.thread_id).update(local_score=F("local_score") + delta)
+    post.refresh_from_db(fields=["score", "local_score", "total_score"])
 
 
 @transaction.atomic
@@ -100,6 +102,7 @@ def answer_accept(*, user: User, post: Post) -> Post:
     thread.accepted_post_external_id = post.external_id
     thread.save(update_fields=["accepted_post_external_id", "updated_at"])
     notify_threads_changed([thread.pk])
+    answer_accepted.send(sender=Post, post_id=post.pk, actor_id=user.pk)
     post.refresh_from_db()
     return post
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from community.models import Post, Source, Thread
 from community.signals import threads_changed
 from core.errors import ServiceError
-from harvest.engine.records import ThreadRecord
+from harvest.engine.records import PostRecord, ThreadRecord
 from harvest.engine.seen import SeenSet
 from harvest.factory import SourceConfigError, StoredValidators, build_importer, dump_fingerprint
 from harvest.models import HarvestRun
@@ -100,25 +100,30 @@ def source_harvest(
         return _finish_unchanged(source, run, fingerprint, progress, auto_cluster=auto_cluster)
     validators = StoredValidators(source)
     full_snapshot = source.kind in FULL_SNAPSHOT_KINDS and not cursor_is_incremental(cursor)
-    seen = SeenSet(_seen_path(run)) if source.kind in FULL_SNAPSHOT_KINDS else None
+    ledger = SeenSet(_seen_path(run))
 
     def remember(batch) -> None:
         # Before the batch is stored: a kill in between re-yields these records on resume anyway.
-        if seen is not None:
-            seen.add_many(r.external_id for r in batch if isinstance(r, ThreadRecord))
+        if full_snapshot:
+            ledger.add_many(r.external_id for r in batch if isinstance(r, ThreadRecord))
+            ledger.add_posts(r.external_id for r in batch if isinstance(r, PostRecord) and not r.is_question)
 
     def report() -> None:
         if progress:
             run.refresh_from_db()
             progress(run)
 
-    store = ThreadStore(source=source, run=run, batch_size=batch_size, before_batch=remember, after_batch=report)
+    store = ThreadStore(source=source, run=run, batch_size=batch_size, before_batch=remember, after_batch=report,
+                        ledger=ledger)
     status, message = HarvestRun.Status.SUCCEEDED, ""
+    read_to_end = False
     try:
         importer = build_importer(source, validators=validators)
         for record, record_cursor in importer.iter_records(cursor or None):
             store.add(record, record_cursor)
         store.flush()
+        # Importers say so explicitly; one that does not is never trusted to have read everything.
+        read_to_end = bool(getattr(importer, "read_to_end", False))
         _count_not_modified(source, run, importer)
     except SourceConfigError as exc:
         status, message = HarvestRun.Status.FAILED, f"source settings: {exc}"
@@ -132,16 +137,26 @@ def source_harvest(
     finally:
         validators.save()
 
-    if status == HarvestRun.Status.SUCCEEDED and seen is not None and full_snapshot:
-        _mark_vanished(source, run, seen, store)
-    if seen is not None:
-        seen.close(delete=status == HarvestRun.Status.SUCCEEDED)
+    failed_items = _failed_in_chain(run)
+    if status == HarvestRun.Status.SUCCEEDED and failed_items:
+        status = HarvestRun.Status.PARTIAL
+        cut = "" if read_to_end else " and the source was not read to the end"
+        message = f"{failed_items} item(s) could not be read{cut}; see the errors"
+    # Deleting on partial evidence would hide every thread after a parse error: only a run
+    # that read its whole input and failed no item may mark anything deleted.
+    if status == HarvestRun.Status.SUCCEEDED and read_to_end:
+        with transaction.atomic():
+            store.apply_deferred_deletions()
+            if full_snapshot:
+                _mark_vanished(source, run, ledger, store)
+    elif status == HarvestRun.Status.SUCCEEDED:
+        message = "stopped before the end of the source (a topic or thread cap); nothing was marked deleted"
+    else:
+        message = f"{message}; nothing was marked deleted (only a run that reads everything cleanly does)"
+    ledger.close(delete=True)  # a finished run is never resumed
     _resolve_duplicates(source)
 
     run.refresh_from_db()
-    if status == HarvestRun.Status.SUCCEEDED and run.failed_count:
-        status = HarvestRun.Status.PARTIAL
-        message = f"{run.failed_count} item(s) could not be read; see the errors"
     run.status = status
     run.message = message
     run.finished_at = timezone.now()
@@ -202,18 +217,45 @@ def next_checkpoint(source: Source, cursor: dict) -> dict:
     return {}
 
 
+def _failed_in_chain(run: HarvestRun) -> int:
+    """Items that failed in this run and in the interrupted runs it resumes (their rows are not read again)."""
+    total, current = 0, HarvestRun.objects.get(pk=run.pk)
+    while current is not None:
+        total += current.failed_count
+        current = current.resumed_from
+    return total
+
+
 def _mark_vanished(source: Source, run: HarvestRun, seen: SeenSet, store: ThreadStore) -> None:
+    """Mark deleted the threads, then the answers, that a complete snapshot no longer holds.
+
+    Precondition: the run read the whole snapshot and failed no item.
+    """
     ids = Thread.objects.filter(source=source, is_deleted=False).values_list("external_id", flat=True)
     gone = list(seen.missing(ids.iterator(chunk_size=2000)))
-    if not gone:
-        return
+    changed: set[int] = set()
     for start in range(0, len(gone), 900):
         chunk = gone[start:start + 900]
         Thread.objects.filter(source=source, external_id__in=chunk).update(is_deleted=True, search_dirty=True)
-    HarvestRun.objects.filter(pk=run.pk).update(deleted_count=F("deleted_count") + len(gone))
-    thread_ids = list(Thread.objects.filter(source=source, external_id__in=gone[:5000]).values_list("id", flat=True))
-    store.changed_thread_ids |= set(thread_ids)
-    threads_changed.send(sender=Thread, thread_ids=thread_ids)
+    if gone:
+        changed |= set(Thread.objects.filter(source=source, external_id__in=gone[:5000]).values_list("id", flat=True))
+    # Answers written in Gleaner itself (author set) are never the dump's to delete.
+    answers = Post.objects.filter(thread__source=source, thread__is_deleted=False, is_question=False,
+                                  is_deleted=False, author__isnull=True)
+    gone_answers = list(seen.missing_posts(answers.values_list("external_id", flat=True).iterator(chunk_size=2000)))
+    for start in range(0, len(gone_answers), 900):
+        rows = answers.filter(external_id__in=gone_answers[start:start + 900])
+        thread_ids = set(rows.values_list("thread_id", flat=True))
+        rows.update(is_deleted=True)
+        Thread.objects.filter(id__in=thread_ids).update(search_dirty=True)
+        changed |= thread_ids
+    deleted = len(gone) + len(gone_answers)
+    if not deleted:
+        return
+    HarvestRun.objects.filter(pk=run.pk).update(deleted_count=F("deleted_count") + deleted)
+    store.changed_thread_ids |= changed
+    thread_ids = sorted(changed)
+    transaction.on_commit(lambda: threads_changed.send(sender=Thread, thread_ids=thread_ids))
 
 
 def _resolve_duplicates(source: Source) -> None:

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import os
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from community.models import Source
 from core.errors import ServiceError
+from core.outbound import validate_web_url
 from core.slugs import unique_slug
 from harvest.factory import SourceConfigError, build_importer
 
@@ -23,6 +25,11 @@ def source_create(
         raise ServiceError(f"Unknown source kind {kind!r}; use stackexchange, discourse or html.", field="kind")
     if kind == Source.Kind.HTML and preset and preset not in HTML_PRESETS:
         raise ServiceError(f"Unknown preset {preset!r}; use one of {', '.join(HTML_PRESETS)}.", field="preset")
+    if base_url:
+        try:
+            validate_web_url(base_url)
+        except ValidationError as exc:
+            raise ServiceError(f"{base_url!r} is not a web address: {exc.messages[0]}", field="base_url") from None
     if kind == Source.Kind.STACKEXCHANGE and path and not os.path.exists(path):
         raise ServiceError(f"No dump at {path}.", field="path")
     slug = unique_slug(name, queryset=Source.objects.all(), max_length=70, fallback=kind)

@@ -20,6 +20,7 @@ from kb.models import Article, ArticleFlag
 from kb.services.articles import article_slug, article_tags_set
 from kb.services.freshness import article_check_flags
 from kb.services.versions import version_save
+from kb.signals import article_flagged
 
 FLAG_NOTE_MAX = 1000
 CAPTURE_TEXT_MAX = 20_000
@@ -48,6 +49,7 @@ def article_flag_get_or_create(*, agent, article: Article, kind: str, note: str,
     if existing is not None:
         return existing, False
     flag = ArticleFlag.objects.create(article=article, kind=kind, note=note, flagged_by=agent, contact_id=contact_id)
+    article_flagged.send(sender=ArticleFlag, flag_id=flag.pk, actor_id=agent.pk if agent is not None else None)
     article_check_flags(article=article)
     return flag, True
 

@@ -11,6 +11,7 @@ import math
 from datetime import date
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -21,6 +22,7 @@ from kb.models import Article, ArticleFlag, ArticleVersion, Cluster
 from kb.permissions import check_can_assign
 from kb.selectors import assignee_get
 from kb.services.versions import version_save
+from kb.signals import article_published, article_updated
 from kb.workflow import TransitionError, next_status
 from search.engine import markdown_to_text
 from search.services.documents import document_remove, document_upsert
@@ -49,6 +51,10 @@ def article_search_sync(*, article: Article) -> None:
 
 
 # --- articles ----------------------------------------------------------------------------
+
+
+def _pk(user) -> int | None:
+    return user.pk if user is not None and user.is_authenticated else None
 
 
 def variants_clean(variants: list[str], *, title: str) -> list[str]:
@@ -108,6 +114,7 @@ def article_edit(*, editor, article: Article, title: str, problem: str, solution
     version_save(article=article, author=editor, note=note.strip() or "edited")
     if article.status == A.PUBLISHED:
         article_search_sync(article=article)
+        article_updated.send(sender=Article, article_id=article.pk, actor_id=_pk(editor), how="edited")
     return article
 
 
@@ -122,6 +129,7 @@ def article_transition(*, user, article: Article, action: str, visibility: str |
     except TransitionError as exc:
         raise ServiceError(str(exc), code="bad_transition", field="action") from exc
     note = action.replace("_", " ")
+    republished = article.published_at is not None
     if action == "publish":
         visibility = visibility or article.visibility
         if visibility not in Article.Visibility.values:
@@ -143,6 +151,8 @@ def article_transition(*, user, article: Article, action: str, visibility: str |
     version_save(article=article, author=user, note=note)
     if action in ("publish", "unpublish", "archive") or article.status == A.PUBLISHED:
         article_search_sync(article=article)
+    if action == "publish":
+        article_published.send(sender=Article, article_id=article.pk, actor_id=_pk(user), republished=republished)
     return article
 
 
@@ -163,6 +173,7 @@ def article_mark_reviewed(*, editor, article: Article, note: str = "") -> Articl
 
     Precondition: ``check_can_edit(editor)``. A review date that has come is cleared too.
     """
+    was_flagged_for_review = article.needs_review
     article.needs_review, article.review_reason = False, ""
     article.last_reviewed_at = timezone.now()
     if article.review_due and article.review_due <= timezone.localdate():
@@ -170,25 +181,79 @@ def article_mark_reviewed(*, editor, article: Article, note: str = "") -> Articl
     article.save()
     ArticleFlag.objects.filter(article=article, resolved=False).update(resolved=True)
     version_save(article=article, author=editor, note=note.strip() or "reviewed")
+    if was_flagged_for_review and article.status == A.PUBLISHED:
+        article_updated.send(sender=Article, article_id=article.pk, actor_id=_pk(editor), how="reviewed")
     return article
 
 
-@transaction.atomic
-def article_restore_version(*, editor, article: Article, number: int) -> Article:
-    """Bring back the content (title, text, variants) of version ``number`` as a new version.
+RESTORED_FIELDS = ("title", "problem", "solution", "other_solutions", "variants")
 
-    Precondition: ``check_can_edit(editor)``. The workflow status and visibility stay
-    as they are: restoring text must not silently publish or unpublish.
+
+def _content_apply(article: Article, version: ArticleVersion) -> None:
+    for field in RESTORED_FIELDS:
+        setattr(article, field, getattr(version, field))
+    article.save()
+
+
+@transaction.atomic
+def article_restore_version(*, editor, article: Article, number: int, publish: bool = False) -> ArticleVersion:
+    """Bring back the content (title, text, variants) of version ``number`` as a new version, and return it.
+
+    Precondition: ``check_can_edit(editor)``, and ``check_can_publish(editor)`` when ``publish``.
+    On a published article the restored text becomes a *proposed* version to review: the
+    live text stays until an editor publishes the proposal (``article_proposal_publish``),
+    unless ``publish`` (the editor confirmed "restore and publish"). On any other status the
+    text is restored in place (it is not live); an approved article goes back to review,
+    since what was approved is not what it now says.
     """
     old = ArticleVersion.objects.filter(article=article, number=number).first()
     if old is None:
         raise ServiceError(f"This article has no version {number}.", code="not_found", field="number")
-    for field in ("title", "problem", "solution", "other_solutions", "variants"):
-        setattr(article, field, getattr(old, field))
-    article.save()
-    version_save(article=article, author=editor, note=f"restored v{number}")
+    if article.status == A.PUBLISHED and not publish:
+        Article.objects.filter(pk=article.pk).update(version=F("version") + 1)
+        article.refresh_from_db(fields=["version"])
+        return ArticleVersion.objects.create(
+            article=article, number=article.version, author=editor, proposed=True,
+            note=f"restored v{number} as a draft to review (the published text stays live)",
+            status=A.DRAFT, visibility=article.visibility,
+            **{field: getattr(old, field) for field in RESTORED_FIELDS},
+        )
+    if publish and article.status != A.PUBLISHED:
+        raise ServiceError("Only a published article can be restored and published at once; "
+                           "restore, then publish it.", code="bad_transition", field="publish")
+    _content_apply(article, old)
+    if article.status == A.APPROVED:
+        article.status = A.IN_REVIEW
+        article.save(update_fields=["status", "updated_at"])
+    version = version_save(article=article, author=editor,
+                           note=f"restored v{number} and published" if publish else f"restored v{number}")
     if article.status == A.PUBLISHED:
         article_search_sync(article=article)
+        article_updated.send(sender=Article, article_id=article.pk, actor_id=_pk(editor), how="restored")
+    return version
+
+
+@transaction.atomic
+def article_proposal_publish(*, editor, article: Article, number: int) -> Article:
+    """Make proposed version ``number`` the live text of the published article.
+
+    Precondition: ``check_can_publish(editor)``. Only the latest version can be published
+    this way: a later edit has superseded an older proposal.
+    """
+    proposal = ArticleVersion.objects.filter(article=article, number=number, proposed=True).first()
+    if proposal is None:
+        raise ServiceError(f"Version {number} is not a proposal waiting for review.", code="not_found")
+    if proposal.number != article.version:
+        raise ServiceError(f"Version {number} was superseded by a later change; restore it again.",
+                           code="superseded")
+    if article.status != A.PUBLISHED:
+        raise ServiceError("The article is no longer published: edit it instead.", code="bad_transition")
+    _content_apply(article, proposal)
+    article.last_reviewed_at = timezone.now()
+    article.save(update_fields=["last_reviewed_at", "updated_at"])
+    version_save(article=article, author=editor, note=f"published v{number} ({proposal.note.split(' as ')[0]})")
+    article_search_sync(article=article)
+    article_updated.send(sender=Article, article_id=article.pk, actor_id=_pk(editor), how="restored")
     return article
 
 

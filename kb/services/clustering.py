@@ -14,6 +14,7 @@ editors' queue (``cluster_demand``).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -57,6 +58,19 @@ class ClusterReport:
     held: int = 0  # new threads close to a frozen cluster, left for an editor
     removed: int = 0  # clusters that dissolved
     touched: list[int] = field(default_factory=list)
+
+
+CLUSTERING_LOCK = ".clustering.lock"
+
+
+def clustering_lock(*, blocking: bool = True):
+    """The lock one clustering run holds across processes; yields False when busy and not ``blocking``."""
+    return index_write_lock(blocking=blocking, name=CLUSTERING_LOCK)
+
+
+def _clustering_lock(*, held: bool):
+    # flock locks per open file: taking it again in the process that holds it would wait forever.
+    return contextlib.nullcontext() if held else clustering_lock()
 
 
 def _embedder(embedder: Embedder | None) -> Embedder:
@@ -172,9 +186,12 @@ def _finish(report: ClusterReport, *, touched: set[int], vectors, frozen, min_si
 
 def clusters_rebuild(
     *, threshold: float | None = None, min_size: int | None = None, embedder: Embedder | None = None,
-    progress: Progress | None = None, draft: bool = True,
+    progress: Progress | None = None, draft: bool = True, lock_held: bool = False,
 ) -> ClusterReport:
     """Full run: cluster every visible thread again, keeping cluster ids and editor decisions.
+
+    Waits for the clustering lock unless ``lock_held`` (the caller holds it already,
+    as ``kb.services.cluster_queue`` does).
 
     Members of locked clusters (see ``locked_cluster_ids``) and pinned members
     are left out of the clustering and stay where they are. Every other group
@@ -184,7 +201,7 @@ def clusters_rebuild(
     threshold = settings.KB_CLUSTER_THRESHOLD if threshold is None else threshold
     min_size = settings.KB_CLUSTER_MIN_SIZE if min_size is None else min_size
     embedder = _embedder(embedder)
-    with index_write_lock(name=".clustering.lock"):
+    with _clustering_lock(held=lock_held):
         ids, matrix, embedded = question_vectors(embedder=embedder, progress=progress)
         report = ClusterReport(threads=len(ids), embedded=embedded)
         vectors = {pk: matrix[i] for i, pk in enumerate(ids)}
@@ -230,9 +247,11 @@ def clusters_rebuild(
 def clusters_update(
     *, thread_ids: Iterable[int] | None = None, threshold: float | None = None, min_size: int | None = None,
     join_threshold: float | None = None, embedder: Embedder | None = None, progress: Progress | None = None,
-    draft: bool = True,
+    draft: bool = True, lock_held: bool = False,
 ) -> ClusterReport:
     """Incremental run for new or changed threads (all unclustered visible threads when None).
+
+    Waits for the clustering lock unless ``lock_held`` (the caller holds it already).
 
     A thread already in a cluster stays there unless it is no longer visible
     (then it leaves, unless the cluster is frozen or the member pinned). A new
@@ -245,7 +264,7 @@ def clusters_update(
     min_size = settings.KB_CLUSTER_MIN_SIZE if min_size is None else min_size
     join_threshold = settings.KB_JOIN_THRESHOLD if join_threshold is None else join_threshold
     embedder = _embedder(embedder)
-    with index_write_lock(name=".clustering.lock"):
+    with _clustering_lock(held=lock_held):
         ids, matrix, embedded = question_vectors(embedder=embedder, progress=progress)
         report = ClusterReport(threads=len(ids), embedded=embedded)
         vectors = {pk: matrix[i] for i, pk in enumerate(ids)}
@@ -357,6 +376,7 @@ def cluster_demand_refresh(*, cluster_id: int) -> None:
 
 
 __all__ = [
-    "ClusterReport", "cluster_demand", "cluster_demand_refresh", "clusters_demand_update", "clusters_rebuild",
-    "clusters_refresh", "clusters_update", "frozen_cluster_ids", "locked_cluster_ids",
+    "CLUSTERING_LOCK", "ClusterReport", "cluster_demand", "cluster_demand_refresh", "clustering_lock",
+    "clusters_demand_update", "clusters_rebuild", "clusters_refresh", "clusters_update", "frozen_cluster_ids",
+    "locked_cluster_ids",
 ]

@@ -12,7 +12,9 @@ from django.db.models import Count
 from core.errors import ServiceError
 from kb.models import Article, ArticleSource, Cluster, ClusterMember
 from kb.services.articles import variants_clean, article_search_sync
+from kb.services.drafts import _changeable as article_draft_changeable  # the drafter's own rule
 from kb.services.drafts import article_draft_from_cluster
+from kb.services.freshness import article_mark_needs_review
 from kb.services.versions import version_save
 
 A, C = Article.Status, Cluster.Status
@@ -111,8 +113,10 @@ def cluster_split(*, editor, cluster: Cluster, thread_ids: list[int]) -> Cluster
     """Move ``thread_ids`` out of ``cluster`` into a new candidate; both are frozen.
 
     Precondition: ``check_can_edit(editor)``. The threads must be members and at
-    least one must stay. The article (if any) keeps its sources: attribution is
-    owed for text it already uses.
+    least one must stay. The cluster's article (if any) follows: a draft no editor has
+    touched is drafted again from the threads that stay; any other article keeps its
+    text and sources (attribution is owed for text it already uses) and, when it uses
+    answers from threads that left, is marked "needs review" naming the new candidate.
     """
     ids = sorted({int(pk) for pk in thread_ids})
     if cluster.status in (C.MERGED, C.DISMISSED):
@@ -131,9 +135,28 @@ def cluster_split(*, editor, cluster: Cluster, thread_ids: list[int]) -> Cluster
     _recount(new)
     article = Article.objects.filter(cluster=cluster).first()
     if article is not None:
-        version_save(article=article, author=editor,
-                     note=f"split {len(members)} thread{'s' if len(members) != 1 else ''} out into candidate #{new.pk}")
+        _article_after_split(article=article, cluster=cluster, new=new, moved={m.thread_id for m in members})
     return new
+
+
+def _article_after_split(*, article: Article, cluster: Cluster, new: Cluster, moved: set[int]) -> None:
+    if article_draft_changeable(article):
+        # The drafter refuses frozen clusters (re-clustering must not undo an editor); here the
+        # editor's own split asks for the new draft, so it runs once with the flag lifted.
+        cluster.frozen = False
+        try:
+            article_draft_from_cluster(cluster=cluster)
+        finally:
+            cluster.frozen = True
+        Cluster.objects.filter(pk=cluster.pk).update(frozen=True)
+        return
+    used = set(ArticleSource.objects.filter(article=article, thread_id__in=moved)
+               .exclude(role=ArticleSource.Role.QUESTION).values_list("thread_id", flat=True))
+    if used:
+        count = len(moved)
+        article_mark_needs_review(article=article, reason=(
+            f"split: {count} thread{'s' if count != 1 else ''} moved to candidate #{new.pk}; "
+            f"the article still uses answers from {len(used)} of them"))
 
 
 @transaction.atomic

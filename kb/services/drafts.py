@@ -15,6 +15,7 @@ import numpy as np
 from django.db import transaction
 
 from community.models import Post, Thread
+from core.outbound import web_url_or_blank
 from core.slugs import unique_slug
 from kb.engine.drafting import AnswerInfo, ThreadInfo, draft_from_cluster
 from kb.models import Article, ArticleSource, ArticleVersion, Cluster, EvidenceNote
@@ -31,7 +32,8 @@ def post_hash(post: Post) -> str:
 
 
 def _post_url(post: Post, thread: Thread) -> str:
-    return post.url or thread.url or post.get_absolute_url()
+    """Where readers find the post: its source's address (http(s) only), else our own page."""
+    return web_url_or_blank(post.url) or web_url_or_blank(thread.url) or post.get_absolute_url()
 
 
 def _license(post: Post, thread: Thread) -> str:
@@ -107,9 +109,9 @@ def article_draft_from_cluster(*, cluster: Cluster, vectors: np.ndarray | None =
             id=t.pk, title=t.title,
             question_text=question_text("", post_text(questions[t.pk])).strip() if t.pk in questions else "",
             tags=tuple(tag.name for tag in t.tags.all()), source_name=t.source.name,
-            source_trust=t.source.trust, created=t.created_at, score=t.score,
+            source_trust=t.source.trust, created=t.created_at, score=t.total_score,
             answers=tuple(
-                AnswerInfo(id=p.pk, text=post_text(p), score=p.score, accepted=p.is_accepted, created=p.created_at,
+                AnswerInfo(id=p.pk, text=post_text(p), score=p.total_score, accepted=p.is_accepted, created=p.created_at,
                            author=p.display_author, url=_post_url(p, t), license=_license(p, t))
                 for p in answers[t.pk]
             ),
@@ -172,7 +174,7 @@ def _sources_replace(*, article, threads, questions, solution, others, answers) 
         if q is not None:
             rows.append(ArticleSource(
                 article=article, thread=t, post=q, role=ArticleSource.Role.QUESTION, author_name=q.display_author,
-                license=_license(q, t), url=_post_url(q, t)[:1000], content_hash=post_hash(q), score=q.score))
+                license=_license(q, t), url=_post_url(q, t)[:1000], content_hash=post_hash(q), score=q.total_score))
     by_thread = {t.pk: t for t in threads}
     used = ([(solution, ArticleSource.Role.SOLUTION)] if solution else []) + [(p, ArticleSource.Role.OTHER)
                                                                               for p in others]
@@ -181,6 +183,6 @@ def _sources_replace(*, article, threads, questions, solution, others, answers) 
         rows.append(ArticleSource(
             article=article, thread=t, post=post, role=role, author_name=post.display_author[:200],
             license=_license(post, t)[:100], url=_post_url(post, t)[:1000], content_hash=post_hash(post),
-            score=post.score))
+            score=post.total_score))
     ArticleSource.objects.filter(article=article).delete()
     ArticleSource.objects.bulk_create(rows)

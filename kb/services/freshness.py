@@ -22,6 +22,7 @@ from community.models import Post
 from kb.models import Article, ArticleFeedback, ArticleFlag, ArticleSource
 from kb.services.clustering import cluster_demand_refresh
 from kb.services.drafts import post_hash
+from kb.signals import article_needs_review
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def article_mark_needs_review(*, article: Article, reason: str) -> bool:
     article.save(update_fields=["needs_review", "review_reason", "updated_at"])
     if article.cluster_id:
         cluster_demand_refresh(cluster_id=article.cluster_id)
+    article_needs_review.send(sender=Article, article_id=article.pk, reason=reason)
     return True
 
 
@@ -73,15 +75,15 @@ def source_change_reasons(*, article: Article, thread_ids: Iterable[int] | None 
         elif post_hash(post) != s.content_hash:
             reasons.append(f"{what} was edited in '{_short(s.thread.title)}'")
     threads = {s.thread_id: s.thread for s in sources}
-    solution_score = solution.post.score if solution and solution.post else None
+    solution_score = solution.post.total_score if solution and solution.post else None
     for post in Post.objects.visible().filter(thread_id__in=threads, is_question=False):
         if post.pk in used_posts:
             continue
         title = _short(threads[post.thread_id].title)
         if post.is_accepted:
             reasons.append(f"a new accepted answer in '{title}'")
-        elif solution_score is not None and post.score > solution_score:
-            reasons.append(f"a new answer in '{title}' scores {post.score}, above the solution's {solution_score}")
+        elif solution_score is not None and post.total_score > solution_score:
+            reasons.append(f"a new answer in '{title}' scores {post.total_score}, above the solution's {solution_score}")
     return reasons
 
 

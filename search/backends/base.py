@@ -92,6 +92,10 @@ class VectorBackend(ABC):
     def reset(self) -> None:
         """Forget what this process loaded (tests, or after the index files were replaced)."""
 
+    def verify(self) -> None:
+        """Check that what the backend keeps outside the database (files) is there and readable,
+        as the next query would find it. Raises ``IndexUnavailable``; nothing to check by default."""
+
     # upkeep (called by ``search.services``)
 
     @abstractmethod

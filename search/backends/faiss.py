@@ -162,6 +162,14 @@ class FaissVectorBackend(VectorBackend):
     def reset(self) -> None:
         reset_live_index()
 
+    def verify(self) -> None:
+        """Read the current version's files from disk (not this process's loaded copy) and check
+        their checksums: a deleted or damaged file is found before a query meets it."""
+        store = index_store()
+        _, meta = store.load_current(expected_model=settings.SEARCH_MODEL)
+        if meta.get("keyword"):
+            store.load_keyword(store.current_version())
+
     def apply(self, *, add_ids: list[int], remove_ids: list[int], embedder: Embedder | None = None,
               documents: Sequence[int] = (), refresh: Sequence[int] = ()) -> tuple[int | None, bool]:
         """Remove and add passages in the current FAISS index and save one new version.

@@ -34,7 +34,7 @@ def clean_query(raw: str, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     chat transcripts, where the opening states the problem and the last lines
     hold the customer's latest question; the middle is mostly back-and-forth.
     The head gets two thirds of the budget, cuts happen at word boundaries, and
-    the two parts are joined with " … ".
+    the two parts are joined with " … ". Cleaning a cleaned query changes nothing.
 
     Raises ``QueryError`` when nothing searchable is left.
     """
@@ -42,7 +42,9 @@ def clean_query(raw: str, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
         raise QueryError("The query must be text.")
     if max_chars < 16:
         raise ValueError("max_chars must be at least 16")
-    text = unicodedata.normalize("NFKC", raw)
+    # NFKC everywhere but in "…", which it would spell "...": a query this function cut (joined
+    # with " … ") then comes back unchanged, not longer and cut a second time.
+    text = "…".join(unicodedata.normalize("NFKC", part) for part in raw.split("…"))
     text = " ".join(_strip_controls(text).split())
     if not TERM_PATTERN.search(text):
         raise QueryError("The query is empty: type a few words describing your problem.")

@@ -50,7 +50,7 @@ def thread_document_fields(thread: Thread, visible_posts: list[Post]) -> dict:
     question = next((post for post in visible_posts if post.is_question), None)
     answers = [post for post in visible_posts if not post.is_question]
     # Accepted first, then score, then the earliest: the answer a reader would trust.
-    answers.sort(key=lambda post: (not post.is_accepted, -post.score, post.created_at, post.pk))
+    answers.sort(key=lambda post: (not post.is_accepted, -post.total_score, post.created_at, post.pk))
     parts = [_plain(question)] if question else []
     if answers:
         parts.append(_plain(answers[0]))
@@ -66,7 +66,7 @@ def thread_document_fields(thread: Thread, visible_posts: list[Post]) -> dict:
         "visibility": Document.Visibility.PUBLIC,
         "is_active": thread.is_visible,
         # Votes count, views a little: a 10k-view thread is not 10k times better.
-        "popularity": float(thread.score) + math.log1p(thread.view_count),
+        "popularity": float(thread.total_score) + math.log1p(thread.view_count),
     }
 
 
@@ -99,7 +99,7 @@ def documents_sync_threads(*, thread_ids: Iterable[int]) -> list[int]:
 
 @transaction.atomic
 def _sync_chunk(ids: list[int]) -> list[int]:
-    posts = Post.objects.visible().only("id", "thread_id", "is_question", "is_accepted", "score", "created_at", "body", "body_format")
+    posts = Post.objects.visible().only("id", "thread_id", "is_question", "is_accepted", "score", "local_score", "total_score", "created_at", "body", "body_format")
     threads = (
         Thread.objects.filter(pk__in=ids)
         .select_related("source")
@@ -131,9 +131,17 @@ def _sync_chunk(ids: list[int]) -> list[int]:
             doc.updated_at = timezone.now()
             to_update.append(doc)
     if to_update:
+        # In id order, so two passes over overlapping threads lock rows in one order (no deadlock).
+        to_update.sort(key=lambda doc: doc.pk)
         Document.objects.bulk_update(to_update, [*_FIELDS, "content_hash", "updated_at", "kind"])
     if to_create:
-        Document.objects.bulk_create(to_create)
+        # ON CONFLICT DO UPDATE: a concurrent pass may have created the same documents since we
+        # read; both passes read the same threads, so either's row is right and neither fails.
+        to_create.sort(key=lambda doc: (doc.kind, doc.object_id))
+        Document.objects.bulk_create(
+            to_create, update_conflicts=True, unique_fields=["kind", "object_id"],
+            update_fields=[*_FIELDS, "content_hash", "updated_at"],
+        )
         # Not every backend returns ids from bulk_create; read them back.
         if any(doc.pk is None for doc in to_create):
             keys = {(doc.kind, doc.object_id) for doc in to_create}
@@ -188,7 +196,11 @@ def document_upsert(
     }
     doc = Document.objects.select_for_update().filter(kind=kind, object_id=object_id).first()
     if doc is None:
-        doc = Document(kind=kind, object_id=object_id, content_hash="")
+        # Two first writers of one item: the second finds the first's row instead of failing
+        # on the unique constraint, and waits for it under the row lock.
+        Document.objects.bulk_create(
+            [Document(kind=kind, object_id=object_id, content_hash="", **fields)], ignore_conflicts=True)
+        doc = Document.objects.select_for_update().get(kind=kind, object_id=object_id)
     if _apply(doc, fields):
         doc.save()
         _index_on_commit([doc.pk])

@@ -120,21 +120,32 @@ def _index_chunk(
         to_embed.update({key: text for text, key in plan})
     report.embedded += embed_missing(to_embed, embedder=embedder, progress=progress)
 
-    removed: list[int] = []
-    new_rows: list[Passage] = []
-    for doc in docs:
-        plan = plans.get(doc.pk)
-        if plan is None:
-            continue
-        current = old[doc.pk]
-        for position, (pid, key) in current.items():
-            if position >= len(plan) or plan[position][1] != key:
-                removed.append(pid)
-        for position, (text, key) in enumerate(plan):
-            if position not in current or current[position][1] != key:
-                new_rows.append(Passage(document_id=doc.pk, position=position, text=text, embedding_key=key))
-        doc.indexed_hash = doc.content_hash if doc.is_active else ""
     with transaction.atomic():
+        # Lock the documents (in id order) and compare the plans with the passages stored *now*:
+        # a concurrent pass over the same documents either committed already (its rows are
+        # read here and kept where they match) or waits for this one; both converge on the
+        # plan, and neither inserts a (document, position) the other holds.
+        list(Document.objects.select_for_update().filter(pk__in=list(plans)).order_by("pk").values_list("pk"))
+        current_rows: dict[int, dict[int, tuple[int, str]]] = defaultdict(dict)
+        for pid, doc_id, position, key in Passage.objects.filter(document_id__in=list(plans)).values_list(
+            "id", "document_id", "position", "embedding_key"
+        ):
+            current_rows[doc_id][position] = (pid, key)
+        removed: list[int] = []
+        new_rows: list[Passage] = []
+        for doc in docs:
+            plan = plans.get(doc.pk)
+            if plan is None:
+                continue
+            current = current_rows[doc.pk]
+            for position, (pid, key) in current.items():
+                if position >= len(plan) or plan[position][1] != key:
+                    removed.append(pid)
+            for position, (text, key) in enumerate(plan):
+                if position not in current or current[position][1] != key:
+                    new_rows.append(Passage(document_id=doc.pk, position=position, text=text, embedding_key=key))
+            # The hash the plan was made from: a change made meanwhile leaves the document stale.
+            doc.indexed_hash = doc.content_hash if doc.is_active else ""
         Passage.objects.filter(pk__in=removed).delete()
         created = Passage.objects.bulk_create(new_rows, batch_size=500)
         changed = [doc for doc in docs if doc.pk in plans]

@@ -2,8 +2,9 @@
 
 A rebuild reads stored vectors, so it needs the model only for text never
 embedded (or after a ``SEARCH_MODEL`` change, when it re-embeds everything).
-Search asks for one when it finds no usable index (``schedule_rebuild``); the
-periodic sweep runs one that was asked for but never ran.
+Search asks for one when it finds no usable index (``schedule_rebuild``), and so does
+the scheduled check of the index files (``index_files_verify``); the periodic sweep
+runs one that was asked for but never ran.
 """
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from django.utils import timezone
 from community.models import Thread
 from core.queueing import delay_on_commit
 from search.backends import keyword_backends, vector_backend
-from search.engine import Embedder
+from search.engine import Embedder, IndexUnavailable
 from search.engine.batches import Progress, chunks
-from search.models import Document, IndexState
+from search.models import Document, IndexState, Passage
 from search.services.documents import documents_sync_threads
 from search.services.indexing import DOC_CHUNK, IndexReport, index_documents
 
@@ -103,3 +104,17 @@ def schedule_rebuild(reason: str) -> None:
                         what=f"the vector index rebuild ({reason}); the periodic sweep will retry")
     except Exception:  # noqa: BLE001 - a broken database must not break the search page
         logger.exception("could not schedule a vector index rebuild (%s)", reason)
+
+
+def index_files_verify() -> dict:
+    """The scheduled check (``search.tasks.verify_index_files``): when the database holds
+    searchable passages but the index files are missing, damaged or built with another model,
+    schedule a rebuild, as a query meeting a corrupt file does. Returns what it found."""
+    if not Passage.objects.filter(document__is_active=True).exists():
+        return {"ok": True, "passages": 0}
+    try:
+        vector_backend().verify()
+    except IndexUnavailable as exc:
+        schedule_rebuild(f"scheduled check: {exc}")
+        return {"ok": False, "reason": str(exc)}
+    return {"ok": True}

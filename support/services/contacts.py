@@ -14,6 +14,8 @@ from core.errors import ServiceError
 from kb.models import Article
 from support.models import MESSAGE_MAX_LENGTH, Contact, ContactMessage
 from support.permissions import can_handle_contacts
+from support.services.email import contact_confirmation_send, contact_reply_send
+from support.signals import contact_created, contact_message_created
 
 MAX_SEARCH_TERMS = 20
 MAX_SEARCH_TERM_LENGTH = 200
@@ -64,6 +66,7 @@ def contact_create(
     search_terms: Iterable[str] = (),
     viewed_article_ids: Iterable[int] = (),
     opened_by=None,
+    email: dict | None = None,
 ) -> Contact:
     """Open a contact with its first customer message.
 
@@ -81,6 +84,11 @@ def contact_create(
     Checks that ``opened_by`` may use ``channel`` come first (``check_can_create_contact``).
     Unknown article ids in ``viewed_article_ids`` are dropped: stale help-center context
     must not stop a customer from reaching support. Only published articles are kept.
+
+    An e-mail or web-form contact whose address is not confirmed yet mails a confirmation
+    (``support.services.email``): agents' replies go out by e-mail once it is confirmed.
+    ``email`` holds ``email_from`` and ``email_message_id`` when the first message came in
+    by e-mail (a reply to a closed contact, see ``support.services.inbound``).
     """
     if channel not in Contact.Channel.values:
         raise ServiceError(f"Unknown channel {channel!r}.", code="invalid_channel", field="channel")
@@ -105,22 +113,34 @@ def contact_create(
     if ids:
         contact.viewed_articles.set(Article.objects.filter(pk__in=ids, status=Article.Status.PUBLISHED))
     ContactMessage.objects.create(contact=contact, sender=ContactMessage.Sender.CUSTOMER,
-                                  author=contact.customer, body=body)
+                                  author=contact.customer, body=body, **(email or {}))
+    contact_confirmation_send(contact=contact)
+    contact_created.send(sender=Contact, contact_id=contact.pk, actor_id=contact.customer_id)
     return contact
 
 
 @transaction.atomic
-def message_append(*, contact: Contact, sender: str, author=None, body: str) -> ContactMessage:
-    """Add a message. A customer writing re-opens a pending or resolved contact (they still need help)."""
+def message_append(*, contact: Contact, sender: str, author=None, body: str, email: dict | None = None) -> ContactMessage:
+    """Add a message. A customer writing re-opens a pending or resolved contact (they still need help).
+
+    An agent's message on an e-mail or web-form contact is mailed to the customer
+    (``contact_reply_send``: held until the address is confirmed). ``email`` holds
+    ``email_from`` and ``email_message_id`` of a message that came in by e-mail.
+    """
     if sender not in ContactMessage.Sender.values:
         raise ServiceError(f"Unknown sender {sender!r}.", code="invalid_sender", field="sender")
-    message = ContactMessage.objects.create(contact=contact, sender=sender, author=author, body=_clean_body(body))
+    message = ContactMessage.objects.create(contact=contact, sender=sender, author=author, body=_clean_body(body),
+                                            **(email or {}))
     changes = {"updated_at": timezone.now()}
     if sender == ContactMessage.Sender.CUSTOMER and contact.status in (Contact.Status.PENDING, Contact.Status.RESOLVED):
         changes["status"] = Contact.Status.OPEN
     Contact.objects.filter(pk=contact.pk).update(**changes)
     for name, value in changes.items():
         setattr(contact, name, value)
+    if sender == ContactMessage.Sender.AGENT:
+        contact_reply_send(message=message)
+    contact_message_created.send(sender=ContactMessage, message_id=message.pk, actor_id=message.author_id,
+                                 by=message.sender)
     return message
 
 

@@ -279,7 +279,8 @@ def test_locked_and_duplicate_questions_say_so(client_for, editor, question, bob
     later = services.question_create(author=bob, title="Beacon loses the mesh every night", body=ASK["body"],
                                      tags=["mesh"])
     moderator = client_for(editor)
-    moderator.post(f"/posts/{later.question.pk}/moderate/", {"action": "close_duplicate", "original": question.pk})
+    moderator.post(f"/posts/{later.question.pk}/moderate/", {"action": "close_duplicate", "original": question.pk,
+                                                              "confirm": "1"})
     moderator.post(f"/posts/{question.question.pk}/moderate/", {"action": "lock"})
     closed = soup(client_for(bob).get(later.get_absolute_url()))
     notice = closed.select_one(".notice").get_text(" ", strip=True)
@@ -307,7 +308,7 @@ def test_asking_too_fast_gets_a_clear_message(settings, client_for, alice, tags)
     client = client_for(alice)
     assert client.post("/questions/ask/", ASK).status_code == 302
     second = client.post("/questions/ask/", {**ASK, "title": "Another question straight away"})
-    assert second.status_code == 200
+    assert second.status_code == 429
     assert "You are posting too fast. Wait a few minutes and try again." in shown_errors(second)
     assert Thread.objects.count() == 1
 
@@ -318,14 +319,21 @@ def test_answering_and_voting_too_fast_get_a_clear_message(settings, client_for,
     client = client_for(bob)
     client.post(f"/questions/{question.pk}/answer/", {"body": "First answer: move the Beacon closer."})
     second = client.post(f"/questions/{question.pk}/answer/", {"body": "Second answer: also update firmware."})
+    assert second.status_code == 429
     assert "You are posting too fast. Wait a few minutes and try again." in shown_errors(second)
     assert Post.objects.filter(is_question=False).count() == 1
     other = services.question_create(author=dave, title="Port forwarding for a game console", body=ASK["body"],
                                      tags=["setup"])
     client.post(f"/posts/{question_post.pk}/vote/", {"direction": "up"})
-    voted = client.post(f"/posts/{other.question.pk}/vote/", {"direction": "up"}, follow=True)
+    voted = client.post(f"/posts/{other.question.pk}/vote/", {"direction": "up"})
+    assert voted.status_code == 429
     assert "You are voting too fast. Wait a minute." in shown_errors(voted)
+    htmx = client.post(f"/posts/{other.question.pk}/vote/", {"direction": "up"}, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 429 and "You are voting too fast." in htmx.content.decode()
     assert other.question.votes.count() == 0
+    commented = client.post(f"/posts/{question_post.pk}/comment/", {"body": "Which firmware version is that?"})
+    assert commented.status_code == 429
+    assert "You are posting too fast. Wait a few minutes." in shown_errors(commented)
 
 
 def test_signing_up_too_fast_gets_a_clear_message(settings, client):
@@ -335,6 +343,7 @@ def test_signing_up_too_fast_gets_a_clear_message(settings, client):
     client.logout()
     second = client.post("/accounts/signup/", {"username": "dan", "email": "dan@example.com",
                                                "password": "mesh wifi at home 42"})
+    assert second.status_code == 429
     assert any("Too many sign-ups" in e for e in shown_errors(second))
     assert not User.objects.filter(username="dan").exists()
 

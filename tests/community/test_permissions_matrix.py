@@ -17,9 +17,10 @@ pytestmark = pytest.mark.django_db
 
 ROLES = ("anonymous", "member", "other_member", "agent", "editor", "admin")
 
-# Outcomes. Pages: OK = 2xx/3xx with the change made; LOGIN = sent to the login page; BACK = sent back
-# to the question with a message saying why; 403 = refused outright. API: the status code itself.
-OK, LOGIN, BACK = "ok", "login", "back"
+# Outcomes. Pages: OK = 2xx/3xx with the change made; LOGIN = sent to the login page; JOIN = sent to join the
+# community (sign up, or log in, from there); BACK = sent back to the question with a message saying why;
+# 403 = refused outright. API: the status code itself.
+OK, LOGIN, JOIN, BACK = "ok", "login", "join", "back"
 
 
 @dataclass
@@ -80,7 +81,7 @@ def _users(w): return User.objects.count()
 
 ENDPOINTS = [
     # --- Pages ------------------------------------------------------------------------------------
-    Endpoint("page ask", "post", lambda w: "/questions/ask/", _threads, roles(OK, anonymous=LOGIN),
+    Endpoint("page ask", "post", lambda w: "/questions/ask/", _threads, roles(OK, anonymous=JOIN),
              data=lambda w, r: NEW_QUESTION),
     Endpoint("page answer", "post", lambda w: f"/questions/{w.question.pk}/answer/", _answers,
              roles(OK, anonymous=LOGIN), data=lambda w, r: ANSWER_BODY),
@@ -168,6 +169,9 @@ def test_permission_matrix(world, client_for, api_for, endpoint: Endpoint, role:
         assert changed, "the page said yes but nothing changed"
     elif expected == LOGIN:
         assert response.status_code == 302 and location.startswith("/accounts/login/?next=")
+        assert not changed
+    elif expected == JOIN:
+        assert response.status_code == 302 and location.startswith("/community/join/")
         assert not changed
     elif expected == BACK:
         assert response.status_code == 302 and location.startswith(world.question.get_absolute_url())

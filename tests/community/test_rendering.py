@@ -1,6 +1,8 @@
 """Hostile Markdown and HTML never reach a page; rendering never rewrites what was stored."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -80,7 +82,9 @@ def test_hostile_outside_html_is_sanitized_but_keeps_formatting():
     assert_harmless(html)
     tree = BeautifulSoup(html, "lxml")
     assert tree.find("b").get_text() == "bold"
-    assert tree.find("img")["alt"] == "diagram"
+    # The image is on another site: shown as a link to it (SHOW_REMOTE_IMAGES is off).
+    image = tree.find("a", class_="remote-image")
+    assert (image["href"], image.get_text()) == ("https://forum.example.invalid/a.png", "Image: diagram")
     link = tree.find("a", string="help centre")
     assert link["href"] == "https://hearthlink.example.invalid/help"
     assert "nofollow" in link["rel"]
@@ -159,3 +163,26 @@ def test_titles_names_and_comments_are_escaped_everywhere(client, make_user, tag
         assert not [s for s in main.find_all("script") if "alert(" in s.get_text()], url
         assert not [el for el in tree.find_all(True) if any("alert(" in str(v) for v in el.attrs.values())], url
         assert "&lt;script&gt;" in html or url.startswith("/members/"), url
+
+
+# --- Images from other sites ----------------------------------------------------------------------
+
+REMOTE = '<p>Lights: <img src="https://i.example.invalid/h1.png?a=1&b=2" alt="H1 lights"> and <img src="/static/ok.png" alt="ours"></p>'
+
+
+def test_a_remote_image_becomes_a_link_by_default():
+    html = render_body(REMOTE, "html")
+    assert '<img src="/static/ok.png"' in html
+    assert "i.example.invalid" not in "".join(re.findall(r"<img[^>]*>", html))
+    assert ('<a class="remote-image" href="https://i.example.invalid/h1.png?a=1&amp;b=2" '
+            'rel="nofollow noopener ugc">Image: H1 lights</a>') in html
+
+
+def test_a_remote_image_in_markdown_becomes_a_link_too():
+    html = render_body("![diagram](https://i.example.invalid/d.png)", "markdown")
+    assert "<img" not in html and 'href="https://i.example.invalid/d.png"' in html
+
+
+def test_remote_images_show_when_the_site_allows_them(settings):
+    settings.SHOW_REMOTE_IMAGES = True
+    assert '<img src="https://i.example.invalid/h1.png?a=1&amp;b=2" alt="H1 lights">' in render_body(REMOTE, "html")

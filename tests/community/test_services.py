@@ -85,8 +85,8 @@ def test_asking_stores_the_first_revision(alice, tags):
 def test_upvote_raises_score_and_the_authors_reputation(question_post, bob):
     permissions.check_can_vote(bob, question_post)
     services.vote_cast(user=bob, post=question_post, value=1)
-    assert Post.objects.get(pk=question_post.pk).score == 1
-    assert Thread.objects.get(pk=question_post.thread_id).score == 1
+    assert Post.objects.get(pk=question_post.pk).local_score == 1
+    assert Thread.objects.get(pk=question_post.thread_id).total_score == 1
     assert refreshed(question_post.author).reputation == 5
 
 
@@ -104,7 +104,7 @@ def test_voting_twice_the_same_way_is_refused(question_post, bob):
         services.vote_cast(user=bob, post=question_post, value=1)
     assert caught.value.code == "already_voted"
     assert "already voted" in caught.value.message
-    assert Post.objects.get(pk=question_post.pk).score == 1
+    assert Post.objects.get(pk=question_post.pk).total_score == 1
     assert refreshed(question_post.author).reputation == 5
 
 
@@ -112,7 +112,7 @@ def test_the_opposite_vote_replaces_the_first(question_post, bob):
     services.vote_cast(user=bob, post=question_post, value=1)
     services.vote_cast(user=bob, post=question_post, value=-1)
     assert question_post.votes.get().value == -1
-    assert Post.objects.get(pk=question_post.pk).score == -1
+    assert Post.objects.get(pk=question_post.pk).total_score == -1
     assert refreshed(question_post.author).reputation == -2
 
 

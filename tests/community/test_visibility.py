@@ -91,3 +91,14 @@ def test_moderators_get_the_answer_box_where_they_may_answer(client_for, questio
 def test_visitors_are_invited_to_sign_in_to_answer_an_open_question(client_for, question):
     box = soup(client_for(None).get(question.get_absolute_url())).select_one(".answer-box")
     assert box is not None and box.find("a", string="Log in") is not None
+
+
+def test_my_help_lists_my_held_answer_marked_but_never_a_hidden_one(held_answer, client_for, alice, bob):
+    newbie = held_answer.author
+    mine = client_for(newbie).get("/help/me/").content.decode()
+    assert held_answer.thread.title in mine and "waiting for a moderator" in mine
+    services.answer_create(author=bob, thread=held_answer.thread, body="Hidden later by a moderator.")
+    hidden = held_answer.thread.posts.get(author=bob)
+    hidden.is_hidden = True
+    hidden.save(update_fields=["is_hidden"])
+    assert hidden.thread.title not in client_for(bob).get("/help/me/").content.decode()

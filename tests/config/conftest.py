@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-APPS = ("config", "core", "community", "harvest", "search", "kb", "support")
+APPS = ("config", "core", "mail", "community", "harvest", "search", "kb", "support")
 READERS = {"env_str", "env_choice", "env_bool", "env_int", "env_float", "env_list", "env_path", "env_rate",
-           "env_dotted_path"}
+           "env_dotted_path", "env_email_url"}
 # A key Django's own deploy check accepts: long, varied, not a generated development key.
 GOOD_KEY = "k3Jq9-vV0xZ_pW7sL2nR8tY4uB6cD1eF5gH0iJ3kL9mN2oP7qR4sT8uV1wX6yZ0a"
 

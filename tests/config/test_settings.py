@@ -135,3 +135,15 @@ def test_every_setting_the_code_reads_is_declared_in_settings(load):
                 undeclared.append(f"{where}:{node.lineno} settings.{node.attr}")
     assert not hidden, f"settings read through getattr with a hidden default: {hidden}"
     assert not undeclared, f"settings read but not declared in config/settings.py: {undeclared}"
+
+
+def test_beat_messages_expire_and_clustering_has_its_own_queue(load):
+    settings = load(KB_CLUSTERING_QUEUE="slow-work")
+    for name, entry in settings["CELERY_BEAT_SCHEDULE"].items():
+        # A tick nobody took in time is dropped: a busy worker finds one, not hundreds.
+        assert entry["options"]["expires"] > 0, name
+        if isinstance(entry["schedule"], (int, float)):  # a crontab entry sets its own expiry
+            assert entry["options"]["expires"] <= entry["schedule"], name
+    routes = settings["CELERY_TASK_ROUTES"]
+    assert routes["kb.tasks.cluster_threads"] == routes["kb.tasks.cluster_pending"] == {"queue": "slow-work"}
+    assert settings["CELERY_TASK_IGNORE_RESULT"] is True and settings["CELERY_RESULT_BACKEND"] is None

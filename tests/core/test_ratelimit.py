@@ -41,3 +41,11 @@ def test_reads_are_not_counted_and_the_switch_turns_limits_off(two_posts_an_hour
         response = api.post("/api/questions/", {**QUESTION, "title": f"Question number {n} about the H1",
                                                 "tags": ["setup"]}, format="json")
         assert response.status_code == 201
+
+
+def test_rates_may_count_several_periods():
+    from core.ratelimit import parse_rate
+
+    assert parse_rate("30/hour") == (30, 3600)
+    assert parse_rate("10/15m") == (10, 900)
+    assert parse_rate("3/2s") == (3, 2)

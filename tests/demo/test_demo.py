@@ -36,3 +36,36 @@ def test_demo_cluster_step_prints_the_top_of_the_queue(small_corpus, embedder):
     text = out.getvalue()
     assert "5 threads → 2 clusters (2 new, 0 joined, 2 drafts written)" in text
     assert "[ 3 threads, 1 sources]" in text
+
+
+def test_demo_notifications_give_every_demo_account_news_and_print_mails(settings, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from community.models import Tag
+    from demo.notifications import demo_notifications, demo_notifications_story
+    from kb.models import Article
+    from notifications.models import Notification
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SEARCH_AUTO_INDEX = False
+    demo_users_create()
+    for name in ("beacon-plus", "firmware-3-5"):
+        Tag.objects.create(name=name)
+    Article.objects.create(title="Change the Wi-Fi channel", slug="wifi-channel", status="published",
+                           solution="Open Wi-Fi > Channel.")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert demo_notifications_story()
+    assert not demo_notifications_story()  # a second demo run adds nothing
+
+    unread = {name: Notification.objects.filter(user__username=name, shown_at__isnull=False).count()
+              for name in ("casey", "morgan", "avery", "emery")}
+    assert all(unread.values()), unread
+    assert set(Notification.objects.filter(user__username="morgan").values_list("event", flat=True)) >= {
+        "answer_new", "comment_new", "article_updated"}
+    assert Notification.objects.filter(user__username="casey", event="contact_reply").exists()
+    assert Notification.objects.filter(user__username="emery", event="article_flagged").exists()
+    # Instant mails (the editors' flag) go out through the mail layer to the confirmed demo address.
+    assert any(m.to == ["emery@hearthlink.example"] and "flagged" in m.subject for m in mail.outbox)
+    out = StringIO()
+    demo_notifications(out)
+    assert "unread notifications: casey" in out.getvalue()

@@ -241,3 +241,15 @@ def test_parse_real_posts_pages_merge_into_one_thread():
     assert record.complete and record.posts[0].is_question
     numbers = [int(p.url.rsplit("/", 1)[1]) for p in record.posts]
     assert numbers == sorted(set(numbers))
+
+
+def test_listing_that_answers_404_is_reported_as_not_found(site):
+    site.route("/latest.json", status=404, body="<html><body>Page not found</body></html>")
+    imp = importer(site)
+
+    pairs = list(imp.iter_records(None))
+
+    (error,) = [r for r, _ in pairs if isinstance(r, ItemError)]
+    assert "not found" in error.message and "HTTP 404" in error.message, error.message
+    assert "Expecting value" not in error.message
+    assert not imp.read_to_end

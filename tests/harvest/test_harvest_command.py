@@ -93,3 +93,28 @@ def test_a_failed_run_exits_with_an_error_after_its_summary(tmp_path):
     with pytest.raises(CommandError, match="one or more harvests failed"):
         call_command("harvest", "--add-stackexchange", str(empty), "--quiet-progress", stdout=out, stderr=StringIO())
     assert "Posts.xml not found" in out.getvalue() and "Failed" in out.getvalue()
+
+
+def test_a_run_that_read_nothing_exits_with_an_error(tmp_path):
+    with FixtureServer(tmp_path) as server:  # no /latest.json: the forum's list is gone
+        out = StringIO()
+        with pytest.raises(CommandError, match="failed or read nothing"):
+            call_command("harvest", "--add-discourse", server.base_url, "--quiet-progress",
+                         stdout=out, stderr=StringIO())
+    assert "not found" in out.getvalue() and "HTTP 404" in out.getvalue()
+
+
+def test_an_empty_dump_exits_with_an_error(tmp_path):
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "Posts.xml").write_text('<?xml version="1.0" encoding="utf-8"?>\n<posts>\n</posts>\n', "utf-8")
+    with pytest.raises(CommandError, match="failed or read nothing"):
+        harvest("--add-stackexchange", str(dump))
+    assert HarvestRun.objects.get().new_count == 0
+
+
+def test_a_discourse_run_with_nothing_new_exits_cleanly():
+    with FixtureServer(FIXTURES / "discourse" / "site") as server:
+        harvest("--add-discourse", server.base_url, "--name", "Hearthlink forum")
+        out = harvest("hearthlink-forum")  # no topic active since: nothing to read, and that is fine
+    assert "Succeeded" in out

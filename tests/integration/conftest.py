@@ -27,7 +27,7 @@ def _database_url(settings_dict: dict) -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, smtp_capture):
     broker = os.environ.get("CELERY_BROKER_URL", "")
     if not broker:
         pytest.skip("integration tests need a broker: set CELERY_BROKER_URL=redis://127.0.0.1:6379/15")
@@ -41,19 +41,28 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         pytest.skip(f"broker {broker} not reachable: {exc}")
     # A queue and worker name of our own: other test runs on the same broker never take our tasks.
     queue = f"gleaner-test-{uuid.uuid4().hex[:12]}"
+    clustering = f"{queue}-clustering"  # clustering is routed to a queue of its own, as in production
+    routes = app.conf.task_routes
     app.conf.task_default_queue = queue
+    app.conf.task_routes = {name: {"queue": clustering} for name in routes or {}}
+    app.amqp.flush_routes()
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(connection.settings_dict),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "KB_CLUSTERING_QUEUE": clustering,
         "GLEANER_DATA_DIR": str(Path(os.environ.get("GLEANER_DATA_DIR", REPO / "var"))),
+        # The worker's mail goes to the session's loopback SMTP server (tests read it with ``smtp_server``).
+        "EMAIL_URL": smtp_capture.url,
+        "EMAIL_HOST": "",
     }
     log = tmp_path_factory.mktemp("celery") / "worker.log"
     with open(log, "w") as out:
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", "-Q", queue,
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info",
+             "-Q", f"{queue},{clustering}",
              "-n", f"{queue}@%h"],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
@@ -69,6 +78,8 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         yield worker
     finally:
         app.conf.task_default_queue = "celery"
+        app.conf.task_routes = routes
+        app.amqp.flush_routes()
         worker.terminate()
         try:
             worker.wait(timeout=20)

@@ -100,3 +100,12 @@ def test_kb_endpoints_are_in_the_openapi_schema(api):
     for path in ("/api/kb/queue/", "/api/kb/clusters/{cluster_id}/split/", "/api/kb/articles/{article_id}/transition/",
                  "/api/kb/articles/{article_id}/versions/{number}/diff/"):
         assert path in schema
+
+
+def test_restoring_a_published_article_proposes_unless_publish_is_asked(api):
+    article = make_article(status="published")
+    api.patch(f"/api/kb/articles/{article.pk}/", {"solution": "Factory reset the Beacon."}, content_type="application/json")
+    proposed = post(api, f"/api/kb/articles/{article.pk}/versions/1/restore/").json()
+    assert proposed["solution"] == "Factory reset the Beacon." and proposed["version"] == 3
+    live = post(api, f"/api/kb/articles/{article.pk}/versions/1/restore/", {"publish": True}).json()
+    assert "halfway" in live["solution"] and live["status"] == "published"

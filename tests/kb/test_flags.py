@@ -38,7 +38,8 @@ def signed_in(user) -> Client:
 
 
 def queue_rows(html: str) -> list[tuple[str, str]]:
-    return re.findall(r'<tr class="kb-queue-row([^"]*)">\s*<td><a href="[^"]*">([^<]+)</a>', html)
+    # The first cell is the row's bulk-action checkbox; the title links from the second.
+    return re.findall(r'<tr class="kb-queue-row([^"]*)">\s*<td>.*?</td>\s*<td><a href="[^"]*">([^<]+)</a>', html)
 
 
 def test_a_flag_marks_the_article_and_puts_it_first_in_the_queue_with_its_note(agent, editor, published, contact):

@@ -168,3 +168,28 @@ def test_a_stale_copy_of_a_documents_filter_fields_is_reported_and_repaired(inde
     row = Document.objects.get(pk=stale)
     assert store.load_keyword(store.current_version()).document_filters([stale]) == [
         (row.kind, row.visibility, row.source, row.tags)]
+
+
+@pytest.mark.parametrize("damage", ["deleted", "corrupt"])
+def test_the_scheduled_check_finds_deleted_or_damaged_index_files_and_rebuilds(
+    indexed, search_index_dir, process_embedder, django_capture_on_commit_callbacks, damage
+):
+    from search.tasks import verify_index_files
+
+    assert verify_index_files.delay().get() == {"ok": True}
+    version = index_store().current_version()
+    faiss_file = search_index_dir / f"index-{version}.faiss"
+    if damage == "deleted":
+        faiss_file.unlink()
+    else:
+        faiss_file.write_bytes(faiss_file.read_bytes()[:-16])
+    # The web process still serves the copy it loaded; nothing else would notice until a write.
+
+    with django_capture_on_commit_callbacks(execute=True):
+        found = verify_index_files.delay().get()  # what beat sends every SEARCH_INDEX_CHECK_INTERVAL s
+
+    assert not found["ok"] and str(version) in found["reason"]
+    assert not IndexState.objects.get().needs_rebuild
+    assert index_store().current_version() > version
+    reset_backends()
+    assert dense_object_ids("my video door camera got quarantined")[0] == indexed[1].pk

@@ -105,3 +105,21 @@ def test_words_whose_stem_is_not_a_prefix_are_still_marked():
     snippet = make_snippet("Both companies ship the router; the company's support answers.", "company")
     assert "<mark>companies</mark>" in snippet and "<mark>company&#x27;s</mark>" in snippet
     assert make_snippet("Nothing relevant in this sentence.", "company") == "Nothing relevant in this sentence."
+
+
+IDEMPOTENT_CASES = [
+    "word " * 400,  # cut once, joined with " … "
+    "Überprüfung der Verbindung " * 60 + "ﬁnal ﬂag ㎏ Ｈ２",  # non-ASCII, NFKC expansions
+    "客服 无法 连接 路由器 " * 120,
+    "already … has an ellipsis " * 40,
+    "a…b " * 300,
+    "x" * 2000,
+]
+
+
+@pytest.mark.parametrize("raw", IDEMPOTENT_CASES, ids=range(len(IDEMPOTENT_CASES)))
+@pytest.mark.parametrize("max_chars", [16, 100, 512])
+def test_cleaning_a_cleaned_query_changes_nothing(raw, max_chars):
+    once = clean_query(raw, max_chars=max_chars)
+    assert len(once) <= max_chars
+    assert clean_query(once, max_chars=max_chars) == once

@@ -19,13 +19,14 @@ from typing import Any, Callable
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from community.models import Tag
 from kb import services as kb_services
 from kb.models import Article, ArticleFlag
 from support import services
-from support.models import Contact, ContactMessage, SuggestionEvent
+from support.models import Contact, ContactAttachment, ContactMessage, SuggestionEvent
 from tests.kb.editorial import make_article
 from tests.support.helpcenter_fixtures import help_index  # noqa: F401  (fixture)
 
@@ -71,6 +72,7 @@ class World:
     draft: Article
     contact: Contact
     stranger: Contact
+    attachment: ContactAttachment
 
     def article(self, key: str) -> Article:
         return getattr(self, key)
@@ -131,7 +133,10 @@ def build_world(make_user, *, capture=None) -> World:
     stranger = services.contact_create(channel=Contact.Channel.WEB_FORM, customer_email="pat@example.org",
                                        subject=TEXTS["stranger"], body="Where is my order?",
                                        opened_by=AnonymousUser())
-    return World(users=users, contact=contact, stranger=stranger, **articles)
+    attachment = ContactAttachment(message=contact.messages.first(), filename="ring.txt", content_type="text/plain",
+                                   size=len(TEXTS["customer_words"]))
+    attachment.file.save("ring.txt", ContentFile(TEXTS["customer_words"].encode()), save=True)
+    return World(users=users, contact=contact, stranger=stranger, attachment=attachment, **articles)
 
 
 @dataclass
@@ -301,6 +306,12 @@ ENDPOINTS = [
              agents_only(200), data=lambda w, r: {"draft": "Is the ring amber after the move?", "last": ""}),
     Endpoint("console sidebar search", "console:search", "get", _console("search/?q=beacon+replacement"),
              agents_only(200), shows={"internal": AGENTS}),
+    # A file from the customer's e-mail: a download for agents only (the customer words are its content).
+    Endpoint("console attachment", "console:attachment", "get",
+             lambda w: f"/console/contacts/{w.contact.pk}/attachments/{w.attachment.pk}/", agents_only(200),
+             shows={"customer_words": AGENTS}),
+    Endpoint("console attachment, another contact's", "console:attachment", "get",
+             lambda w: f"/console/contacts/{w.stranger.pk}/attachments/{w.attachment.pk}/", agents_only(404)),
     Endpoint("console customer view", "console:customer", "get", lambda w: f"/console/customers/{w.contact.pk}/",
              agents_only(200), shows={"contact": AGENTS, "internal": AGENTS}),
     Endpoint("console customer view, stranger", "console:customer", "get",
@@ -423,7 +434,7 @@ def test_access_matrix(world, endpoint: Endpoint, role: str):
     before = endpoint.effect(world) if endpoint.effect else None
     kwargs = {"format": "json"} if endpoint.api else {}
     response = getattr(client, endpoint.method)(endpoint.url(world), endpoint.data(world, role), **kwargs)
-    body = response.content.decode()
+    body = (b"".join(response.streaming_content) if response.streaming else response.content).decode()
     location = response.get("Location", "")
 
     if expected == LOGIN:

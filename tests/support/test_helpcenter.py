@@ -241,9 +241,11 @@ def test_ask_the_community_is_prefilled_and_loads_similar_questions_at_once(clie
     page = html(client_for(alice).get("/questions/ask/", {"title": "Beacon ring blinks amber"}))
     assert 'value="Beacon ring blinks amber"' in page
     assert 'hx-trigger="input changed delay:400ms, load"' in page
-    # Anonymous visitors sign in first and come back to the prefilled form.
+    # Anonymous visitors join (signing up, or logging in from there) and come back to the prefilled form.
     response = client_for().get("/questions/ask/?title=Beacon+ring")
-    assert response.status_code == 302 and "next=/questions/ask/%3Ftitle%3DBeacon%2Bring" in response["Location"]
+    assert response.status_code == 302 and response["Location"] == "/community/join/?title=Beacon+ring"
+    join = html(client_for().get(response["Location"]))
+    assert "next=%2Fquestions%2Fask%2F%3Ftitle%3DBeacon%2Bring" in join
 
 
 # --- still need help: contact support -----------------------------------------------------------

@@ -3,7 +3,8 @@
 Migrates, loads the team-written demo community, creates one account per role,
 harvests the fixture sources (a Stack Exchange dump, a Discourse forum and a phpBB
 board served from ``fixtures/`` by a local HTTP server), builds the search index
-and the article drafts, publishes some and opens demo contacts, prints the address
+and the article drafts, publishes some and opens demo contacts, gives the demo
+accounts notifications (their mails print on the console), prints the address
 and logins, and runs the web server. The harvests do not cluster after each run:
 the demo clusters once, at the end.
 """
@@ -17,9 +18,10 @@ from django.core.management.base import BaseCommand
 
 from demo.community import DEMO_PASSWORD, demo_community_load, demo_users_create
 from demo.kb import demo_cluster
+from demo.notifications import demo_notifications
 from demo.report import calm_logging, plural
 from demo.search import demo_index
-from demo.sources import demo_sources_harvest
+from demo.sources import demo_sources_harvest, demo_sources_serve
 from demo.support import demo_support
 
 COMMUNITY = Path(settings.BASE_DIR) / "fixtures" / "demo" / "community"
@@ -50,10 +52,17 @@ class Command(BaseCommand):
             demo_index(self.stdout, bars_stream=bars)
             demo_cluster(self.stdout, bars_stream=bars)
             demo_support(self.stdout)
+            demo_notifications(self.stdout)
         self.stdout.write(self.style.SUCCESS(f"\nGleaner demo ready at {address}"))
         self.stdout.write(f"Log in with any of these (password: {DEMO_PASSWORD}):")
         for username, name, roles in users:
             self.stdout.write(f"  {username:<8} {name:<16} roles: {', '.join(roles)}")
         self.stdout.write(f"Harvest runs: {address}harvest/   API docs: {address}api/docs/   Admin: {address}admin/\n")
         if not opts["no_serve"]:
-            call_command("runserver", f"{opts['host']}:{opts['port']}", use_reloader=False)
+            # The forum and the board stay served while the site runs: "Harvest now" works on them.
+            servers = demo_sources_serve()
+            try:
+                call_command("runserver", f"{opts['host']}:{opts['port']}", use_reloader=False)
+            finally:
+                for server in servers:
+                    server.stop()

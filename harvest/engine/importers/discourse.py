@@ -34,6 +34,7 @@ run: the held record is yielded first, then the exception propagates.
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -50,6 +51,7 @@ POSTS_CHUNK = 20  # Discourse's own chunk_size for post_stream
 _REGULAR_POST = 1  # post_type 2/3/4 are moderator notices, small actions ("closed"), whispers
 _LIKE_ACTION = 2
 _EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+_GONE = (404, 410)
 
 
 def _dt(value: Any) -> datetime | None:
@@ -207,6 +209,9 @@ class DiscourseImporter:
         self.license = license
         self.max_topics = max_topics
         self.headers = {"Accept": "application/json"}
+        # True once a run listed every topic changed since ``since`` (no cap, no unreadable
+        # listing page); only then may the run apply the deletions it met.
+        self.read_to_end = False
         if api_key:
             self.headers.update({"Api-Key": api_key, "Api-Username": api_username or "system"})
 
@@ -214,6 +219,14 @@ class DiscourseImporter:
     def _get(self, path_or_url: str, *, params: dict | None = None):
         url = path_or_url if "://" in path_or_url else self.base_url + path_or_url
         return self.client.get(url, headers=self.headers, params=params)
+
+    @staticmethod
+    def _json(result) -> Any:
+        """The response's JSON; a 404/410 (which the client returns instead of raising) is
+        reported as "not found" with its status, not as the JSON error its HTML body gives."""
+        if result.status in _GONE:
+            raise FetchError(result.url, result.status, "not found")
+        return result.json()
 
     def _listing_paths(self) -> list[str]:
         if not self.categories:
@@ -226,7 +239,7 @@ class DiscourseImporter:
         while next_path:
             url = self.base_url + next_path
             try:
-                topics, more = parse_listing(self._get(url).json())
+                topics, more = parse_listing(self._json(self._get(url)))
             except (PageCapReached, RateLimited):
                 raise
             except (FetchError, ValueError) as exc:
@@ -246,7 +259,7 @@ class DiscourseImporter:
         url = f"{self.base_url}/t/{topic_id}.json"
         try:
             result = self._get(url)
-            if result.status in (404, 410):
+            if result.status in _GONE:
                 yield DeletedRecord(thread_external_id=str(topic_id), reason=f"HTTP {result.status} at {url}")
                 return
             data = result.json()
@@ -264,7 +277,7 @@ class DiscourseImporter:
             chunk = missing[start : start + POSTS_CHUNK]
             posts_url = f"{self.base_url}/t/{topic_id}/posts.json"
             try:
-                page = self._get(posts_url, params={"post_ids[]": chunk}).json()
+                page = self._json(self._get(posts_url, params={"post_ids[]": chunk}))
                 extra.extend(page["post_stream"]["posts"])
             except (PageCapReached, RateLimited):
                 raise
@@ -273,10 +286,22 @@ class DiscourseImporter:
                 yield ItemError(item=f"{posts_url}?post_ids={chunk[0]}..{chunk[-1]}", message=f"posts unreadable: {exc}")
         yield parse_topic(data, base_url=self.base_url, extra_posts=extra, license=self.license)
 
+    def fetch_item(self, item: str) -> list[Record]:
+        """The records of one topic a run reported failed (``…/t/<id>.json``), fetched again.
+
+        ``ValueError`` when ``item`` is not a topic URL of this forum (a listing page is
+        retried by running the source again).
+        """
+        match = re.fullmatch(re.escape(self.base_url) + r"/t/(\d+)(?:/posts)?\.json(?:\?.*)?", item)
+        if match is None:
+            raise ValueError("only a topic can be retried on its own; run the source again")
+        return list(self._fetch_thread(int(match.group(1))))
+
     # -- the run -----------------------------------------------------------
     def iter_records(self, checkpoint: Checkpoint | dict | None) -> Iterator[tuple[Record, dict | None]]:
         """Yield ``(record, cursor)`` pairs; store the record, then save the cursor if not None."""
         cursor = checkpoint.cursor if isinstance(checkpoint, Checkpoint) else dict(checkpoint or {})
+        self.read_to_end = False
         since = _dt(cursor.get("since")) or _EPOCH
         high = max(since, _dt(cursor.get("pending_since")) or _EPOCH)
         skip_low, skip_top = _dt(cursor.get("resume_below")), _dt(cursor.get("pending_since"))
@@ -322,10 +347,11 @@ class DiscourseImporter:
             if held is not None:
                 yield held
             held = (error, None)
+        finished = not capped and not errors
         if held is not None:
             record, last_cursor = held
-            finished = not capped and not errors
             yield record, ({"since": _iso(high)} if finished else last_cursor)
+        self.read_to_end = finished
 
 
 def _iso(value: datetime) -> str | None:

@@ -15,6 +15,7 @@ from community.models import Source
 from core.errors import ServiceError
 from harvest import services
 from harvest.models import HarvestRun
+from harvest.selectors import run_gave_nothing
 
 
 class Command(BaseCommand):
@@ -38,10 +39,11 @@ class Command(BaseCommand):
         failed = False
         for source in sources:
             run = self._harvest(source, opts)
-            failed |= run.status == HarvestRun.Status.FAILED
+            failed |= run_gave_nothing(run)
             self._summary(run)
         if failed:
-            raise CommandError("one or more harvests failed; see the messages above and the run's errors in the admin")
+            raise CommandError("one or more harvests failed or read nothing; see the messages above and the run's "
+                               "errors in the admin")
 
     def _sources(self, opts) -> list[Source]:
         added = None

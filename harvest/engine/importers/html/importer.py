@@ -67,6 +67,9 @@ class HtmlForumImporter:
         self.max_threads = max_threads
         self.max_pages_per_thread = max_pages_per_thread
         self.license = license
+        # True once a run followed the thread list to its last page with nothing cut short;
+        # only then may the run apply the deletions it met.
+        self.read_to_end = False
 
     def iter_records(self, checkpoint: Any = None) -> Iterator[tuple[Record, dict | None]]:
         """Yield ``(record, cursor)``: ThreadRecord, DeletedRecord or ItemError.
@@ -75,6 +78,7 @@ class HtmlForumImporter:
         ``cursor`` attribute (``harvest.engine.records.Checkpoint``), or None to start over.
         """
         cursor = getattr(checkpoint, "cursor", checkpoint) or {}
+        self.read_to_end = False
         list_url = cursor.get("list_url") or self.start_url
         done = list(cursor.get("done") or [])
         yielded = 0
@@ -110,6 +114,21 @@ class HtmlForumImporter:
                 yield record, {"list_url": list_url, "done": list(done)}
             list_url = listing.next_url
             done = []
+        self.read_to_end = True
+
+    def fetch_item(self, item: str) -> list[Record]:
+        """The records of one item a run reported failed (a thread URL), fetched again.
+
+        ``ValueError`` when ``item`` is not a thread of this forum (a thread-list page is
+        retried by running the source again).
+        """
+        if item.split("?")[0] == self.start_url.split("?")[0] or "://" not in item:
+            raise ValueError("only a thread page can be retried on its own; run the source again")
+        try:
+            record = self._harvest_thread(item, thread_external_id(item, preset=self.preset))
+        except _StopRun as exc:
+            return [ItemError(item=item, message=str(exc))]
+        return [record] if record is not None else []
 
     # -- steps -------------------------------------------------------------
 

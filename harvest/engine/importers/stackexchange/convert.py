@@ -135,6 +135,7 @@ def question_record(
         url=url,
         thread_external_id=external_id,
         author_external_id=str(post.owner_id) if post.owner_id is not None else "",
+        license=_license(post, options),
     )
     is_closed = post.closed_at is not None
     return ThreadRecord(
@@ -155,13 +156,15 @@ def question_record(
         # the one reason the files we read can prove.
         closed_reason="duplicate" if is_closed and duplicate_of else "",
         duplicate_of_external_id=duplicate_of,
-        license=license_for(
-            post.created_at,
-            content_license=row.get("ContentLicense", ""),
-            license_default=options.license_default,
-        ),
+        license=question.license,
         complete=False,
     )
+
+
+def _license(post: ParsedPost, options: Options) -> str:
+    """Each post's own licence (its row's ``ContentLicense``, else by its date), not the source's."""
+    return license_for(post.created_at, content_license=post.row.get("ContentLicense", ""),
+                       license_default=options.license_default)
 
 
 def answer_record(
@@ -180,6 +183,7 @@ def answer_record(
         url=f"{options.site_url}/a/{external_id}" if options.site_url else "",
         thread_external_id=str(post.parent_id),
         author_external_id=str(post.owner_id) if post.owner_id is not None else "",
+        license=_license(post, options),
     )
 
 

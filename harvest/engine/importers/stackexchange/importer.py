@@ -82,6 +82,10 @@ class StackExchangeDumpImporter:
         self.path = Path(path)
         self.options = Options(site_url=site_url.rstrip("/"), license_default=license_default)
         self.batch_hint = batch_hint
+        # True once iter_records read Posts.xml and Comments.xml to their ends without damage;
+        # only then may the run treat what it did not see as deleted.
+        self.read_to_end = False
+        self._damaged = False
 
     def iter_records(self, checkpoint: dict | None = None) -> Iterator[Item]:
         """Yield ``(record, cursor)`` pairs; see the module docstring for the order.
@@ -91,6 +95,7 @@ class StackExchangeDumpImporter:
         Bad rows and damaged files later on come out as ItemError records instead.
         """
         start_phase, last_id = _resume_point(checkpoint)
+        self.read_to_end, self._damaged = False, False
         with open_dump(self.path, wanted=_FILES) as dump:
             if not dump.has("Posts.xml"):
                 found = ", ".join(sorted(dump.names())) or "no XML files"
@@ -112,6 +117,7 @@ class StackExchangeDumpImporter:
                     resume = _Resume(last_id if start_phase == 1 else None)
                     yield from self._comments(dump, staging, resume)
             yield from self._links(links, _Resume(last_id if start_phase == 2 else None))
+        self.read_to_end = not self._damaged
 
     # -- users ---------------------------------------------------------------
     def _stage_users(self, dump: DumpFiles, staging: Staging) -> list[ItemError]:
@@ -127,6 +133,7 @@ class StackExchangeDumpImporter:
         skipped_accepted: list[int] = []
         for number, row in enumerate(iter_rows(stream, file_name="Posts.xml"), start=1):
             if isinstance(row, ItemError):
+                self._damaged = True
                 yield from self._flush_posts(batch, staging, duplicates)
                 yield row, None
                 return
@@ -192,12 +199,14 @@ class StackExchangeDumpImporter:
         try:
             stream = dump.open("Comments.xml")
         except DumpError as exc:
+            self._damaged = True
             yield ItemError(item="Comments.xml", message=str(exc)), None
             return
         with stream:
             batch: list[ParsedComment | Item] = []
             for number, row in enumerate(iter_rows(stream, file_name="Comments.xml"), start=1):
                 if isinstance(row, ItemError):
+                    self._damaged = True
                     batch.append((row, None))
                     break
                 try:

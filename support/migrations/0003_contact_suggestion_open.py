@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('kb', '0002_article_view'),
-        ('support', '0001_initial'),
+        ('support', '0002_contact_messages_by_email'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from mail import views
+
+app_name = "mail"
+
+urlpatterns = [
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+]

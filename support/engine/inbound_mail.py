@@ -1,0 +1,336 @@
+"""Inbound mail, parsed with the standard library's ``email`` package (pure: bytes in, dataclasses out).
+
+``parse_inbound(raw, ...)`` turns one raw MIME message into either
+
+- a ``Reply``: a customer's answer to a contact, found by its signed reply address
+  (``support.engine.reply_address``), with the quoted history and the signature cut off,
+  an HTML-only body turned into text, and attachments kept up to the limits (the others
+  listed as refused, with the reason); or
+- a ``Feedback``: a bounce (a DSN, ``multipart/report; report-type=delivery-status``, with
+  a permanent failure) or a complaint (an ARF report, ``report-type=feedback-report``),
+  naming the addresses that must not be mailed again;
+
+or raises ``InboundRefused`` with a code and a reason: too large, not a reply to any
+contact, a forged reply address, nothing to read. Callers store and log; nothing here
+touches a database.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage, Message
+from email.parser import HeaderParser
+from email.utils import getaddresses, parseaddr
+
+from support.engine.reply_address import contact_id_from, is_reply_address
+
+# Headers where a gateway or the sender's client puts the address a mail was sent to.
+RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To", "Cc")
+
+
+class InboundRefused(Exception):
+    """The message cannot become a contact message; ``code`` for programs, the message for people."""
+
+    def __init__(self, code: str, message: str, *, address: str = ""):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.address = address
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 10 * 1024 * 1024
+    max_attachments: int = 5
+    max_attachment_bytes: int = 5 * 1024 * 1024
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass
+class RefusedAttachment:
+    filename: str
+    size: int
+    reason: str
+
+
+@dataclass
+class Reply:
+    contact_id: int
+    to_address: str
+    from_address: str
+    from_name: str
+    subject: str
+    message_id: str
+    text: str
+    from_html: bool = False
+    attachments: list[Attachment] = field(default_factory=list)
+    refused_attachments: list[RefusedAttachment] = field(default_factory=list)
+
+
+@dataclass
+class Feedback:
+    kind: str  # "bounce" or "complaint"
+    addresses: list[str]
+    detail: str
+    original_message_id: str = ""
+
+
+def _message(raw: bytes) -> EmailMessage:
+    return message_from_bytes(raw, policy=policy.default)
+
+
+def parse_inbound(raw: bytes, *, keys: list[bytes], reply_domain: str, limits: Limits = Limits()) -> Reply | Feedback:
+    """One raw MIME message as a ``Reply`` or a ``Feedback``; ``InboundRefused`` otherwise (see the module)."""
+    if len(raw) > limits.max_bytes:
+        raise InboundRefused("too_large", f"The message is {len(raw):,} bytes; the limit is {limits.max_bytes:,}.")
+    if not raw.strip():
+        raise InboundRefused("empty", "The message is empty.")
+    message = _message(raw)
+    if message.get_content_type() == "multipart/report":
+        feedback = _feedback(message)
+        if feedback is not None:
+            return feedback
+    to_address, contact_id = _recipient(message, keys=keys, reply_domain=reply_domain)
+    text, from_html = _body_text(message)
+    attachments, refused = _attachments(message, limits)
+    if not text and not attachments:
+        raise InboundRefused("empty", "The reply has no text and no attachment.", address=to_address)
+    name, address = parseaddr(str(message.get("From", "")))
+    return Reply(
+        contact_id=contact_id, to_address=to_address, from_address=address.strip().lower(), from_name=name.strip(),
+        subject=" ".join(str(message.get("Subject", "")).split()), message_id=str(message.get("Message-ID", "")).strip(),
+        text=text, from_html=from_html, attachments=attachments, refused_attachments=refused,
+    )
+
+
+# --- who it is for ----------------------------------------------------------------------------
+
+def _header_addresses(message: Message, name: str) -> list[str]:
+    try:
+        values = [str(value) for value in message.get_all(name, [])]
+    except Exception:  # noqa: BLE001 - a malformed header the policy cannot even render
+        return []
+    return [address for _, address in getaddresses(values) if address]
+
+
+def _recipient(message: Message, *, keys: list[bytes], reply_domain: str) -> tuple[str, int]:
+    forged = ""
+    for name in RECIPIENT_HEADERS:
+        for address in _header_addresses(message, name):
+            if not is_reply_address(address, domain=reply_domain):
+                continue
+            contact_id = contact_id_from(address, keys=keys, domain=reply_domain)
+            if contact_id is not None:
+                return address.lower(), contact_id
+            forged = forged or address
+    if forged:
+        raise InboundRefused("forged_reply_address",
+                             f"The reply address {forged} was not signed by us (altered or forged).", address=forged)
+    raise InboundRefused("unknown_recipient",
+                         f"The message is not addressed to any contact's reply address (reply+…@{reply_domain}).")
+
+
+# --- the text ---------------------------------------------------------------------------------
+
+# Where quoted history starts, by client. Everything from the first such line on is dropped.
+_QUOTE_HEADERS = [
+    re.compile(r"^-{2,}\s*Original Message\s*-{2,}\s*$", re.I),                 # Outlook, older clients
+    re.compile(r"^_{10,}\s*$"),                                                  # Outlook's rule above From:/Sent:
+    re.compile(r"^-{2,}\s*Forwarded message\s*-{2,}\s*$", re.I),
+    re.compile(r"^Le .{0,200} a écrit\s*:\s*$"),
+    re.compile(r"^Am .{0,200} schrieb .{0,200}:\s*$"),
+]
+_GMAIL_START = re.compile(r"^On\b.{0,300}$")
+_GMAIL_END = re.compile(r"wrote:\s*$")
+_OUTLOOK_FROM = re.compile(r"^\*?From:\*?\s+\S")
+_OUTLOOK_NEXT = re.compile(r"^\*?(Sent|Date|To|Subject):\*?\s")
+_SIGNATURE = re.compile(r"^--\s*$")
+_MOBILE = re.compile(r"^(Sent from my \w[\w ]{0,40}|Get Outlook for \w+)\s*$", re.I)
+
+
+def _quote_start(lines: list[str]) -> int | None:
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if any(pattern.match(stripped) for pattern in _QUOTE_HEADERS):
+            return i
+        # Gmail: "On Tue, 1 Dec 2026 at 10:02, Hearthlink Help <reply+…> wrote:", often wrapped.
+        if _GMAIL_START.match(stripped):
+            joined = " ".join(part.strip() for part in lines[i:i + 3])
+            if _GMAIL_END.search(stripped) or re.match(r"^On\b.{0,400}?wrote:", joined):
+                return i
+        # Outlook without a rule: a "From:" line followed by "Sent:"/"Date:"/"To:"/"Subject:".
+        if _OUTLOOK_FROM.match(stripped) and any(_OUTLOOK_NEXT.match(n.strip()) for n in lines[i + 1:i + 3]):
+            return i
+        if _SIGNATURE.match(line.rstrip("\r")) and line.startswith("--"):
+            return i
+    return None
+
+
+def strip_reply(text: str) -> str:
+    """The new part of a reply: quoted history (Gmail, Outlook, ``>`` lines) and the signature
+    (``-- ``, "Sent from my phone") cut off, blank lines at either end trimmed. When cutting
+    would leave nothing, the whole text is kept rather than lose what the customer sent."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    start = _quote_start(lines)
+    kept = lines[:start] if start is not None else lines
+    kept = [line for line in kept if not line.lstrip().startswith(">")]
+    while kept and (not kept[-1].strip() or _MOBILE.match(kept[-1].strip())):
+        kept.pop()
+    while kept and not kept[0].strip():
+        kept.pop(0)
+    result = "\n".join(line.rstrip() for line in kept)
+    result = re.sub(r"\n{3,}", "\n\n", result)
+    return result if result.strip() else text.strip()
+
+
+def html_to_text(html: str) -> str:
+    """Readable text of an HTML mail, without the quoted history clients put in blockquotes."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "lxml")
+    for node in soup(["script", "style", "head", "title"]):
+        node.decompose()
+    # Outlook on the web: the history starts at its reply header and runs to the end.
+    for marker in soup.select("div#appendonsend, div#divRplyFwdMsg")[:1]:
+        for node in list(marker.find_next_siblings()):
+            node.decompose()
+        marker.decompose()
+    for node in soup.select("div.gmail_quote, blockquote.gmail_quote, blockquote[type=cite], div.moz-cite-prefix, "
+                            "div.yahoo_quoted"):
+        node.decompose()
+    # Any other blockquote is history only when nothing follows it; one the writer put between
+    # their own lines is theirs (an error message, a line of a manual) and stays.
+    for node in soup.find_all("blockquote"):
+        if not any(text.strip() for text in node.find_all_next(string=True) if node not in text.parents):
+            node.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for block in soup.find_all(["p", "div", "li", "tr", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"]):
+        block.insert_before("\n")
+        block.insert_after("\n")
+    text = soup.get_text()
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _decoded(part: Message) -> str:
+    try:
+        return part.get_content()
+    except (LookupError, UnicodeDecodeError, AttributeError):  # an unknown or wrong charset
+        payload = part.get_payload(decode=True) or b""
+        return payload.decode("utf-8", errors="replace")
+
+
+def _body_text(message: EmailMessage) -> tuple[str, bool]:
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is None:
+        return "", False
+    if body.get_content_type() == "text/html":
+        return strip_reply(html_to_text(_decoded(body))), True
+    return strip_reply(_decoded(body)), False
+
+
+# --- attachments --------------------------------------------------------------------------------
+
+def _attachments(message: EmailMessage, limits: Limits) -> tuple[list[Attachment], list[RefusedAttachment]]:
+    kept: list[Attachment] = []
+    refused: list[RefusedAttachment] = []
+    body = message.get_body(preferencelist=("plain", "html"))
+    for part in message.walk():
+        if part.is_multipart() or part is body:
+            continue
+        filename = part.get_filename()
+        if part.get_content_disposition() != "attachment" and not filename:
+            continue
+        content = part.get_payload(decode=True) or b""
+        name = _safe_filename(filename or "attachment")
+        if len(kept) >= limits.max_attachments:
+            refused.append(RefusedAttachment(name, len(content), f"more than {limits.max_attachments} attachments"))
+        elif len(content) > limits.max_attachment_bytes:
+            refused.append(RefusedAttachment(name, len(content),
+                                             f"larger than {limits.max_attachment_bytes:,} bytes"))
+        else:
+            kept.append(Attachment(name, part.get_content_type(), content))
+    return kept, refused
+
+
+def _safe_filename(name: str) -> str:
+    """A file name without folders or control characters (it came from a stranger)."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    return name[:150] or "attachment"
+
+
+# --- bounces and complaints -----------------------------------------------------------------------
+
+def _original_headers(report: Message) -> Message | None:
+    for part in report.walk():
+        kind = part.get_content_type()
+        if kind == "message/rfc822":
+            inner = part.get_payload()
+            return inner[0] if isinstance(inner, list) and inner else None
+        if kind == "text/rfc822-headers":
+            return HeaderParser(policy=policy.default).parsestr(_decoded(part))
+    return None
+
+
+def _field_blocks(part: Message) -> list[Message]:
+    """The header blocks of a ``message/delivery-status`` or ``message/feedback-report`` part."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return payload
+    text = payload if isinstance(payload, str) else _decoded(part)
+    return [HeaderParser(policy=policy.compat32).parsestr(block) for block in re.split(r"\r?\n\s*\r?\n", text)
+            if block.strip()]
+
+
+def _typed_address(value: str) -> str:
+    """``rfc822; riley@example.com`` -> ``riley@example.com``."""
+    value = str(value or "")
+    return parseaddr(value.split(";", 1)[1] if ";" in value else value)[1].strip().lower()
+
+
+def _feedback(message: EmailMessage) -> Feedback | None:
+    report_type = (message.get_param("report-type") or "").lower()
+    original = _original_headers(message)
+    original_id = str(original.get("Message-ID", "")).strip() if original is not None else ""
+    if report_type == "delivery-status":
+        addresses, details = [], []
+        for part in message.walk():
+            if part.get_content_type() != "message/delivery-status":
+                continue
+            for block in _field_blocks(part)[1:] or _field_blocks(part):
+                action = str(block.get("Action", "")).strip().lower()
+                status = str(block.get("Status", "")).strip()
+                recipient = _typed_address(block.get("Final-Recipient") or block.get("Original-Recipient"))
+                # Only a permanent failure stops mail; a delay or a 4.x.x may still be delivered.
+                if recipient and action == "failed" and status.startswith("5"):
+                    addresses.append(recipient)
+                    diagnostic = " ".join(str(block.get("Diagnostic-Code", "")).split())
+                    details.append(f"{recipient}: {status} {diagnostic}".strip())
+        if not addresses:
+            return None
+        return Feedback("bounce", addresses, "\n".join(details), original_id)
+    if report_type == "feedback-report":
+        addresses, detail = [], ""
+        for part in message.walk():
+            if part.get_content_type() != "message/feedback-report":
+                continue
+            for block in _field_blocks(part):
+                for value in block.get_all("Original-Rcpt-To", []) or []:
+                    addresses.append(_typed_address(value))
+                detail = detail or f"feedback type: {str(block.get('Feedback-Type', 'abuse')).strip()}"
+        if not addresses and original is not None:
+            addresses = [address.lower() for _, address in getaddresses([str(original.get("To", ""))]) if address]
+        addresses = [a for a in addresses if a]
+        if not addresses:
+            return None
+        return Feedback("complaint", addresses, detail or "feedback type: abuse", original_id)
+    return None

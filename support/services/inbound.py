@@ -1,0 +1,129 @@
+"""Contacts by e-mail, inbound: a raw mail from the gateway or a mailbox becomes a contact message,
+or suppresses the addresses a bounce or a complaint names.
+
+Both entry points (``POST /api/inbound/email/`` and ``manage.py inbound_mail``) call
+``inbound_mail_receive``; the parsing itself is ``support.engine.inbound_mail``.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from mail.models import EmailAddress, OutgoingMessage
+from mail.services import address_suppress
+from support.engine.inbound_mail import Feedback, InboundRefused, Limits, Reply, parse_inbound
+from support.models import MESSAGE_MAX_LENGTH, Contact, ContactAttachment, ContactMessage
+from support.services.contacts import contact_create, message_append
+from support.services.email import reply_keys
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["InboundOutcome", "InboundRefused", "inbound_mail_receive"]
+
+
+@dataclass
+class InboundOutcome:
+    """What became of one inbound mail. ``result``: ``message`` (stored), ``duplicate`` (stored
+    before: same Message-ID), ``suppressed`` (a bounce or complaint; ``addresses`` stopped) or
+    ``ignored`` (a bounce or complaint about no address we mailed)."""
+
+    result: str
+    contact_id: int | None = None
+    message_id: int | None = None
+    addresses: list[str] = field(default_factory=list)
+    refused_attachments: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"result": self.result, "contact": self.contact_id, "message": self.message_id,
+                "addresses": self.addresses, "refused_attachments": self.refused_attachments}
+
+
+def _limits() -> Limits:
+    return Limits(max_bytes=settings.INBOUND_MAX_BYTES, max_attachments=settings.INBOUND_MAX_ATTACHMENTS,
+                  max_attachment_bytes=settings.INBOUND_MAX_ATTACHMENT_BYTES)
+
+
+def inbound_mail_receive(*, raw: bytes) -> InboundOutcome:
+    """Store one raw MIME mail (see the module). ``InboundRefused`` (logged) when it is too large,
+    addressed to no contact, to an unknown contact, or to a forged reply address; nothing is stored then."""
+    try:
+        parsed = parse_inbound(raw, keys=reply_keys(), reply_domain=settings.REPLY_DOMAIN, limits=_limits())
+        if isinstance(parsed, Feedback):
+            return _feedback_apply(parsed)
+        return _reply_store(parsed)
+    except InboundRefused as refused:
+        logger.warning("inbound mail refused (%s): %s", refused.code, refused.message)
+        raise
+
+
+@transaction.atomic
+def _feedback_apply(feedback: Feedback) -> InboundOutcome:
+    """Suppress each address the report names, if it is one we mailed (and, when the report
+    quotes the original Message-ID, that mail was ours to that address): a forged report must
+    not stop mail to someone we never wrote to."""
+    reason = EmailAddress.Suppression.BOUNCE if feedback.kind == "bounce" else EmailAddress.Suppression.COMPLAINT
+    stopped = []
+    for address in dict.fromkeys(feedback.addresses):
+        ours = OutgoingMessage.objects.filter(to=address)
+        if feedback.original_message_id and ours.filter(message_id=feedback.original_message_id).exists():
+            pass
+        elif feedback.original_message_id and OutgoingMessage.objects.filter(
+                message_id=feedback.original_message_id).exists():
+            logger.warning("inbound %s names %s, but the mail it quotes went to someone else", feedback.kind, address)
+            continue
+        elif not ours.exists():
+            logger.warning("inbound %s about %s, an address we never mailed: ignored", feedback.kind, address)
+            continue
+        address_suppress(address=address, reason=reason, detail=feedback.detail)
+        stopped.append(address)
+    return InboundOutcome("suppressed" if stopped else "ignored", addresses=stopped)
+
+
+def _body(reply: Reply) -> tuple[str, bytes | None]:
+    """The message text (refused attachments named in it) and, when the text is longer than a
+    message holds, the whole text to keep as an attachment so nothing is lost."""
+    notes = [f"[Attachment not kept: {r.filename} ({r.size:,} bytes), {r.reason}]" for r in reply.refused_attachments]
+    text = reply.text or ("(attachments only)" if reply.attachments else "")
+    body = "\n\n".join(filter(None, [text, *notes]))
+    if len(body) <= MESSAGE_MAX_LENGTH:
+        return body, None
+    cut_note = "\n\n[The e-mail was longer than a message holds: the whole text is attached as message.txt]"
+    return text[:MESSAGE_MAX_LENGTH - len(cut_note) - 500] + cut_note + "\n\n" + "\n".join(notes)[:400], text.encode()
+
+
+@transaction.atomic
+def _reply_store(reply: Reply) -> InboundOutcome:
+    contact = Contact.objects.select_for_update().filter(pk=reply.contact_id).first()
+    if contact is None:
+        raise InboundRefused("unknown_contact", f"Contact #{reply.contact_id} does not exist (any more).",
+                             address=reply.to_address)
+    if reply.message_id and ContactMessage.objects.filter(contact=contact, email_message_id=reply.message_id).exists():
+        return InboundOutcome("duplicate", contact_id=contact.pk)
+    body, whole = _body(reply)
+    email = {"email_from": reply.from_address[:254], "email_message_id": reply.message_id[:255]}
+    if contact.status == Contact.Status.CLOSED:
+        # A closed contact is not re-opened; the customer's new words start a new one, as the
+        # web page asks them to.
+        contact = contact_create(channel=Contact.Channel.EMAIL, customer_email=contact.customer_email,
+                                 customer_name=contact.customer_name, subject=contact.subject, body=body,
+                                 opened_by=None, email=email)
+        message = contact.messages.get()
+    else:
+        message = message_append(contact=contact, sender=ContactMessage.Sender.CUSTOMER, author=contact.customer,
+                                 body=body, email=email)
+    files = [(a.filename, a.content_type, a.content) for a in reply.attachments]
+    if whole is not None:
+        files.append(("message.txt", "text/plain", whole))
+    for filename, content_type, content in files:
+        attachment = ContactAttachment(message=message, filename=filename, content_type=content_type[:100],
+                                       size=len(content))
+        attachment.file.save(filename, ContentFile(content), save=True)
+    if reply.from_address and reply.from_address != contact.customer_email.strip().lower():
+        logger.info("inbound reply to contact %s from %s, not the customer's own %s", contact.pk,
+                    reply.from_address, contact.customer_email)
+    return InboundOutcome("message", contact_id=contact.pk, message_id=message.pk,
+                          refused_attachments=[r.filename for r in reply.refused_attachments])
