@@ -47,7 +47,7 @@ def test_pages_work_under_the_policy_without_violations(browser_page, new_browse
     expect(page.get_by_role("link", name="Port forwarding on the H2 Pro")).to_be_visible()
 
     # Header suggestions arrive through htmx and are styled by the stylesheet (no style=).
-    page.get_by_role("searchbox", name="Search").press_sequentially("Beacon dropping", delay=20)
+    page.get_by_role("combobox", name="Search").press_sequentially("Beacon dropping", delay=20)
     suggestions = page.locator("#site-suggest > *")
     expect(suggestions).to_have_count(1)
     assert suggestions.evaluate("node => getComputedStyle(node).position") == "absolute"
