@@ -146,7 +146,8 @@ def suggestions_live(request, pk: int):
     return JsonResponse({
         "html": render_to_string("support/console/_suggestions.html", context, request=request),
         "conversation_html": render_to_string("support/console/_conversation.html",
-                                              {"contact": contact, "conversation": contact.messages.all()},
+                                              {"contact": contact,
+                                               "conversation": selectors.contact_conversation(contact=contact)},
                                               request=request) if changed else None,
         "last_message_id": last,
     })

@@ -222,6 +222,18 @@ def test_suggestions_follow_the_reply_the_agent_is_typing(client_for, agent, gue
     assert too_long.status_code == 400 and "longer than" in too_long.json()["detail"]
 
 
+def test_the_live_redraw_keeps_what_became_of_a_reply_by_email(client_for, agent, console_kb):
+    contact = services.contact_create(channel="email", customer_email="riley@example.com", customer_name="Riley",
+                                      subject="Beacon keeps dropping", body="The ring turns amber every evening.")
+    last = str(contact.messages.get().pk)
+    services.message_append(contact=contact, sender="agent", author=agent, body="Move the Beacon closer.")
+    data = client_for(agent).post(f"/console/contacts/{contact.pk}/suggestions/live/",
+                                  {"draft": "", "last": last, "only_new": "1"}).json()
+    # The same conversation as the page draws: the agent's reply says whether it went out by e-mail.
+    assert "console-mail-note" in data["conversation_html"]
+    assert "e-mailed" in data["conversation_html"].lower()
+
+
 def test_a_short_follow_up_keeps_the_conversation_topic(agent, console_kb):
     from support.selectors import contact_suggestions
 
