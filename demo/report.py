@@ -8,9 +8,12 @@ raises those loggers' levels for the demo command only; errors still come throug
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+from django.conf import settings
+from django.test.utils import override_settings
 from django.urls import reverse
 
 from community.models import Post, Thread
@@ -52,6 +55,30 @@ def calm_logging() -> Iterator[None]:
     finally:
         for name, level in previous.items():
             logging.getLogger(name).setLevel(level)
+
+
+CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
+
+
+@contextmanager
+def mail_saved_to(directory: Path) -> Iterator[Callable[[], int]]:
+    """While the demo sets up, mail the console backend would print goes to files in ``directory``.
+
+    The setup sends dozens of mails (address confirmations, a reply, the editors' flag), hundreds of
+    MIME lines that would bury the summary; mail sent while the site runs still prints. Yields a function
+    counting the mails written. Another backend (SMTP, locmem in tests) is left alone.
+    """
+    if settings.EMAIL_BACKEND != CONSOLE_MAIL:
+        yield lambda: 0
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    before = set(directory.iterdir())
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+                           EMAIL_FILE_PATH=str(directory)):
+        # Two mails may share a file (its name is a timestamp and a backend's id): count the separator
+        # Django's file backend writes after each message.
+        yield lambda: sum(path.read_text(encoding="utf-8", errors="replace").count("\n" + "-" * 79 + "\n")
+                          for path in set(directory.iterdir()) - before)
 
 
 # What the services' progress stages are called on the demo's bars.

@@ -76,3 +76,19 @@ def test_demo_command_prints_a_calm_summary(process_embedder, monkeypatch, caplo
     assert "community: 12 topics, 215 threads, 621 posts (215 questions, 406 answers); 0 new threads" in second
     assert "Hearthlink user forum: 10 threads, 48 posts (no new activity since the last harvest)" in second
     assert "skipped" not in second
+
+
+def test_mail_sent_during_the_setup_is_saved_to_files_not_printed(settings, tmp_path, capsys):
+    from django.core.mail import send_mail
+
+    from demo.report import mail_saved_to
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    with mail_saved_to(tmp_path / "demo-mail") as saved:
+        send_mail("Please confirm your e-mail address", "Confirm here.", "help@localhost", ["casey@example.com"])
+        send_mail("Re: [#6] My order", "Sorry about that.", "help@localhost", ["casey@example.com"])
+    assert saved() == 2
+    assert capsys.readouterr().out == ""
+    assert "Please confirm" in "".join(p.read_text() for p in (tmp_path / "demo-mail").iterdir())
+    # Afterwards (the site running) mail prints on the console again.
+    assert settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"

@@ -4,7 +4,8 @@ Migrates, loads the team-written demo community, creates one account per role,
 harvests the fixture sources (a Stack Exchange dump, a Discourse forum and a phpBB
 board served from ``fixtures/`` by a local HTTP server), builds the search index
 and the article drafts, publishes some and opens demo contacts, gives the demo
-accounts notifications (their mails print on the console), prints the address
+accounts notifications (the setup's mails are saved to files, see ``mail_saved_to``;
+later mails print on the console), prints the address
 and logins, and runs the web server. The harvests do not cluster after each run:
 the demo clusters once, at the end.
 """
@@ -19,7 +20,7 @@ from django.core.management.base import BaseCommand
 from demo.community import DEMO_PASSWORD, demo_community_load, demo_users_create
 from demo.kb import demo_cluster
 from demo.notifications import demo_notifications
-from demo.report import calm_logging, plural
+from demo.report import calm_logging, mail_saved_to, plural
 from demo.search import demo_index
 from demo.sources import demo_sources_harvest, demo_sources_serve
 from demo.support import demo_support
@@ -39,7 +40,8 @@ class Command(BaseCommand):
         address = f"http://{opts['host']}:{opts['port']}/"
         # Progress bars go to the terminal's stderr; the summary to stdout.
         bars = self.stderr._out
-        with calm_logging():
+        mail_dir = Path(settings.DATA_DIR) / "demo-mail"
+        with calm_logging(), mail_saved_to(mail_dir) as mails_saved:
             self.stdout.write("Setting up the Gleaner demo (the first run takes a few minutes)…")
             call_command("migrate", interactive=False, verbosity=0)
             stats = demo_community_load(directory=COMMUNITY)
@@ -53,6 +55,9 @@ class Command(BaseCommand):
             demo_cluster(self.stdout, bars_stream=bars)
             demo_support(self.stdout)
             demo_notifications(self.stdout)
+        if saved := mails_saved():
+            self.stdout.write(f"  {plural(saved, 'e-mail')} sent during the setup, saved in {mail_dir}/ "
+                              "(mail sent while the site runs prints here)")
         self.stdout.write(self.style.SUCCESS(f"\nGleaner demo ready at {address}"))
         self.stdout.write(f"Log in with any of these (password: {DEMO_PASSWORD}):")
         for username, name, roles in users:
