@@ -282,6 +282,11 @@ SEARCH_AUTO_INDEX = env_bool("SEARCH_AUTO_INDEX", True)
 SEARCH_FUSION = env_choice("SEARCH_FUSION", "convex", ("rrf", "convex", "dense", "keyword"))
 SEARCH_ALPHA = env_float("SEARCH_ALPHA", 0.7, minimum=0.0, maximum=1.0)  # convex: weight of the dense score
 SEARCH_RRF_K = env_int("SEARCH_RRF_K", 60, minimum=0)
+# Calibrated relevance (the probability that a result answers the query) below which a result is a
+# weak match; a search where no result clears it says "no good match", and the agent sidebar, related
+# articles and similar questions leave such results out. 0.2 is where bench/eval_relevance.py flags
+# ~97% of out-of-domain queries and keeps ~96% of in-domain recall@10 (search/engine/relevance.py).
+SEARCH_RELEVANCE_FLOOR = env_float("SEARCH_RELEVANCE_FLOOR", 0.2, minimum=0.0, maximum=1.0)
 # The backends search runs on, each a dotted path to a class (interfaces: search/backends/base.py;
 # docs/search.md). The fallback keyword backend answers when the keyword backend cannot ("none":
 # no fallback). A path that does not load fails the web worker's warm-up and `check --deploy`.
