@@ -318,9 +318,9 @@ KB_JOIN_THRESHOLD = env_float("KB_JOIN_THRESHOLD", 0.7, minimum=0.0, maximum=1.0
 KB_REVIEW_NEGATIVE_FEEDBACK = env_int("KB_REVIEW_NEGATIVE_FEEDBACK", 3, minimum=1)
 KB_REVIEW_FLAGS = env_int("KB_REVIEW_FLAGS", 1, minimum=1)
 KB_AUTO_CLUSTER = env_bool("KB_AUTO_CLUSTER", True)
-# Demand from searches that found nothing good: a search is "unmet" with fewer than MIN_RESULTS
-# results or a best score under TOP_SCORE, and counts for a cluster whose centroid is at least
-# SIMILARITY close to the query.
-KB_UNMET_MIN_RESULTS = env_int("KB_UNMET_MIN_RESULTS", 3, minimum=1)
-KB_UNMET_TOP_SCORE = env_float("KB_UNMET_TOP_SCORE", 0.5, minimum=0.0, maximum=1.0)
+# Demand from searches that found nothing good: a search is "unmet" when no result was found or its
+# best result's calibrated relevance is under RELEVANCE (by default the search page's own floor, so
+# what the page calls "no good match" is what the queue counts), and counts for a cluster whose
+# centroid is at least SIMILARITY close to the query.
+KB_UNMET_RELEVANCE = env_float("KB_UNMET_RELEVANCE", SEARCH_RELEVANCE_FLOOR, minimum=0.0, maximum=1.0)
 KB_UNMET_SIMILARITY = env_float("KB_UNMET_SIMILARITY", 0.55, minimum=0.0, maximum=1.0)

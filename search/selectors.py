@@ -236,4 +236,5 @@ def _log(query: str, *, user, channel: str, results: SearchResults) -> None:
         channel=channel if channel in CHANNELS else "web",
         results=min(len(results), 32767),
         top_score=results[0].score if results else 0.0,
+        top_relevance=results.top_relevance,
     )

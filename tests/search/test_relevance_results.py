@@ -47,3 +47,17 @@ def test_an_excluded_document_is_never_ranked_so_the_next_best_is_judged_on_its_
     second = next(r for r in with_self if r.object_id == without[0].object_id)
     # Far behind the article itself, the runner-up looked weaker than it is.
     assert without[0].relevance > second.relevance
+
+
+def test_the_log_keeps_the_calibrated_top_relevance_and_counts_only_searches_that_found_nothing_good(corpus, alice):
+    from search.models import SearchQueryLog
+
+    search_documents(query="what is the capital of australia", user=alice, channel="web")
+    search_documents(query="how do I reset my H1 router to factory settings", user=alice, channel="web")
+    search_documents(query="zzqxv flurble", user=None, channel="api")
+    search_documents(query="capital of austr", user=alice, channel="suggest")  # typed on the way
+    rows = {row.query: row for row in SearchQueryLog.objects.all()}
+    assert rows["what is the capital of australia"].top_relevance < 0.2 <= rows["what is the capital of australia"].top_score
+    assert rows["how do I reset my H1 router to factory settings"].top_relevance >= 0.5
+    unmet = set(SearchQueryLog.objects.unmet(below=0.2).values_list("query", flat=True))
+    assert unmet == {"what is the capital of australia", "zzqxv flurble"}
