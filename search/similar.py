@@ -31,20 +31,23 @@ def keywords(text: str, *, limit: int = 8) -> list[str]:
     return out[:limit]
 
 
-def similar_threads(*, text: str, user=None, limit: int = 5, exclude_id: int | None = None) -> list[Thread]:
-    """Up to ``limit`` visible threads (community questions and harvested threads) like ``text``, best first."""
-    threads = _semantic(text=text, user=user, limit=limit, exclude_id=exclude_id)
+def similar_threads(*, text: str, user=None, limit: int = 5, exclude_id: int | None = None,
+                    log: bool = True) -> list[Thread]:
+    """Up to ``limit`` visible threads (community questions and harvested threads) like ``text``, best first,
+    never the thread ``exclude_id``. ``log``: write the search to the query log (not for a thread page's
+    own title: nobody searched for it)."""
+    threads = _semantic(text=text, user=user, limit=limit, exclude_id=exclude_id, log=log)
     if threads is not None:
         return threads
     return _title_keywords(text=text, limit=limit, exclude_id=exclude_id)
 
 
-def _semantic(*, text: str, user, limit: int, exclude_id: int | None) -> list[Thread] | None:
+def _semantic(*, text: str, user, limit: int, exclude_id: int | None, log: bool) -> list[Thread] | None:
     """The threads that clear the relevance floor; None when search found nothing at all to judge."""
     kinds = [Document.Kind.QUESTION, Document.Kind.THREAD]
     try:
         results = search_documents(
-            query=text, user=user, kinds=kinds, limit=limit, channel="suggest",
+            query=text, user=user, kinds=kinds, limit=limit, channel="suggest", log=log,
             # The thread itself (on its own page) would be the best match and make the others look far behind.
             exclude=[(kind, exclude_id) for kind in kinds] if exclude_id else (),
         )

@@ -71,7 +71,11 @@ def suggest(request):
 
 @require_GET
 def similar_questions(request):
-    """The ask form's as-you-type list of existing questions like the title being typed."""
+    """Existing questions like a title: the ask form's as-you-type list, and a thread page's own
+    (``exclude``: that thread, which is then neither listed nor logged as a search)."""
     text = request.GET.get("title", "") or request.GET.get("q", "")
-    results = similar_threads(text=text[:300], user=request.user) if len(text.strip()) >= 3 else []
+    exclude = request.GET.get("exclude", "")
+    exclude_id = int(exclude) if exclude.isascii() and exclude.isdigit() and len(exclude) < 12 else None
+    results = similar_threads(text=text[:300], user=request.user, exclude_id=exclude_id,
+                              log=exclude_id is None) if len(text.strip()) >= 3 else []
     return render(request, "search/_similar_questions.html", {"results": results})

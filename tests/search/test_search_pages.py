@@ -175,3 +175,22 @@ def test_similar_questions_leave_out_questions_unlikely_to_be_the_same(corpus, a
     assert similar_threads(text="What is the best pizza dough hydration for a crispy crust?", user=alice) == []
     found = similar_threads(text="my satellite node loses connection every evening", user=alice)
     assert [t.pk for t in found] == [corpus.threads["beacon"].pk]
+
+
+def test_a_thread_page_lists_similar_questions_without_itself_and_without_logging_a_search(client, corpus, alice):
+    from urllib.parse import quote
+
+    from community.services import question_create
+    from search.models import SearchQueryLog
+    from search.services.rebuild import index_rebuild
+
+    beacon = corpus.threads["beacon"]
+    twin = question_create(author=alice, title="My Beacon satellite drops off the mesh every night",
+                           body="The Beacon loses the H1 router every night and its ring turns amber.", tags=["beacon"])
+    index_rebuild()
+    box = soup(client.get(beacon.get_absolute_url())).select_one("aside.thread-similar #similar")
+    assert box["hx-get"] == f"/questions/similar/?title={quote(beacon.title)}&exclude={beacon.pk}"
+    assert box["hx-trigger"] == "load"
+    listed = [a.get_text() for a in soup(client.get(box["hx-get"], HTTP_HX_REQUEST="true")).select("a")]
+    assert listed == [twin.title]  # not the thread itself, nor the unrelated firmware question
+    assert not SearchQueryLog.objects.exists()
