@@ -321,11 +321,11 @@ def cluster_demand(*, size: int, recent_growth: int, unmet_searches: int, needs_
 
 
 def _unmet_counts(centroids: dict[int, np.ndarray], embedder: Embedder | None) -> Counter:
-    """Recent searches with few or weak results, each counted for the closest cluster if close enough."""
+    """Recent searches that found nothing likely to answer them, each counted for the closest cluster if
+    close enough."""
     since = timezone.now() - timedelta(days=UNMET_DAYS)
-    poor = SearchQueryLog.objects.filter(created_at__gte=since).filter(
-        Q(results__lt=settings.KB_UNMET_MIN_RESULTS) | Q(top_score__lt=settings.KB_UNMET_TOP_SCORE)
-    ).order_by("-created_at").values_list("query", flat=True)[:UNMET_MAX_QUERIES]
+    poor = (SearchQueryLog.objects.filter(created_at__gte=since).unmet(below=settings.KB_UNMET_RELEVANCE)
+            .order_by("-created_at").values_list("query", flat=True)[:UNMET_MAX_QUERIES])
     queries = [q.strip() for q in poor if q.strip()]
     if not queries or not centroids:
         return Counter()

@@ -136,12 +136,17 @@ def test_unmet_searches_raise_demand(small_corpus, embedder):
     before = guest.demand
     for _ in range(2):
         SearchQueryLog.objects.create(query="how to turn on guest wifi for visitors hearthlink", results=0)
-    SearchQueryLog.objects.create(query="guest network setting", results=12, top_score=0.9)  # found plenty
+    # Found plenty, but nothing likely to answer it: unmet.
+    SearchQueryLog.objects.create(query="guest wifi password for visitors", results=12, top_score=1.0,
+                                  top_relevance=0.05)
+    SearchQueryLog.objects.create(query="guest network setting", results=12, top_relevance=0.9)  # found its answer
+    # Typed into a search box on the way to a search: not a search of its own.
+    SearchQueryLog.objects.create(query="guest wifi for visi", results=3, top_relevance=0.01, channel="suggest")
 
     clusters_demand_update(embedder=embedder)
 
     guest.refresh_from_db()
-    assert guest.unmet_searches == 2
+    assert guest.unmet_searches == 3
     assert guest.demand > before
     beacon = ClusterMember.objects.get(thread=small_corpus["beacon"][0]).cluster
     assert beacon.unmet_searches == 0
