@@ -11,7 +11,7 @@ from django.db.models import F, Max, Min, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.html import escape
 
-from community.models import Post, Source, Tag, Thread
+from community.models import Post, Source, Tag, Thread, ThreadLink
 from core.errors import ServiceError
 from kb import permissions
 from kb.models import Article, ArticleVersion, Cluster, ClusterMember, EvidenceNote
@@ -281,3 +281,37 @@ def version_diff_html(old: ArticleVersion | Article, new: ArticleVersion | Artic
 def thread_ids_unclustered() -> list[int]:
     """Visible threads in no cluster (what an incremental clustering run would try to place)."""
     return list(Thread.objects.visible().filter(cluster_membership__isnull=True).values_list("id", flat=True))
+
+
+def duplicate_links(thread_ids: Iterable[int]) -> dict[int, int]:
+    """``{thread: the thread it was closed as a duplicate of}`` among ``thread_ids``' sources.
+
+    Three places hold the link: ``Thread.duplicate_of`` (the community's own
+    duplicate flags), a harvested thread's ``duplicate_of_external_id``, and the
+    source's ``ThreadLink`` rows of kind duplicate (Stack Exchange PostLinks).
+    """
+    wanted = set(thread_ids)
+    links: dict[int, int] = {}
+    rows = Thread.objects.filter(pk__in=wanted).values_list("id", "source_id", "external_id", "duplicate_of_id",
+                                                            "duplicate_of_external_id")
+    by_external: dict[tuple[int, str], int] = {}
+    external_targets: dict[int, tuple[int, str]] = {}
+    sources = set()
+    for pk, source, external, dup, dup_external in rows:
+        sources.add(source)
+        if dup:
+            links[pk] = dup
+        elif dup_external:
+            external_targets[pk] = (source, dup_external)
+    for source, external, pk in Thread.objects.filter(source_id__in=sources).exclude(external_id="").values_list(
+            "source_id", "external_id", "id"):
+        by_external[(source, external)] = pk
+    for pk, key in external_targets.items():
+        if key in by_external:
+            links[pk] = by_external[key]
+    for source, a, b in ThreadLink.objects.filter(source_id__in=sources, kind=ThreadLink.Kind.DUPLICATE).values_list(
+            "source_id", "from_external_id", "to_external_id"):
+        dup, original = by_external.get((source, a)), by_external.get((source, b))
+        if dup in wanted and original is not None and dup != original:
+            links.setdefault(dup, original)
+    return {t: o for t, o in links.items() if t in wanted and o != t}

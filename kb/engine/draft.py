@@ -12,6 +12,7 @@ The draft answers its lead question. Steps, each in its own module:
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,10 +69,11 @@ class Draft:
         return "" if self.placement.confident else UNCONFIRMED
 
 
-def _first_sentences(text: str, count: int = PROBLEM_SENTENCES) -> str:
-    from kb.engine.drafting import first_sentences
-
-    return first_sentences(text, count)
+def first_sentences(text: str, count: int = PROBLEM_SENTENCES) -> str:
+    """The first ``count`` sentences, whitespace collapsed."""
+    flat = " ".join(text.split())
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", flat)
+    return " ".join(parts[:count])
 
 
 def choose_lead(threads: Sequence[DraftThread], questions: Mapping[Hashable, Question], rule: JoinRule) -> Hashable:
@@ -163,6 +165,6 @@ def draft_cluster(
             variants.append(title)
     return Draft(
         lead=lead_id, title=lead_thread.title.strip(),
-        problem=_first_sentences(lead_thread.question) or lead_thread.title.strip(),
+        problem=first_sentences(lead_thread.question) or lead_thread.title.strip(),
         members=members, left_out=left_out, placement=placement, evidence=notes, variants=variants,
     )

@@ -2,8 +2,10 @@
 
 - ``articles``: create, edit, workflow transitions, review, restore a version, assign.
 - ``clusters``: merge, split, dismiss a candidate; the draft an editor asks for.
-- ``drafts``: the extractive draft of a cluster (the ORM edge of ``kb.engine.drafting``).
-- ``clustering``: full and incremental clustering runs, demand (the ORM edge of ``kb.engine.clustering``).
+- ``drafts``: the draft article of a problem cluster (the ORM edge of ``kb.engine.draft``).
+- ``clustering``: full and incremental problem-clustering runs (the ORM edge of ``kb.engine.problems``).
+- ``topics``: the coarser topic level above problem clusters.
+- ``demand``: the queue's rank of each cluster (size, growth, unmet searches).
 - ``freshness``: "needs review" from changed sources, unhelpful votes and agent flags.
 - ``usage``: readers' helpful votes and article views.
 - ``agents``: what agents write (flags, captured drafts); called by the support app.
@@ -23,15 +25,13 @@ from kb.services.articles import (
 )
 from kb.services.clustering import (
     ClusterReport,
-    cluster_demand,
-    cluster_demand_refresh,
-    clusters_demand_update,
     clusters_rebuild,
     clusters_refresh,
     clusters_update,
     frozen_cluster_ids,
     locked_cluster_ids,
 )
+from kb.services.demand import cluster_demand, cluster_demand_refresh, clusters_demand_update
 from kb.services.clusters import article_from_cluster, article_merge, cluster_dismiss, cluster_split
 from kb.services.drafts import article_draft_from_cluster, post_hash
 from kb.services.freshness import (
@@ -41,6 +41,7 @@ from kb.services.freshness import (
     articles_check_sources,
     source_change_reasons,
 )
+from kb.services.topics import topics_rebuild
 from kb.services.usage import article_feedback_record, article_view_record
 from kb.services.versions import version_save
 
@@ -52,5 +53,5 @@ __all__ = [
     "article_transition", "article_view_record", "articles_check_sources", "cluster_demand",
     "cluster_demand_refresh", "cluster_dismiss", "cluster_split", "clusters_demand_update", "clusters_rebuild",
     "clusters_refresh", "clusters_update", "frozen_cluster_ids", "item_assign", "locked_cluster_ids", "post_hash",
-    "source_change_reasons", "version_save",
+    "source_change_reasons", "topics_rebuild", "version_save",
 ]
