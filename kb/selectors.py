@@ -15,6 +15,7 @@ from community.models import Post, Source, Tag, Thread, ThreadLink
 from core.errors import ServiceError
 from kb import permissions
 from kb.models import Article, ArticleVersion, Cluster, ClusterMember, EvidenceNote
+from kb.question_vectors import post_text
 
 A, C = Article.Status, Cluster.Status
 QUEUE_LIMIT = 200
@@ -143,10 +144,12 @@ def editors() -> list:
 @dataclass
 class ClusterThread:
     thread: Thread
-    similarity: float
+    similarity: float  # to the lead question
     pinned: bool
     accepted: Post | None
     best: Post | None
+    relation: str = ""
+    reason: str = ""
 
 
 @dataclass
@@ -160,6 +163,7 @@ class ClusterDetail:
     votes: int
     accepted: int
     evidence: list[EvidenceNote] = field(default_factory=list)
+    reasons: "DraftReasons | None" = None
 
 
 def cluster_detail(*, cluster: Cluster) -> ClusterDetail:
@@ -177,17 +181,75 @@ def cluster_detail(*, cluster: Cluster) -> ClusterDetail:
         posts = member.thread.answers
         accepted = next((post for post in posts if post.is_accepted), None)
         best = max(posts, key=lambda post: (post.score, -post.pk), default=None)
-        threads.append(ClusterThread(member.thread, member.similarity, member.pinned, accepted, best))
+        threads.append(ClusterThread(member.thread, member.similarity, member.pinned, accepted, best,
+                                     member.get_relation_display(), member.reason))
+    threads.sort(key=lambda row: row.thread.pk != cluster.lead_id)  # the lead first: the others are judged by it
     span = Thread.objects.filter(cluster_membership__cluster=cluster).aggregate(first=Min("created_at"),
                                                                                   last=Max("last_activity_at"))
     evidence = list(EvidenceNote.objects.filter(cluster=cluster).select_related(
         "first_post__thread__source", "first_post__author", "second_post__thread__source", "second_post__author"))
+    article = Article.objects.filter(cluster=cluster).first()
     return ClusterDetail(
-        cluster=cluster, article=Article.objects.filter(cluster=cluster).first(), threads=threads,
+        cluster=cluster, article=article, threads=threads,
+        reasons=draft_reasons(article=article) if article is not None else None,
         first=span["first"], last=span["last"],
         sources=sorted({item.thread.source.name for item in threads}),
         votes=sum(item.thread.score for item in threads),
         accepted=sum(1 for item in threads if item.accepted is not None), evidence=evidence,
+    )
+
+
+@dataclass
+class DraftReasons:
+    """Why the machine draft of an article is what it is, as stored with its version
+    (``kb.services.drafts``), with the threads and answers it names loaded for links and excerpts."""
+
+    version: int  # the version the draft was saved as
+    edited_since: bool  # an editor saved a later version: the reasons describe the draft, not the text now
+    lead: dict
+    note: str
+    rule: str
+    members: list[dict]
+    left_out: list[dict]
+    answers: list[dict]  # placed: the solution first, then the other solutions
+    not_placed: list[dict]
+    evidence: list[dict]
+
+
+EXCERPT_CHARS = 220
+RELATION_LABELS = {"own": "the lead's own thread", "duplicate": "a thread the source linked as a duplicate",
+                   "same problem": "a thread judged the same problem", "lead": "the lead question",
+                   "similar": "same problem as the lead"}
+
+
+def draft_reasons(*, article: Article) -> DraftReasons | None:
+    """The reasons of ``article``'s latest machine draft, or None when it was never drafted by the machine."""
+    versions = article.versions.filter(author__isnull=True).order_by("-number").only("number", "reasons")
+    version = next((v for v in versions if v.reasons), None)
+    if version is None:
+        return None
+    data = version.reasons
+    answers = data.get("answers", []) + data.get("not_placed", [])
+    threads = Thread.objects.in_bulk({row["thread"] for row in data.get("members", []) + data.get("left_out", [])
+                                      + answers})
+    posts = Post.objects.in_bulk({row["post"] for row in answers})
+
+    def with_rows(rows: list[dict]) -> list[dict]:
+        out = []
+        for row in rows:
+            post = posts.get(row.get("post"))
+            excerpt = " ".join(post_text(post).split()) if post is not None else ""
+            out.append({**row, "thread_obj": threads.get(row["thread"]),
+                        "relation_label": RELATION_LABELS.get(row.get("relation", ""), row.get("relation", "")),
+                        "excerpt": excerpt[:EXCERPT_CHARS] + ("…" if len(excerpt) > EXCERPT_CHARS else "")})
+        return out
+
+    return DraftReasons(
+        version=version.number, edited_since=article.versions.filter(number__gt=version.number).exists(),
+        lead=data.get("lead", {}), note=data.get("note", ""), rule=data.get("rule", ""),
+        members=with_rows(data.get("members", [])), left_out=with_rows(data.get("left_out", [])),
+        answers=with_rows(data.get("answers", [])), not_placed=with_rows(data.get("not_placed", [])),
+        evidence=data.get("evidence", []),
     )
 
 

@@ -146,6 +146,7 @@ def article_edit(request, pk: int):
         "sources": selectors.article_sources(article=article), "merge_choices": _merge_choices(exclude=article),
         "versions": selectors.article_versions(article=article)[:5], "editors": selectors.editors(),
         "preview": _preview_parts(initial), "visibilities": Article.Visibility.choices,
+        "reasons": selectors.draft_reasons(article=article),
     }, status=400 if request.method == "POST" else 200)
 
 
