@@ -148,7 +148,8 @@ class ClusterThread:
     pinned: bool
     accepted: Post | None
     best: Post | None
-    relation: str = ""
+    relation: str = ""  # ClusterMember.Relation
+    relation_label: str = ""
     reason: str = ""
 
 
@@ -182,7 +183,7 @@ def cluster_detail(*, cluster: Cluster) -> ClusterDetail:
         accepted = next((post for post in posts if post.is_accepted), None)
         best = max(posts, key=lambda post: (post.score, -post.pk), default=None)
         threads.append(ClusterThread(member.thread, member.similarity, member.pinned, accepted, best,
-                                     member.get_relation_display(), member.reason))
+                                     member.relation, member.get_relation_display(), member.reason))
     threads.sort(key=lambda row: row.thread.pk != cluster.lead_id)  # the lead first: the others are judged by it
     span = Thread.objects.filter(cluster_membership__cluster=cluster).aggregate(first=Min("created_at"),
                                                                                   last=Max("last_activity_at"))

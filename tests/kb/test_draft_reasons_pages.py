@@ -41,6 +41,20 @@ def test_cluster_and_edit_pages_show_why_each_answer_is_in_the_draft(page, small
     assert "similar to the lead question" in cluster_html and "Lead question</span>" in cluster_html
 
 
+def test_the_api_gives_the_same_reasons(api_for, editor, small_corpus, embedder):
+    clusters_rebuild(embedder=embedder)
+    cluster = ClusterMember.objects.get(thread=small_corpus["guest"][0]).cluster
+    api = api_for(editor)
+
+    detail = api.get(f"/api/kb/clusters/{cluster.pk}/").json()
+    versions = api.get(f"/api/kb/articles/{cluster.article.pk}/versions/").json()
+
+    assert detail["cluster"]["lead"] == cluster.lead_id
+    assert detail["threads"][0]["relation"] == "lead" and all(t["reason"] for t in detail["threads"])
+    rows = versions["results"] if isinstance(versions, dict) else versions
+    assert rows[-1]["reasons"]["answers"][0]["role"] == "solution"
+
+
 def test_edit_page_says_when_there_is_no_confident_solution(page, alice, bob, embedder):
     lead = Thread.objects.create(source=source_community(), title="Beacon Plus fan makes a clicking noise",
                                  author=alice, author_name="alice")
