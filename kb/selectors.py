@@ -14,7 +14,7 @@ from django.utils.html import escape
 from community.models import Post, Source, Tag, Thread, ThreadLink
 from core.errors import ServiceError
 from kb import permissions
-from kb.models import Article, ArticleVersion, Cluster, ClusterMember, EvidenceNote
+from kb.models import Article, ArticleVersion, Cluster, ClusterMember, EvidenceNote, Topic
 from kb.question_vectors import post_text
 
 A, C = Article.Status, Cluster.Status
@@ -72,13 +72,13 @@ def _assignee_q(assignee: str | None, user, prefix: str) -> Q:
 
 
 def queue(*, user=None, source: str | None = None, tag: str | None = None, status: str | None = None,
-          assignee: str | None = None, limit: int = QUEUE_LIMIT) -> list[QueueItem]:
+          assignee: str | None = None, topic: str | None = None, limit: int = QUEUE_LIMIT) -> list[QueueItem]:
     """Candidates and articles, needs-review first, then by demand (size, growth, unmet searches).
 
     ``status``: ``candidate`` (no article yet), ``needs_review``, an article status, or
     ``dismissed``/``merged``; by default everything still open (not archived, dismissed
-    or merged). ``assignee``: a username, ``me`` or ``none``. Unknown filter values
-    match nothing rather than everything.
+    or merged). ``assignee``: a username, ``me`` or ``none``. ``topic``: a topic id (its problem
+    clusters only). Unknown filter values match nothing rather than everything.
     """
     clusters = Cluster.objects.select_related("assigned_to", "article", "article__assigned_to")
     articles = Article.objects.filter(cluster__isnull=True).select_related("assigned_to")
@@ -98,6 +98,9 @@ def queue(*, user=None, source: str | None = None, tag: str | None = None, statu
     if source:
         clusters = clusters.filter(pk__in=ClusterMember.objects.filter(thread__source__slug=source).values("cluster"))
         articles = articles.filter(sources__thread__source__slug=source)
+    if topic:
+        clusters = clusters.filter(topic_id=int(topic)) if topic.isdigit() else clusters.none()
+        articles = articles.none()
     if tag:
         clusters = clusters.filter(
             Q(pk__in=ClusterMember.objects.filter(thread__tags__name=tag).values("cluster")) | Q(article__tags__name=tag)
@@ -123,6 +126,8 @@ def queue_filter_choices() -> dict:
         "sources": list(Source.objects.order_by("name").values_list("slug", "name")),
         "tags": list(Tag.objects.filter(threads__cluster_membership__isnull=False).distinct().order_by("name")
                      .values_list("name", flat=True)[:300]),
+        "topics": list(Topic.objects.filter(clusters_count__gt=1).order_by("-demand", "pk")
+                       .values_list("id", "label", "clusters_count")[:200]),
         "statuses": [("candidate", "Candidate (no article yet)"), ("needs_review", "Needs review"),
                      *A.choices, (C.DISMISSED, "Dismissed"), (C.MERGED, "Merged")],
         "editors": editors(),

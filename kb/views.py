@@ -69,7 +69,7 @@ def _merge_choices(*, exclude: Article | Cluster) -> list[tuple[str, str]]:
 @require_GET
 @editor_required
 def queue(request):
-    filters = {name: request.GET.get(name) or None for name in ("source", "tag", "status", "assignee")}
+    filters = {name: request.GET.get(name) or None for name in ("source", "tag", "status", "assignee", "topic")}
     items = selectors.queue(user=request.user, **filters)
     return render(request, "kb/queue.html", {"items": items, "filters": filters, **selectors.queue_filter_choices()})
 

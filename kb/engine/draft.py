@@ -2,7 +2,7 @@
 
 The draft answers its lead question. Steps, each in its own module:
 1. the lead: given (a new question joining a cluster, or the problem
-   cluster's lead), else the question the join rule ties the most others to;
+   cluster's lead), else a question with an accepted answer the join rule ties the most others to;
 2. membership (``problems.judge``): each other question is the lead's problem
    or is left out, with the reason;
 3. answers (``answers.score_answers`` / ``place_answers``): the lead's own
@@ -77,11 +77,12 @@ def first_sentences(text: str, count: int = PROBLEM_SENTENCES) -> str:
 
 
 def choose_lead(threads: Sequence[DraftThread], questions: Mapping[Hashable, Question], rule: JoinRule) -> Hashable:
-    """The thread the rule ties the most others to; ties: an accepted answer, any answer, score, input order."""
+    """As ``problems.problem_clusters`` leads: a thread with an accepted answer first, then the one the rule ties
+    the most others to; ties: any answer, score, input order."""
     def key(item: tuple[int, DraftThread]):
         i, t = item
         joins = sum(1 for o in threads if o.id != t.id and judge(questions[t.id], questions[o.id], rule) is not None)
-        return (joins, any(a.accepted for a in t.answers), bool(t.answers), t.score, -i)
+        return (any(a.accepted for a in t.answers), joins, bool(t.answers), t.score, -i)
 
     return max(enumerate(threads), key=key)[1].id
 
