@@ -83,11 +83,9 @@ def main() -> None:
           f"{'publishable':>13}")
     result = {}
     for site, t in totals.items():
-        result[site] = {
-            **t,
-            "solution_precision": round(t["solution_right"] / t["solution_judged"], 3) if t["solution_judged"] else None,
-            "others_precision": round(t["others_right"] / t["others_judged"], 3) if t["others_judged"] else None,
-        }
+        share = lambda right, judged: round(t[right] / t[judged], 3) if t[judged] else None  # noqa: E731
+        result[site] = {**t, "solution_precision": share("solution_right", "solution_judged"),
+                        "others_precision": share("others_right", "others_judged")}
         print(f"{site:<9}{t['drafts']:>7}{t['members_same_problem']:>8}/{t['members']:<5}{t['no_solution']:>12}"
               f"{t['solution_right']:>8}/{t['solution_judged']:<4}{t['others_right']:>7}/{t['others_judged']:<4}"
               f"{t['publishable']:>9}/{t['drafts']}")
