@@ -472,11 +472,11 @@ LOGGING = {
 
 
 # --- Knowledge base ------------------------------------------------------------------
-# Clustering: cosine similarity for an edge between two questions, smallest cluster, and similarity
-# for a new thread to join an existing cluster.
-KB_CLUSTER_THRESHOLD = env_float("KB_CLUSTER_THRESHOLD", 0.65, minimum=0.0, maximum=1.0)
+# Clustering: problem clusters join questions by the fitted rule of kb/engine/fitted/problems.json;
+# the smallest problem cluster kept, and the cosine similarity between two problem clusters' centroids
+# for an edge of the coarser topic level above them.
 KB_CLUSTER_MIN_SIZE = env_int("KB_CLUSTER_MIN_SIZE", 2, minimum=2)
-KB_JOIN_THRESHOLD = env_float("KB_JOIN_THRESHOLD", 0.7, minimum=0.0, maximum=1.0)
+KB_TOPIC_THRESHOLD = env_float("KB_TOPIC_THRESHOLD", 0.65, minimum=0.0, maximum=1.0)
 KB_REVIEW_NEGATIVE_FEEDBACK = env_int("KB_REVIEW_NEGATIVE_FEEDBACK", 3, minimum=1)
 KB_REVIEW_FLAGS = env_int("KB_REVIEW_FLAGS", 1, minimum=1)
 KB_AUTO_CLUSTER = env_bool("KB_AUTO_CLUSTER", True)
