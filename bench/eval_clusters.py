@@ -1,18 +1,20 @@
 """Evaluate Gleaner's clustering on a Stack Exchange dump against its PostLinks.
 
-Usage: python bench/eval_clusters.py DUMP_DIR [--threshold 0.65] [--min-size 2]
+Usage: python bench/eval_clusters.py DUMP_DIR [--min-size 2]
 
 Harvests the dump into a throwaway SQLite database (a temp folder: migrate,
-``source_create`` + ``source_harvest``), embeds and clusters every question
-through ``kb.services.clustering.clusters_rebuild`` (the product path, drafts
-off), and scores it against the dump's links: duplicates (LinkTypeId 3) strong,
-related (1) weak. The TF-IDF keyword baseline is tuned to the same coverage
+``source_create`` + ``source_harvest``, which stores the dump's links as the
+product does), embeds and clusters every question through
+``kb.services.clustering.clusters_rebuild`` (the product path: problem
+clusters following the harvested duplicate links, drafts off), and scores the
+problem clusters against the dump's links. B-cubed is against duplicate links
+alone (LinkTypeId 3: gold same-problem pairs) over every linked question, so a
+related pair (LinkTypeId 1: same topic, another problem) clustered together
+costs precision. The TF-IDF keyword baseline is tuned to the same coverage
 (share of questions in a cluster of ≥ 2), because a stricter threshold always
-looks more precise. Then the problem level (``kb.engine.problems``, see
-``bench/eval_problems.py``): B-cubed against duplicate links alone, so a
-related pair clustered together costs precision, from text alone and
-following the dump's duplicate links, next to TF-IDF at the same coverage.
-Prints tables, then one JSON object on the last line.
+looks more precise. Then the pure core on the same dump from text alone
+(``bench/eval_problems.py``), where "duplicates together" is a test rather
+than the links themselves. Prints tables, then one JSON object on the last line.
 
 Vectors are cached across runs in a temp file keyed by (text, model), so only
 the first run on a dump pays for the model.
@@ -94,9 +96,10 @@ def links(dump: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 
 
 def scores(groups: list[list[str]], n: int, dups, related) -> dict[str, float]:
-    from kb.engine.clustering.metrics import bcubed, coverage, linked_share, pairs_together
+    from kb.engine.clustering.metrics import bcubed, coverage, gold_groups_from_pairs, linked_share, pairs_together
 
-    p, r, f = bcubed(groups, dups + related)
+    items = {x for pair in dups + related for x in pair}
+    p, r, f = bcubed(groups, gold_groups_from_pairs(dups), items=items)
     return {"coverage": coverage(groups, n), "clusters": len(groups), "dup": pairs_together(groups, dups),
             "rel": pairs_together(groups, related), "P": p, "R": r, "F1": f,
             "linked": linked_share(groups, dups + related)}
@@ -105,7 +108,6 @@ def scores(groups: list[list[str]], n: int, dups, related) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dump", type=Path, help="folder with Posts.xml and PostLinks.xml")
-    parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--min-size", type=int, default=None)
     args = parser.parse_args()
     dump = args.dump.resolve()
@@ -132,7 +134,7 @@ def main() -> None:
         embedder = get_embedder()
         cached = cache_load(embedder.name)
         t0 = time.perf_counter()
-        report = clusters_rebuild(embedder=embedder, threshold=args.threshold, min_size=args.min_size, draft=False)
+        report = clusters_rebuild(embedder=embedder, min_size=args.min_size, draft=False)
         t_cluster = time.perf_counter() - t0
         cache_save(embedder.name)
 
@@ -157,13 +159,14 @@ def main() -> None:
     rows = [("coverage", "coverage"), ("clusters", "clusters"), ("duplicate pairs together", "dup"),
             ("related pairs together", "rel"), ("B-cubed precision", "P"), ("B-cubed recall", "R"),
             ("B-cubed F1", "F1"), ("co-clustered pairs linked", "linked")]
+    print("product problem clusters (B-cubed against duplicate links; items: every linked question)")
     print(f"{'metric':<28}{'gleaner':>10}{'tfidf':>10}")
     for label, key in rows:
         fmt = "{:>10d}" if key == "clusters" else "{:>10.3f}"
         print(f"{label:<28}{fmt.format(gleaner[key])}{fmt.format(tfidf[key])}")
     both = lambda key: {"gleaner": round(gleaner[key], 4), "tfidf": round(tfidf[key], 4)}  # noqa: E731
     problem = problem_level(dump)
-    print("\nproblem level (B-cubed against duplicate links; items: every linked question)")
+    print("\npure core on the same dump (bench/eval_problems.py): text alone, and following the links")
     print(f"{'':<16}{'coverage':>9}{'clusters':>9}{'B3 P':>7}{'B3 R':>7}{'B3 F1':>7}{'dups':>7}{'related':>8}")
     for row, v in problem.items():
         print(f"{row:<16}{v['coverage']:>9.3f}{v['clusters']:>9d}{v['P']:>7.3f}{v['R']:>7.3f}{v['F1']:>7.3f}"

@@ -445,6 +445,11 @@ SEARCH_AUTO_INDEX = env_bool("SEARCH_AUTO_INDEX", True)
 SEARCH_FUSION = env_choice("SEARCH_FUSION", "convex", ("rrf", "convex", "dense", "keyword"))
 SEARCH_ALPHA = env_float("SEARCH_ALPHA", 0.7, minimum=0.0, maximum=1.0)  # convex: weight of the dense score
 SEARCH_RRF_K = env_int("SEARCH_RRF_K", 60, minimum=0)
+# Calibrated relevance (the probability that a result answers the query) below which a result is a
+# weak match; a search where no result clears it says "no good match", and the agent sidebar, related
+# articles and similar questions leave such results out. 0.2 is where bench/eval_relevance.py flags
+# ~97% of out-of-domain queries and keeps ~96% of in-domain recall@10 (search/engine/relevance.py).
+SEARCH_RELEVANCE_FLOOR = env_float("SEARCH_RELEVANCE_FLOOR", 0.2, minimum=0.0, maximum=1.0)
 # The backends search runs on, each a dotted path to a class (interfaces: search/backends/base.py;
 # docs/search.md). The fallback keyword backend answers when the keyword backend cannot ("none":
 # no fallback). A path that does not load fails the web worker's warm-up and `check --deploy`.
@@ -473,17 +478,17 @@ if sys.argv[1:2] == ["demo"]:
 
 
 # --- Knowledge base ------------------------------------------------------------------
-# Clustering: cosine similarity for an edge between two questions, smallest cluster, and similarity
-# for a new thread to join an existing cluster.
-KB_CLUSTER_THRESHOLD = env_float("KB_CLUSTER_THRESHOLD", 0.65, minimum=0.0, maximum=1.0)
+# Clustering: problem clusters join questions by the fitted rule of kb/engine/fitted/problems.json;
+# the smallest problem cluster kept, and the cosine similarity between two problem clusters' centroids
+# for an edge of the coarser topic level above them.
 KB_CLUSTER_MIN_SIZE = env_int("KB_CLUSTER_MIN_SIZE", 2, minimum=2)
-KB_JOIN_THRESHOLD = env_float("KB_JOIN_THRESHOLD", 0.7, minimum=0.0, maximum=1.0)
+KB_TOPIC_THRESHOLD = env_float("KB_TOPIC_THRESHOLD", 0.65, minimum=0.0, maximum=1.0)
 KB_REVIEW_NEGATIVE_FEEDBACK = env_int("KB_REVIEW_NEGATIVE_FEEDBACK", 3, minimum=1)
 KB_REVIEW_FLAGS = env_int("KB_REVIEW_FLAGS", 1, minimum=1)
 KB_AUTO_CLUSTER = env_bool("KB_AUTO_CLUSTER", True)
-# Demand from searches that found nothing good: a search is "unmet" with fewer than MIN_RESULTS
-# results or a best score under TOP_SCORE, and counts for a cluster whose centroid is at least
-# SIMILARITY close to the query.
-KB_UNMET_MIN_RESULTS = env_int("KB_UNMET_MIN_RESULTS", 3, minimum=1)
-KB_UNMET_TOP_SCORE = env_float("KB_UNMET_TOP_SCORE", 0.5, minimum=0.0, maximum=1.0)
+# Demand from searches that found nothing good: a search is "unmet" when no result was found or its
+# best result's calibrated relevance is under RELEVANCE (by default the search page's own floor, so
+# what the page calls "no good match" is what the queue counts), and counts for a cluster whose
+# centroid is at least SIMILARITY close to the query.
+KB_UNMET_RELEVANCE = env_float("KB_UNMET_RELEVANCE", SEARCH_RELEVANCE_FLOOR, minimum=0.0, maximum=1.0)
 KB_UNMET_SIMILARITY = env_float("KB_UNMET_SIMILARITY", 0.55, minimum=0.0, maximum=1.0)

@@ -1,8 +1,12 @@
 """Demo step for the help center and the agent console: published articles and a few contacts.
 
-The clustering step leaves article drafts in the editors' queue. A help center with no
-published article shows nothing, so the demo publishes the drafts of the clusters in most
-demand (as the demo editor; a few as internal, for agents only) and opens the team-written
+The clustering step leaves article drafts in the editors' queue; no machine draft is
+published unreviewed. A help center with no published article shows nothing, so the demo
+editor publishes what an editor would: the team-written articles of
+``fixtures/demo/kb/articles.json``, each applied to the draft of the cluster its question
+leads, through the normal workflow (edit, request review, approve, publish). Each names
+the answer that solves it, and ``tests/demo/test_demo_articles.py`` holds the published
+article to it. Every other draft stays in the queue. The step also opens the team-written
 contacts in ``fixtures/demo/support/contacts.json``. Idempotent: it publishes only when no
 article is published yet, and opens each contact once (matched by e-mail and subject).
 """
@@ -14,27 +18,65 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from kb.models import Article
-from kb.services import article_transition
+from community.models import Post, Thread
+from core.errors import ServiceError
+from kb.models import Article, ClusterMember
+from kb.services import article_edit, article_from_cluster, article_transition
 from support.models import Contact, ContactMessage
 from support.services import contact_create, message_append
 
 CONTACTS = Path(settings.BASE_DIR) / "fixtures" / "demo" / "support" / "contacts.json"
-PUBLISH = 18
-INTERNAL_EVERY = 6  # every sixth published article is internal: agents see it, customers do not
+ARTICLES = Path(settings.BASE_DIR) / "fixtures" / "demo" / "kb" / "articles.json"
+WORKFLOW = ("request_review", "approve", "publish")
 
 
-def demo_articles_publish(*, editor, limit: int = PUBLISH) -> int:
+def curated_articles(path: Path = ARTICLES) -> list[dict]:
+    """The team-written articles the demo publishes, with their labels (question, solving answer)."""
+    return json.loads(path.read_text(encoding="utf-8"))["articles"]
+
+
+def fixture_thread(ref: dict) -> Thread | None:
+    """The thread a fixture label names: ``{"source": <source kind>, "thread": <external id>}``."""
+    return Thread.objects.filter(source__kind=ref["source"], external_id=ref["thread"]).first()
+
+
+def fixture_post(ref: dict) -> Post | None:
+    """The post a fixture label names: ``{"source": <source kind>, "post": <external id>}``."""
+    return Post.objects.filter(thread__source__kind=ref["source"], external_id=ref["post"]).first()
+
+
+def demo_articles_publish(*, editor, path: Path = ARTICLES) -> tuple[int, list[str]]:
+    """Apply each curated article to its cluster's draft and take it through review to published.
+
+    Returns (published, problems): an article whose question is in no cluster, or whose
+    cluster's draft no longer cites the labelled answer, is left in the queue and named.
+    """
     if Article.objects.filter(status=Article.Status.PUBLISHED).exists():
-        return 0
-    drafts = (Article.objects.filter(status=Article.Status.DRAFT, cluster__isnull=False)
-              .exclude(solution="").order_by("-cluster__demand", "-cluster__size", "pk")[:limit])
-    published = 0
-    for position, article in enumerate(drafts, start=1):
-        visibility = Article.Visibility.INTERNAL if position % INTERNAL_EVERY == 0 else Article.Visibility.PUBLIC
-        article_transition(user=editor, article=article, action="publish", visibility=visibility)
+        return 0, []
+    published, problems = 0, []
+    for item in curated_articles(path):
+        thread = fixture_thread(item["question"])
+        member = ClusterMember.objects.filter(thread=thread).select_related("cluster").first() if thread else None
+        if member is None:
+            problems.append(f"{item['title']}: its question is in no cluster")
+            continue
+        try:
+            article = article_from_cluster(editor=editor, cluster=member.cluster)
+            solution = fixture_post(item["solved_by"])
+            if solution is None or not article.sources.filter(role="solution", post=solution).exists():
+                problems.append(f"{item['title']}: the draft does not cite the answer that solves it")
+                continue
+            article_edit(editor=editor, article=article, title=item["title"], problem=item["problem"],
+                         solution=item["solution"], other_solutions=item["other_solutions"],
+                         variants=item["variants"], tags=item["tags"], note="curated for the demo")
+            for action in WORKFLOW:
+                article_transition(user=editor, article=article, action=action,
+                                   visibility=item["visibility"] if action == "publish" else None)
+        except ServiceError as exc:
+            problems.append(f"{item['title']}: {exc.message}")
+            continue
         published += 1
-    return published
+    return published, problems
 
 
 def demo_contacts_open(*, path: Path = CONTACTS) -> int:
@@ -57,11 +99,13 @@ def demo_contacts_open(*, path: Path = CONTACTS) -> int:
 
 
 def demo_support(stdout) -> None:
-    """Demo step: publish the drafts in most demand, then open the demo contacts."""
+    """Demo step: publish the curated articles, then open the demo contacts."""
     editor = get_user_model().objects.filter(username="emery").first()
     stdout.write("Publishing articles and opening demo contacts…")
-    published = demo_articles_publish(editor=editor) if editor is not None else 0
+    published, problems = demo_articles_publish(editor=editor) if editor is not None else (0, [])
     opened = demo_contacts_open()
     total = Article.objects.filter(status=Article.Status.PUBLISHED).count()
-    stdout.write(f"  {total} published articles ({published} new), {opened} new contacts "
+    stdout.write(f"  {total} published articles ({published} new, curated by the demo editor), {opened} new contacts "
                  f"({Contact.objects.count()} in the console)")
+    for problem in problems:
+        stdout.write(f"  not published: {problem}")

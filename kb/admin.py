@@ -1,4 +1,4 @@
-"""The Django admin for the knowledge base: articles with their versions, and clusters.
+"""The Django admin for the knowledge base: articles with their versions, clusters and topics.
 
 Read-only: editors work in the workspace (``/kb/``), where every change is a version and the
 workflow's transitions apply; each page here links there.
@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
-from kb.models import Article, ArticleFlag, ArticleVersion, Cluster, ClusterMember
+from kb.models import Article, ArticleFlag, ArticleVersion, Cluster, ClusterMember, Topic
 
 
 class ArticleVersionInline(ReadOnlyInline):
@@ -37,16 +37,16 @@ class ArticleAdmin(ReadOnlyAdmin):
 
 class ClusterMemberInline(ReadOnlyInline):
     model = ClusterMember
-    fields = ("thread", "similarity", "pinned", "added_at")
+    fields = ("thread", "relation", "similarity", "reason", "pinned", "added_at")
 
 
 @admin.register(Cluster)
 class ClusterAdmin(ReadOnlyAdmin):
-    list_display = ("__str__", "status", "size", "sources", "demand", "unmet_searches", "frozen", "assigned_to",
-                    "updated_at")
+    list_display = ("__str__", "status", "size", "sources", "topic", "demand", "unmet_searches", "frozen",
+                    "assigned_to", "updated_at")
     list_filter = ("status", "frozen", ("assigned_to", admin.RelatedOnlyFieldListFilter))
     search_fields = ("label",)
-    list_select_related = ("assigned_to",)
+    list_select_related = ("assigned_to", "topic")
     readonly_fields = ("workspace",)
     exclude = ("centroid",)
     inlines = [ClusterMemberInline]
@@ -68,3 +68,9 @@ class ArticleFlagAdmin(ReadOnlyAdmin):
     search_fields = ("article__title", "note", "flagged_by__username")
     list_select_related = ("article", "flagged_by")
     date_hierarchy = "created_at"
+
+
+@admin.register(Topic)
+class TopicAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "clusters_count", "threads", "demand", "updated_at")
+    search_fields = ("label",)

@@ -83,7 +83,7 @@ class QueueApi(APIView):
                    parameters=[OpenApiParameter(name, str, required=False, description=desc) for name, desc in (
                        ("source", "source slug"), ("tag", "tag name"),
                        ("status", f"one of {', '.join(selectors.QUEUE_STATUSES)}"),
-                       ("assignee", "username, 'me' or 'none'"))])
+                       ("assignee", "username, 'me' or 'none'"), ("topic", "topic id (its problem clusters)"))])
     def get(self, request):
         permissions.check_can_edit(request.user)
         params = request.query_params
@@ -92,7 +92,8 @@ class QueueApi(APIView):
             raise ServiceError(f"Unknown status {status_!r}: use one of {', '.join(selectors.QUEUE_STATUSES)}.",
                                field="status")
         items = selectors.queue(user=request.user, source=params.get("source") or None, tag=params.get("tag") or None,
-                                status=status_, assignee=params.get("assignee") or None)
+                                status=status_, assignee=params.get("assignee") or None,
+                                topic=params.get("topic") or None)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(items, request, view=self)
         return paginator.get_paginated_response(QueueItemOutput(page, many=True).data)

@@ -16,7 +16,29 @@ from django.urls import reverse
 from django.utils import timezone
 
 
+class Topic(models.Model):
+    """A coarse group of problem clusters about the same subject, for browsing, gaps and demand.
+
+    Derived from the clusters at every clustering run (``kb.services.topics``); it
+    holds no editorial decision, so it is recomputed freely.
+    """
+
+    label = models.CharField(max_length=500, blank=True, help_text="The label of its largest problem cluster.")
+    clusters_count = models.PositiveIntegerField(default=0, help_text="Problem clusters in it.")
+    threads = models.PositiveIntegerField(default=0, help_text="Questions in its problem clusters.")
+    demand = models.FloatField(default=0.0, db_index=True, help_text="Sum of its problem clusters' demand.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-demand", "-threads"]
+
+    def __str__(self) -> str:
+        return self.label or f"topic {self.pk}"
+
+
 class Cluster(models.Model):
+    """A problem cluster: questions one article answers, each judged against the lead question."""
+
     class Status(models.TextChoices):
         CANDIDATE = "candidate", "Candidate"
         DRAFTED = "drafted", "Has an article"
@@ -25,7 +47,10 @@ class Cluster(models.Model):
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
     frozen = models.BooleanField(default=False, help_text="An editor decided about it: re-clustering leaves it alone.")
-    label = models.CharField(max_length=500, blank=True, help_text="The most central question title.")
+    label = models.CharField(max_length=500, blank=True, help_text="The lead question's title (or its article's).")
+    lead = models.ForeignKey("community.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             help_text="The question the article answers; every member was judged against it.")
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="clusters")
     size = models.PositiveIntegerField(default=0)
     sources = models.PositiveSmallIntegerField(default=0, help_text="How many sources its threads come from.")
     centroid = models.BinaryField(null=True, blank=True, help_text="float32, L2-normalised mean of member vectors.")
@@ -55,7 +80,15 @@ class ClusterMember(models.Model):
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="members")
     thread = models.OneToOneField("community.Thread", on_delete=models.CASCADE, related_name="cluster_membership")
-    similarity = models.FloatField(default=0.0, help_text="Cosine similarity to the cluster centroid.")
+    class Relation(models.TextChoices):
+        LEAD = "lead", "Lead question"
+        DUPLICATE = "duplicate", "Closed as a duplicate"
+        SIMILAR = "similar", "Same problem"
+        EDITOR = "editor", "Placed by an editor"
+
+    similarity = models.FloatField(default=0.0, help_text="Cosine similarity to the lead question.")
+    relation = models.CharField(max_length=20, choices=Relation.choices, default=Relation.SIMILAR)
+    reason = models.CharField(max_length=300, blank=True, help_text="Why the clustering placed it here.")
     pinned = models.BooleanField(default=False, help_text="Placed here by an editor (merge/split).")
     added_at = models.DateTimeField(default=timezone.now)
 
@@ -136,6 +169,8 @@ class ArticleVersion(models.Model):
     note = models.CharField(max_length=300, blank=True, help_text="What changed: edit, publish, merge, restore v3…")
     proposed = models.BooleanField(
         default=False, help_text="Restored text waiting for review: the article's live text did not change.")
+    reasons = models.JSONField(default=dict, blank=True,
+                               help_text="A machine draft's reasons: lead, members, each placed answer and why.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,4 +1,5 @@
-"""Question vectors for clustering: "title + question text" of visible threads, embedded once.
+"""Question and answer vectors for clustering and drafting: "title + question text" of visible threads
+and the plain text of answers, embedded once.
 
 Vectors are stored in ``search.models.Embedding`` keyed by (text, model) through
 ``search.services.embeddings.embed_missing``, so a thread whose question did not change is
@@ -11,6 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from community.models import Post, Thread
+from kb.engine.answers import answer_text
 from kb.engine.problems import question_text
 from search.engine import Embedder, embedding_key, html_to_text, markdown_to_text
 from search.engine.batches import Progress, chunks
@@ -78,3 +80,38 @@ def question_vectors(
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     matrix /= np.where(norms == 0, 1, norms)
     return ids, matrix, embedded
+
+
+def text_vectors(texts: dict[int, str], *, embedder: Embedder) -> dict[int, np.ndarray]:
+    """``{id: unit vector}`` for ``{id: text}``, through the same stored embeddings (each text embedded once)."""
+    keys = {pk: embedding_key(text, embedder.name) for pk, text in texts.items()}
+    embed_missing({keys[pk]: texts[pk] for pk in texts}, embedder=embedder)
+    found = stored_vectors(list(keys.values()))
+    result = {}
+    for pk, key in keys.items():
+        if key in found:
+            vec = found[key]
+            result[pk] = vec / (np.linalg.norm(vec) or 1.0)
+    return result
+
+
+def answer_vectors(*, post_ids: Iterable[int], embedder: Embedder) -> dict[int, np.ndarray]:
+    """``{answer post id: unit vector of its plain text}`` (``kb.engine.answers.answer_text``)."""
+    texts: dict[int, str] = {}
+    for chunk in chunks(sorted({int(pk) for pk in post_ids}), ROW_CHUNK):
+        for post in Post.objects.filter(pk__in=chunk).only("id", "body", "body_format"):
+            texts[post.pk] = answer_text(post_text(post))
+    return text_vectors(texts, embedder=embedder)
+
+
+def best_answers(*, thread_ids: Iterable[int]) -> dict[int, int]:
+    """``{thread id: its best visible answer}``: accepted, else highest score, else the earliest."""
+    best: dict[int, tuple] = {}
+    for chunk in chunks(sorted({int(pk) for pk in thread_ids}), ROW_CHUNK):
+        rows = Post.objects.visible().filter(thread_id__in=chunk, is_question=False).values_list(
+            "thread_id", "id", "is_accepted", "score")
+        for thread_id, pk, accepted, score in rows:
+            key = (accepted, score, -pk)
+            if thread_id not in best or key > best[thread_id][0]:
+                best[thread_id] = (key, pk)
+    return {t: pk for t, (_, pk) in best.items()}

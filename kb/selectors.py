@@ -11,10 +11,11 @@ from django.db.models import F, Max, Min, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.html import escape
 
-from community.models import Post, Source, Tag, Thread
+from community.models import Post, Source, Tag, Thread, ThreadLink
 from core.errors import ServiceError
 from kb import permissions
-from kb.models import Article, ArticleVersion, Cluster, ClusterMember, EvidenceNote
+from kb.models import Article, ArticleVersion, Cluster, ClusterMember, EvidenceNote, Topic
+from kb.question_vectors import post_text
 
 A, C = Article.Status, Cluster.Status
 QUEUE_LIMIT = 200
@@ -71,13 +72,13 @@ def _assignee_q(assignee: str | None, user, prefix: str) -> Q:
 
 
 def queue(*, user=None, source: str | None = None, tag: str | None = None, status: str | None = None,
-          assignee: str | None = None, limit: int = QUEUE_LIMIT) -> list[QueueItem]:
+          assignee: str | None = None, topic: str | None = None, limit: int = QUEUE_LIMIT) -> list[QueueItem]:
     """Candidates and articles, needs-review first, then by demand (size, growth, unmet searches).
 
     ``status``: ``candidate`` (no article yet), ``needs_review``, an article status, or
     ``dismissed``/``merged``; by default everything still open (not archived, dismissed
-    or merged). ``assignee``: a username, ``me`` or ``none``. Unknown filter values
-    match nothing rather than everything.
+    or merged). ``assignee``: a username, ``me`` or ``none``. ``topic``: a topic id (its problem
+    clusters only). Unknown filter values match nothing rather than everything.
     """
     clusters = Cluster.objects.select_related("assigned_to", "article", "article__assigned_to")
     articles = Article.objects.filter(cluster__isnull=True).select_related("assigned_to")
@@ -97,6 +98,9 @@ def queue(*, user=None, source: str | None = None, tag: str | None = None, statu
     if source:
         clusters = clusters.filter(pk__in=ClusterMember.objects.filter(thread__source__slug=source).values("cluster"))
         articles = articles.filter(sources__thread__source__slug=source)
+    if topic:
+        clusters = clusters.filter(topic_id=int(topic)) if topic.isdigit() else clusters.none()
+        articles = articles.none()
     if tag:
         clusters = clusters.filter(
             Q(pk__in=ClusterMember.objects.filter(thread__tags__name=tag).values("cluster")) | Q(article__tags__name=tag)
@@ -122,6 +126,8 @@ def queue_filter_choices() -> dict:
         "sources": list(Source.objects.order_by("name").values_list("slug", "name")),
         "tags": list(Tag.objects.filter(threads__cluster_membership__isnull=False).distinct().order_by("name")
                      .values_list("name", flat=True)[:300]),
+        "topics": list(Topic.objects.filter(clusters_count__gt=1).order_by("-demand", "pk")
+                       .values_list("id", "label", "clusters_count")[:200]),
         "statuses": [("candidate", "Candidate (no article yet)"), ("needs_review", "Needs review"),
                      *A.choices, (C.DISMISSED, "Dismissed"), (C.MERGED, "Merged")],
         "editors": editors(),
@@ -143,10 +149,13 @@ def editors() -> list:
 @dataclass
 class ClusterThread:
     thread: Thread
-    similarity: float
+    similarity: float  # to the lead question
     pinned: bool
     accepted: Post | None
     best: Post | None
+    relation: str = ""  # ClusterMember.Relation
+    relation_label: str = ""
+    reason: str = ""
 
 
 @dataclass
@@ -160,6 +169,7 @@ class ClusterDetail:
     votes: int
     accepted: int
     evidence: list[EvidenceNote] = field(default_factory=list)
+    reasons: "DraftReasons | None" = None
 
 
 def cluster_detail(*, cluster: Cluster) -> ClusterDetail:
@@ -177,17 +187,75 @@ def cluster_detail(*, cluster: Cluster) -> ClusterDetail:
         posts = member.thread.answers
         accepted = next((post for post in posts if post.is_accepted), None)
         best = max(posts, key=lambda post: (post.total_score, -post.pk), default=None)
-        threads.append(ClusterThread(member.thread, member.similarity, member.pinned, accepted, best))
+        threads.append(ClusterThread(member.thread, member.similarity, member.pinned, accepted, best,
+                                     member.relation, member.get_relation_display(), member.reason))
+    threads.sort(key=lambda row: row.thread.pk != cluster.lead_id)  # the lead first: the others are judged by it
     span = Thread.objects.filter(cluster_membership__cluster=cluster).aggregate(first=Min("created_at"),
                                                                                   last=Max("last_activity_at"))
     evidence = list(EvidenceNote.objects.filter(cluster=cluster).select_related(
         "first_post__thread__source", "first_post__author", "second_post__thread__source", "second_post__author"))
+    article = Article.objects.filter(cluster=cluster).first()
     return ClusterDetail(
-        cluster=cluster, article=Article.objects.filter(cluster=cluster).first(), threads=threads,
+        cluster=cluster, article=article, threads=threads,
+        reasons=draft_reasons(article=article) if article is not None else None,
         first=span["first"], last=span["last"],
         sources=sorted({item.thread.source.name for item in threads}),
         votes=sum(item.thread.total_score for item in threads),
         accepted=sum(1 for item in threads if item.accepted is not None), evidence=evidence,
+    )
+
+
+@dataclass
+class DraftReasons:
+    """Why the machine draft of an article is what it is, as stored with its version
+    (``kb.services.drafts``), with the threads and answers it names loaded for links and excerpts."""
+
+    version: int  # the version the draft was saved as
+    edited_since: bool  # an editor saved a later version: the reasons describe the draft, not the text now
+    lead: dict
+    note: str
+    rule: str
+    members: list[dict]
+    left_out: list[dict]
+    answers: list[dict]  # placed: the solution first, then the other solutions
+    not_placed: list[dict]
+    evidence: list[dict]
+
+
+EXCERPT_CHARS = 220
+RELATION_LABELS = {"own": "the lead's own thread", "duplicate": "a thread the source linked as a duplicate",
+                   "same problem": "a thread judged the same problem", "lead": "the lead question",
+                   "similar": "same problem as the lead"}
+
+
+def draft_reasons(*, article: Article) -> DraftReasons | None:
+    """The reasons of ``article``'s latest machine draft, or None when it was never drafted by the machine."""
+    versions = article.versions.filter(author__isnull=True).order_by("-number").only("number", "reasons")
+    version = next((v for v in versions if v.reasons), None)
+    if version is None:
+        return None
+    data = version.reasons
+    answers = data.get("answers", []) + data.get("not_placed", [])
+    threads = Thread.objects.in_bulk({row["thread"] for row in data.get("members", []) + data.get("left_out", [])
+                                      + answers})
+    posts = Post.objects.in_bulk({row["post"] for row in answers})
+
+    def with_rows(rows: list[dict]) -> list[dict]:
+        out = []
+        for row in rows:
+            post = posts.get(row.get("post"))
+            excerpt = " ".join(post_text(post).split()) if post is not None else ""
+            out.append({**row, "thread_obj": threads.get(row["thread"]),
+                        "relation_label": RELATION_LABELS.get(row.get("relation", ""), row.get("relation", "")),
+                        "excerpt": excerpt[:EXCERPT_CHARS] + ("…" if len(excerpt) > EXCERPT_CHARS else "")})
+        return out
+
+    return DraftReasons(
+        version=version.number, edited_since=article.versions.filter(number__gt=version.number).exists(),
+        lead=data.get("lead", {}), note=data.get("note", ""), rule=data.get("rule", ""),
+        members=with_rows(data.get("members", [])), left_out=with_rows(data.get("left_out", [])),
+        answers=with_rows(data.get("answers", [])), not_placed=with_rows(data.get("not_placed", [])),
+        evidence=data.get("evidence", []),
     )
 
 
@@ -301,3 +369,37 @@ def version_diff_html(old: ArticleVersion | Article, new: ArticleVersion | Artic
 def thread_ids_unclustered() -> list[int]:
     """Visible threads in no cluster (what an incremental clustering run would try to place)."""
     return list(Thread.objects.visible().filter(cluster_membership__isnull=True).values_list("id", flat=True))
+
+
+def duplicate_links(thread_ids: Iterable[int]) -> dict[int, int]:
+    """``{thread: the thread it was closed as a duplicate of}`` among ``thread_ids``' sources.
+
+    Three places hold the link: ``Thread.duplicate_of`` (the community's own
+    duplicate flags), a harvested thread's ``duplicate_of_external_id``, and the
+    source's ``ThreadLink`` rows of kind duplicate (Stack Exchange PostLinks).
+    """
+    wanted = set(thread_ids)
+    links: dict[int, int] = {}
+    rows = Thread.objects.filter(pk__in=wanted).values_list("id", "source_id", "external_id", "duplicate_of_id",
+                                                            "duplicate_of_external_id")
+    by_external: dict[tuple[int, str], int] = {}
+    external_targets: dict[int, tuple[int, str]] = {}
+    sources = set()
+    for pk, source, external, dup, dup_external in rows:
+        sources.add(source)
+        if dup:
+            links[pk] = dup
+        elif dup_external:
+            external_targets[pk] = (source, dup_external)
+    for source, external, pk in Thread.objects.filter(source_id__in=sources).exclude(external_id="").values_list(
+            "source_id", "external_id", "id"):
+        by_external[(source, external)] = pk
+    for pk, key in external_targets.items():
+        if key in by_external:
+            links[pk] = by_external[key]
+    for source, a, b in ThreadLink.objects.filter(source_id__in=sources, kind=ThreadLink.Kind.DUPLICATE).values_list(
+            "source_id", "from_external_id", "to_external_id"):
+        dup, original = by_external.get((source, a)), by_external.get((source, b))
+        if dup in wanted and original is not None and dup != original:
+            links.setdefault(dup, original)
+    return {t: o for t, o in links.items() if t in wanted and o != t}

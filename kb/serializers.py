@@ -77,7 +77,7 @@ class ClusterOutput(serializers.ModelSerializer):
     class Meta:
         model = Cluster
         fields = ["id", "label", "status", "frozen", "size", "sources", "demand", "recent_growth", "unmet_searches",
-                  "merged_into", "dismissed_reason", "assigned_to"]
+                  "merged_into", "dismissed_reason", "assigned_to", "lead", "topic"]
 
 
 class QueueItemOutput(serializers.Serializer):
@@ -107,7 +107,9 @@ class ClusterThreadOutput(serializers.Serializer):
     score = serializers.IntegerField(source="thread.score")
     answer_count = serializers.IntegerField(source="thread.answer_count")
     created_at = serializers.DateTimeField(source="thread.created_at")
-    similarity = serializers.FloatField()
+    similarity = serializers.FloatField(help_text="Cosine similarity to the lead question.")
+    relation = serializers.CharField(help_text="lead, duplicate, similar (same problem) or editor.")
+    reason = serializers.CharField(help_text="Why the clustering placed it in this problem cluster.")
     pinned = serializers.BooleanField()
     accepted_answer = PostRef(source="accepted", allow_null=True)
 
@@ -137,4 +139,4 @@ class VersionOutput(serializers.ModelSerializer):
     class Meta:
         model = ArticleVersion
         fields = ["number", "title", "problem", "solution", "other_solutions", "variants", "status", "visibility",
-                  "author", "note", "created_at"]
+                  "author", "note", "reasons", "created_at"]

@@ -81,7 +81,6 @@ def article_usage_signals(*, article: Article, queries: int = 10, comments: int 
 
 # --- help center: what readers see around an article ------------------------------------------
 
-RELATED_MIN_DENSE = 0.35  # below this cosine an article is only "nearest", not related (as in search.similar)
 RELATED_CACHE_SECONDS = 300
 POPULAR_DAYS = 30
 
@@ -146,24 +145,22 @@ def _semantic_related_ids(*, article: Article, user, limit: int) -> list[int]:
     if cached is not None:
         return cached
     try:
-        # Not logged: these are not searches anyone typed, and the log feeds "unmet searches".
+        # Not logged: these are not searches anyone typed, and the log feeds "unmet searches". The
+        # article itself is left out of the ranking: it would be the best match and make every other
+        # article look far behind it.
         found = search_documents(query=f"{article.title}\n{article.problem}", user=user, kinds=["article"],
-                                 limit=limit + 1, channel="web", log=False)
+                                 limit=limit, channel="web", log=False, exclude=[("article", article.pk)])
     except (QueryError, ServiceError):
         return []
-    found = [r for r in found if r.object_id != article.pk]
-    dense = [r.dense_score for r in found if r.dense_score is not None]
-    if dense:
-        found = [r for r in found if (r.dense_score or 0.0) >= RELATED_MIN_DENSE]
-    else:  # keyword-only answer (no vector index yet): every keyword match
-        found = [r for r in found if r.keyword_score is not None]
-    ids = [r.object_id for r in found]
+    # Only articles likely to answer the same question (``SEARCH_RELEVANCE_FLOOR``): "nearest" is not "related".
+    ids = [r.object_id for r in found.good()]
     cache.set(key, ids, RELATED_CACHE_SECONDS)
     return ids
 
 
 def article_related(*, article: Article, user, limit: int = 5) -> list[Article]:
-    """Published articles ``user`` may read that are like ``article``: semantic neighbours, then shared tags.
+    """Published articles ``user`` may read that are like ``article``: semantic neighbours that clear the
+    relevance floor, then articles sharing a tag (an editor's choice, not a similarity guess).
 
     Customers get public articles only; agents and editors internal ones too. The
     rows are re-read through ``articles_for_user``, so a stale index never leaks one.

@@ -86,7 +86,7 @@ def _merge_choices(*, exclude: Article | Cluster) -> list[tuple[str, str]]:
 @require_GET
 @editor_required
 def queue(request):
-    filters = {name: request.GET.get(name) or None for name in ("source", "tag", "status", "assignee")}
+    filters = {name: request.GET.get(name) or None for name in ("source", "tag", "status", "assignee", "topic")}
     items = selectors.queue(user=request.user, **filters)
     return render(request, "kb/queue.html", {
         "items": items, "filters": filters, **selectors.queue_filter_choices(),
@@ -187,6 +187,7 @@ def _edit_page(request, article: Article, form: ArticleForm, *, status: int = 20
         "preview": _preview_parts(form.data if form.is_bound else form.initial), "visibilities": Article.Visibility.choices,
         "proposal": selectors.article_proposal(article=article),
         "can_publish": permissions.can_publish(request.user),
+        "reasons": selectors.draft_reasons(article=article),
     }, status=status)
 
 

@@ -2,7 +2,9 @@
 parameters as a JSON object in ``POST /api/search`` for text too long for a URL (a
 whole chat transcript); and ``GET /api/questions/similar/?title=`` for the ask form.
 
-Bad input always gets a JSON 400 with a readable ``detail`` (empty query,
+Every result carries a calibrated ``relevance`` (the probability it answers the
+query) and the answer a top-level ``no_good_match`` (no result clears
+``SEARCH_RELEVANCE_FLOOR``). Bad input always gets a JSON 400 with a readable ``detail`` (empty query,
 unknown filter, bad limit); very long queries are cleaned and truncated, not
 refused. Visibility follows the caller's role, as on the results page.
 """
@@ -45,7 +47,16 @@ class SearchResultSerializer(serializers.Serializer):
     snippet = serializers.CharField(
         source="snippet_html", help_text="HTML: escaped text with matched terms in <mark>."
     )
-    score = serializers.FloatField()
+    score = serializers.FloatField(
+        help_text="Ranking score: orders this query's results only (normalised per query, so the best "
+        "result always scores high); not comparable across queries. Use relevance to judge a result."
+    )
+    relevance = serializers.FloatField(
+        min_value=0.0, max_value=1.0,
+        help_text="Calibrated probability that this result answers the query (fitted on real community "
+        "questions: duplicates and paraphrases against unrelated pairs). Below the relevance floor "
+        "(SEARCH_RELEVANCE_FLOOR, 0.2 by default) it is a weak match.",
+    )
     tags = serializers.ListField(child=serializers.CharField())
     source = serializers.CharField()
 
@@ -66,6 +77,10 @@ class SearchResponseSerializer(serializers.Serializer):
     query = serializers.CharField(help_text="The query as searched (cleaned, maybe truncated).")
     count = serializers.IntegerField()
     degraded = serializers.BooleanField(help_text="True when only keyword search was available.")
+    no_good_match = serializers.BooleanField(
+        help_text="True when no result clears the relevance floor: nothing found is likely to answer the "
+        "query (out of domain, or not covered yet). The results are still returned, each with its relevance."
+    )
     results = SearchResultSerializer(many=True)
 
 
@@ -154,6 +169,7 @@ class SearchApi(APIView):
                 "query": results.query,
                 "count": len(results),
                 "degraded": results.degraded,
+                "no_good_match": results.no_good_match,
                 "results": [result_json(result) for result in results],
             }
         )
@@ -180,6 +196,7 @@ def result_json(result: selectors.SearchResult) -> dict:
         "url": result.url,
         "snippet": result.snippet_html,
         "score": result.score,
+        "relevance": result.relevance,
         "tags": list(result.tags),
         "source": result.source,
     }

@@ -35,14 +35,20 @@ class Candidates:
     kinds: tuple[str, ...] = ()
     tag: str | None = None
     source: str | None = None
+    # Documents never to return (the article or thread a "related" list is shown on).
+    excluded: frozenset[int] = frozenset()
     # Decisions already read (document id -> allowed), so one search reads a row once
     # whether the dense or the keyword ranker proposed it first.
     decided: dict[int, bool] = field(default_factory=dict, compare=False, repr=False)
 
     FIELDS = ("is_active", "visibility", "kind", "tags", "source")
 
+    def __post_init__(self) -> None:
+        # Decided as refused up front, so neither ``allow_known`` nor ``filter_ids`` lets them in.
+        self.decided.update(dict.fromkeys(self.excluded, False))
+
     def queryset(self) -> QuerySet[Document]:
-        qs = Document.objects.filter(is_active=True, visibility__in=self.visibilities)
+        qs = Document.objects.filter(is_active=True, visibility__in=self.visibilities).exclude(pk__in=self.excluded)
         if self.kinds:
             qs = qs.filter(kind__in=self.kinds)
         if self.tag:

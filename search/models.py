@@ -87,6 +87,18 @@ class IndexState(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
 
+class SearchQueryLogQuerySet(models.QuerySet):
+    # As-you-type prefixes ("bea", "beacon ri") and the ask form's title as it is typed: not what
+    # anyone searched for, and several rows per search. The search they lead to is logged itself.
+    TYPING_CHANNELS = ("suggest",)
+
+    def unmet(self, *, below: float) -> "SearchQueryLogQuerySet":
+        """Searches that found nothing good: no result, or a best result whose calibrated relevance is
+        under ``below``. Rows logged before relevance was recorded count only when empty."""
+        return self.exclude(channel__in=self.TYPING_CHANNELS).filter(
+            models.Q(results=0) | models.Q(top_relevance__lt=below))
+
+
 class SearchQueryLog(models.Model):
     """Queries people ran and what they found: demand signals for editors and evaluation."""
 
@@ -94,5 +106,11 @@ class SearchQueryLog(models.Model):
     user = models.ForeignKey("community.User", null=True, blank=True, on_delete=models.SET_NULL)
     channel = models.CharField(max_length=20, default="web", help_text="web, api, suggest, agent")
     results = models.PositiveSmallIntegerField(default=0)
-    top_score = models.FloatField(default=0.0)
+    top_score = models.FloatField(default=0.0, help_text="The best result's ranking score (orders one query only).")
+    top_relevance = models.FloatField(
+        null=True, blank=True,
+        help_text="The best result's calibrated relevance (0 without results); empty for searches logged before "
+                  "relevance was recorded.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = SearchQueryLogQuerySet.as_manager()

@@ -53,11 +53,11 @@ def allowed_visibilities(user) -> tuple[str, ...]:
 
 
 def search_candidates(user, *, visibilities: Iterable[str] | None = None, kinds: Iterable[str] = (),
-                      tag: str | None = None, source: str | None = None) -> Candidates:
-    """What ``user`` may find, narrowed by the (already checked) filters."""
+                      tag: str | None = None, source: str | None = None, exclude: Iterable[int] = ()) -> Candidates:
+    """What ``user`` may find, narrowed by the (already checked) filters, minus the ``exclude`` document ids."""
     allowed = tuple(visibilities) if visibilities is not None else allowed_visibilities(user)
     return Candidates(visibilities=allowed, kinds=tuple(kinds), tag=(tag or "").strip() or None,
-                      source=(source or "").strip() or None)
+                      source=(source or "").strip() or None, excluded=frozenset(exclude))
 
 
 def check_search_filters(*, kinds: Iterable[str] | None, tag: str | None, source: str | None) -> None:

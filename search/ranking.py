@@ -10,6 +10,7 @@ answers alone.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 
 from django.db import DatabaseError, connection, transaction
@@ -18,6 +19,7 @@ from search.backends import keyword_backends, ranker as configured_ranker, vecto
 from search.backends.base import DenseWindow, KeywordSearch, PendingDense, Ranker, Ranking
 from search.candidates import Candidates, as_candidates
 from search.engine import IndexUnavailable, ModelUnavailable
+from search.engine.relevance import relevance
 from search.services.rebuild import schedule_rebuild
 
 logger = logging.getLogger(__name__)
@@ -59,7 +61,8 @@ def _fall_back(ranker: Ranker, exc: Exception) -> tuple[Ranker, str]:
 def rank(query: str, *, limit: int, candidates=None, ranker: Ranker | None = None) -> Ranking:
     """Rank active documents for a cleaned ``query``; never raises for a missing index.
 
-    Precondition: ``query`` went through ``clean_query``. ``candidates`` are the
+    Every hit carries its calibrated ``relevance``. Precondition: ``query`` went through
+    ``clean_query``. ``candidates`` are the
     documents the caller may return (``search.candidates.Candidates``, or any
     ``Document`` queryset); ``None`` means every document. ``ranker`` defaults
     to the configured one.
@@ -111,4 +114,8 @@ def rank(query: str, *, limit: int, candidates=None, ranker: Ranker | None = Non
             if mode == "keyword-fallback":
                 return Ranking(hits=[], mode=mode)
             ranker, mode = ranker.only("dense"), "dense"
-    return Ranking(hits=ranker.combine(dense, keyword)[:limit], mode=mode)
+    hits = ranker.combine(dense, keyword)[:limit]
+    # Calibrated from what both rankers saw (restricted to the candidates), whatever the ranker: the
+    # fused score only orders this query's hits.
+    scores = relevance([hit.document_id for hit in hits], dense=dense, keyword=keyword, mode=mode)
+    return Ranking(hits=[dataclasses.replace(hit, relevance=value) for hit, value in zip(hits, scores)], mode=mode)

@@ -14,15 +14,17 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from community.models import Source
 
 from search import permissions
 from search.backends.base import Hit, Ranker
 from search.engine.query import clean_query
+from search.engine.relevance import no_good_match, relevance_words
 from search.engine.snippets import make_snippet
 from search.models import Document, Passage
 from search.ranking import rank
@@ -49,19 +51,47 @@ class SearchResult:
     passage: str  # plain text of the best-matching passage (or the document's opening)
     dense_score: float | None = None
     keyword_score: float | None = None
+    # Calibrated probability that this result answers the query (``search.engine.relevance``);
+    # ``score`` only orders one query's results.
+    relevance: float = 0.0
 
     @property
     def kind_label(self) -> str:
         return Document.Kind(self.kind).label
 
+    @property
+    def weak(self) -> bool:
+        """Below ``SEARCH_RELEVANCE_FLOOR``: unlikely to answer the query."""
+        return self.relevance < settings.SEARCH_RELEVANCE_FLOOR
+
+    @property
+    def relevance_label(self) -> str:
+        """``relevance`` in words ("Likely to help", "May help", "Unlikely to help")."""
+        return relevance_words(self.relevance, floor=settings.SEARCH_RELEVANCE_FLOOR)
+
 
 class SearchResults(list):
     """A list of ``SearchResult`` that also says how it was ranked and what was searched."""
 
-    def __init__(self, results: Iterable[SearchResult] = (), *, query: str = "", mode: str = "hybrid"):
+    def __init__(self, results: Iterable[SearchResult] = (), *, query: str = "", mode: str = "hybrid",
+                 floor: float | None = None):
         super().__init__(results)
         self.query = query
         self.mode = mode
+        self.floor = settings.SEARCH_RELEVANCE_FLOOR if floor is None else floor
+
+    @property
+    def no_good_match(self) -> bool:
+        """True when no result clears the relevance floor (no result at all included)."""
+        return no_good_match([r.relevance for r in self], floor=self.floor)
+
+    @property
+    def top_relevance(self) -> float:
+        return max((r.relevance for r in self), default=0.0)
+
+    def good(self) -> list[SearchResult]:
+        """The results that clear the floor, best first."""
+        return [r for r in self if r.relevance >= self.floor]
 
     @property
     def degraded(self) -> bool:
@@ -88,14 +118,18 @@ def search_documents(
     channel: str = "web",
     ranker: Ranker | None = None,
     log: bool = True,
+    exclude: Iterable[tuple[str, int]] = (),
 ) -> SearchResults:
-    """Search everything ``user`` may see; best first.
+    """Search everything ``user`` may see; best first, each result with its calibrated ``relevance``
+    (``no_good_match`` on the list when none clears ``SEARCH_RELEVANCE_FLOOR``).
 
     Raises ``QueryError`` when ``query`` holds nothing searchable and
     ``ServiceError`` for a bad filter (both carry a message for the user).
     Long queries are truncated by ``clean_query``; ``limit`` is clamped to
     1..``MAX_LIMIT``. ``user`` may be anonymous or ``None``. ``ranker`` defaults to
-    the configured one.
+    the configured one. ``exclude`` names ``(kind, object id)`` pairs never to rank, such
+    as the article a "related articles" list is shown on: left in, it would be the best
+    match and make every other result look far behind it.
     """
     cleaned = clean_query(query)
     kinds = tuple(dict.fromkeys([kinds] if isinstance(kinds, str) else (kinds or ())))
@@ -103,7 +137,8 @@ def search_documents(
     limit = max(1, min(int(limit), MAX_LIMIT))
 
     visibilities = permissions.allowed_visibilities(user)
-    candidates = permissions.search_candidates(user, visibilities=visibilities, kinds=kinds, tag=tag, source=source)
+    candidates = permissions.search_candidates(user, visibilities=visibilities, kinds=kinds, tag=tag, source=source,
+                                               exclude=_document_ids(exclude))
 
     ranking = rank(cleaned, limit=limit, candidates=candidates, ranker=ranker)
     results = SearchResults(_materialize(ranking.hits, cleaned, user=user, visibilities=visibilities,
@@ -112,6 +147,13 @@ def search_documents(
     if log:
         _log(cleaned, user=user, channel=channel, results=results)
     return results
+
+
+def _document_ids(objects: Iterable[tuple[str, int]]) -> list[int]:
+    condition = Q()
+    for kind, object_id in objects:
+        condition |= Q(kind=kind, object_id=object_id)
+    return list(Document.objects.filter(condition).values_list("pk", flat=True)) if condition else []
 
 
 # What a result shows, read in the one query that also re-checks visibility.
@@ -185,6 +227,7 @@ def _materialize(hits: list[Hit], query: str, *, user, visibilities, candidates=
                 passage=passage,
                 dense_score=hit.dense,
                 keyword_score=hit.keyword,
+                relevance=hit.relevance if hit.relevance is not None else 0.0,
             )
         )
     return results
@@ -197,6 +240,7 @@ def _log(query: str, *, user, channel: str, results: SearchResults) -> None:
         channel=channel if channel in CHANNELS else "web",
         results=min(len(results), 32767),
         top_score=results[0].score if results else 0.0,
+        top_relevance=results.top_relevance,
     )
 
 

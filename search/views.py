@@ -12,10 +12,6 @@ from search.models import Document
 from search.similar import similar_articles, similar_threads
 
 SUGGEST_LIMIT = 6
-# A suggestion must be close in meaning (cosine) and not far behind the best one: a dropdown
-# of five loosely related titles reads as noise, while the results page can afford them.
-SUGGEST_MIN_DENSE = 0.3
-SUGGEST_MAX_GAP = 0.2
 MAX_RAW_QUERY = 20_000
 
 
@@ -60,42 +56,42 @@ def search_results(request):
     return render(request, "search/results.html", context, status=status)
 
 
-def suggestions_worth_showing(found: list) -> list:
-    """Results close to the best one; in keyword-only mode (no vectors) every keyword match."""
-    dense = [r.dense_score for r in found if r.dense_score is not None]
-    if not dense:
-        return [r for r in found if r.keyword_score is not None]
-    floor = max(SUGGEST_MIN_DENSE, max(dense) - SUGGEST_MAX_GAP)
-    return [r for r in found if (r.dense_score or 0.0) >= floor]
-
-
 @require_GET
 def suggest(request):
+    """The dropdown under a search box: only results likely to help; none of them says "no good match"."""
     q = request.GET.get("q", "")[:MAX_RAW_QUERY]
     results: list = []
+    no_good_match = False
     if len(q.strip()) >= 2:
         try:
             found = selectors.search_documents(
                 query=q, user=request.user, limit=SUGGEST_LIMIT, channel="suggest"
             )
         except (QueryError, ServiceError):
-            found = []
-        results = suggestions_worth_showing(found)
+            found = None
+        if found is not None:
+            # A dropdown of loosely related titles reads as noise: weak matches stay on the results page.
+            results, no_good_match = found.good(), found.no_good_match
         help_context.search_term_remember(request.session, q, typing=True)
     # Option ids must be unique in the page and stable for aria-activedescendant: named after the
     # element htmx fills (the header's or the help center's box).
     target = request.htmx.target if request.htmx and request.htmx.target else "suggest"
     prefix = "".join(ch for ch in target if ch.isalnum() or ch in "-_")[:40] or "suggest"
-    return render(request, "search/_suggestions.html", {"results": results, "q": q.strip()[:200], "prefix": prefix})
+    return render(request, "search/_suggestions.html",
+                  {"results": results, "no_good_match": no_good_match, "q": q.strip()[:200], "prefix": prefix})
 
 
 @require_GET
 def similar_questions(request):
-    """The ask form's as-you-type list: articles that may already answer the title being typed, first,
-    then existing questions like it."""
+    """Existing questions like a title: the ask form's as-you-type list (help articles that may already
+    answer it first), and a thread page's own (``exclude``: that thread, which is then neither listed
+    nor logged as a search; no articles there)."""
     text = (request.GET.get("title", "") or request.GET.get("q", ""))[:300]
+    exclude = request.GET.get("exclude", "")
+    exclude_id = int(exclude) if exclude.isascii() and exclude.isdigit() and len(exclude) < 12 else None
     wanted = len(text.strip()) >= 3
-    results = similar_threads(text=text, user=request.user) if wanted else []
-    articles = similar_articles(text=text, user=request.user) if wanted else []
+    results = similar_threads(text=text, user=request.user, exclude_id=exclude_id,
+                              log=exclude_id is None) if wanted else []
+    articles = similar_articles(text=text, user=request.user) if wanted and exclude_id is None else []
     return render(request, "search/_similar_questions.html", {"results": results, "articles": articles,
                                                               "q": text.strip()})

@@ -164,7 +164,11 @@ class SuggestionOutput(serializers.Serializer):
     url = serializers.CharField()
     snippet_html = serializers.CharField()
     passage = serializers.CharField()
-    score = serializers.FloatField()
+    score = serializers.FloatField(help_text="Ranking score: orders this answer's suggestions only.")
+    relevance = serializers.FloatField(
+        min_value=0.0, max_value=1.0,
+        help_text="Calibrated probability that the article answers the text (below SEARCH_RELEVANCE_FLOOR: "
+        "a weak match).")
     visibility = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())
 
@@ -178,7 +182,9 @@ class AgentSuggestApi(APIView):
         limit = serializers.IntegerField(min_value=1, max_value=selectors.SUGGEST_MAX_LIMIT, default=10)
 
     @extend_schema(request=InputSerializer, responses=inline_serializer(
-        "AgentSuggestOutput", {"results": SuggestionOutput(many=True)}))
+        "AgentSuggestOutput", {"no_confident_suggestion": serializers.BooleanField(
+            help_text="True when no result clears the relevance floor (the results are still listed)."),
+            "results": SuggestionOutput(many=True)}))
     def post(self, request):
         permissions.check_can_handle(request.user)
         data = self.InputSerializer(data=request.data)
@@ -187,7 +193,7 @@ class AgentSuggestApi(APIView):
             results = selectors.article_suggestions(agent=request.user, **data.validated_data)
         except QueryError as exc:
             raise ServiceError(str(exc), code="empty_query", field="text") from exc
-        return Response({"results": results})
+        return Response({"no_confident_suggestion": not selectors.confident(results), "results": results})
 
 
 # --- the agent console's actions, for other agent desktops -----------------------------------------
@@ -226,13 +232,19 @@ class ContactSuggestionsApi(APIView):
     permission_classes = [drf_permissions.AllowAny]
 
     @extend_schema(responses=inline_serializer("ContactSuggestionsOutput", {
-        "query": serializers.CharField(), "results": ConsoleSuggestionOutput(many=True)}))
+        "query": serializers.CharField(),
+        "no_confident_suggestion": serializers.BooleanField(
+            help_text="True when articles were found but none is likely to answer the conversation."),
+        "weak_count": serializers.IntegerField(help_text="Weak matches left out of the results."),
+        "results": ConsoleSuggestionOutput(many=True, help_text="Only articles that clear the relevance floor.")}))
     def get(self, request, contact_id: int):
         contact = agent_contact(request, contact_id)
         results = selectors.contact_suggestions(contact=contact, agent=request.user)
         services.suggestions_record_shown(agent=request.user, contact=contact,
                                           article_ids=[item["article_id"] for item in results])
-        return Response({"query": selectors.conversation_text(contact=contact), "results": results})
+        return Response({"query": selectors.conversation_text(contact=contact),
+                         "no_confident_suggestion": results.no_confident_suggestion,
+                         "weak_count": results.weak_count, "results": results})
 
 
 class SuggestionInsertApi(APIView):

@@ -85,6 +85,8 @@ def _sidebar_context(request, contact: Contact, *, flag: dict | None = None, sug
     if suggestions is None:
         suggestions = _suggestions(request, contact)
     return {"contact": contact, "suggestions": suggestions,
+            "no_confident_suggestion": getattr(suggestions, "no_confident_suggestion", False),
+            "weak_count": getattr(suggestions, "weak_count", 0),
             "last_message_id": selectors.last_message_id(contact=contact), "flag_kinds": ArticleFlag.Kind.choices,
             "flag": flag or {}}
 

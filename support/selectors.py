@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import nh3
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -17,6 +18,7 @@ from mail.selectors import NOT_CONFIRMED, mail_refusal
 from kb.permissions import can_view_article
 from search.engine import markdown_to_text
 from search.engine.query import QueryError
+from search.engine.relevance import no_good_match
 from search.models import Document
 from search.selectors import search_documents
 from support import permissions
@@ -27,7 +29,9 @@ from support.engine.ranking import (
     fuse_recent,
     latest_customer_message,
     latest_weight,
+    opening_query,
     rerank,
+    with_best_relevance,
 )
 from support.models import MAILED_CHANNELS, REPLY_KIND, Contact, ContactAttachment, ContactMessage, SuggestionEvent
 
@@ -70,10 +74,28 @@ def article_suggestions(*, text: str, agent, limit: int = 10, log: bool = True) 
                       .values_list("pk", "visibility"))
     return [
         {"article_id": r.object_id, "title": r.title, "url": r.url, "snippet_html": r.snippet_html,
-         "passage": r.passage, "score": r.score, "visibility": visibility.get(r.document_id, ""),
-         "tags": list(r.tags)}
+         "passage": r.passage, "score": r.score, "relevance": r.relevance,
+         "visibility": visibility.get(r.document_id, ""), "tags": list(r.tags)}
         for r in results
     ]
+
+
+def confident(suggestions: list[dict]) -> bool:
+    """True when at least one suggestion clears ``SEARCH_RELEVANCE_FLOOR``."""
+    return not no_good_match([item["relevance"] for item in suggestions], floor=settings.SEARCH_RELEVANCE_FLOOR)
+
+
+class Suggestions(list):
+    """The sidebar's suggestions (only those that clear the relevance floor), and what was left out."""
+
+    def __init__(self, items=(), *, weak_count: int = 0):
+        super().__init__(items)
+        self.weak_count = weak_count
+
+    @property
+    def no_confident_suggestion(self) -> bool:
+        """Nothing is likely to answer the conversation (weak matches were found, or dismissed ones)."""
+        return not self and self.weak_count > 0
 
 
 # --- help center: "My help" (a signed-in customer's own questions and contacts) ------------------
@@ -172,14 +194,18 @@ def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return cut[: stop + 1] if stop > limit // 2 else cut[: cut.rfind(" ")].rstrip(" ,;:") + " …"
 
 
-def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT, draft: str = "") -> list[dict]:
-    """Published articles (public and internal) for this conversation, best first, minus dismissed ones.
+def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT, draft: str = "") -> Suggestions:
+    """Published articles (public and internal) likely to answer this conversation, best first, minus
+    dismissed ones: only those whose relevance clears ``SEARCH_RELEVANCE_FLOOR``, so an unrelated
+    conversation gets none (``no_confident_suggestion``) rather than eight slots of noise.
 
     Precondition: ``check_can_handle(agent)``. The conversation becomes one query (latest
     customer message first, see ``support.engine.ranking.conversation_query``); when the customer wrote
     more than once, their latest message is also searched alone and blended in by its share of
-    the text (``fuse_recent``). Articles that resolved other contacts then get a small bounded
-    boost (``rerank``). Each item is ``article_suggestions``'s
+    the text (``fuse_recent``), and the opening (subject and first message) is searched alone for
+    relevance only: each article keeps its highest relevance over the queries, so the first of
+    two problems in one conversation still gets its article. Articles that resolved other
+    contacts then get a small bounded boost (``rerank``). Each item is ``article_suggestions``'s
     dict plus ``internal``, ``excerpt`` (the matched passage, cut for a reply) and
     ``boost``/``links``; ``snippet_html`` is re-sanitised to plain text with ``<mark>`` only.
     A conversation with nothing searchable in it has no suggestions.
@@ -195,7 +221,7 @@ def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT, 
     try:
         found = article_suggestions(text=query, agent=agent, limit=wanted)
     except QueryError:
-        return []
+        return Suggestions()
     if latest:
         # Searched alone too, so a new question in a long conversation is not drowned by the old one.
         try:
@@ -210,12 +236,20 @@ def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT, 
         except QueryError:
             drafted = []
         found = fuse_recent(found, drafted, latest_weight(typed, query))
+    opening = opening_query(contact.subject, messages)
+    if opening:
+        try:
+            found = with_best_relevance(found, article_suggestions(text=opening, agent=agent, limit=wanted, log=False))
+        except QueryError:
+            pass  # the opening alone holds nothing searchable: the other queries judged it
     found = [item for item in found if item["article_id"] not in dismissed]
     links = dict(Contact.objects.filter(resolved_by_id__in=[item["article_id"] for item in found])
                  .exclude(pk=contact.pk).order_by().values("resolved_by_id").annotate(n=Count("id"))
                  .values_list("resolved_by_id", "n"))
-    result = []
-    kept = rerank(found, links)[:limit]
+    floor = settings.SEARCH_RELEVANCE_FLOOR
+    ranked = rerank(found, links)
+    result = Suggestions(weak_count=sum(1 for item in ranked[:limit] if item["relevance"] < floor))
+    kept = [item for item in ranked if item["relevance"] >= floor][:limit]
     solutions = dict(Article.objects.filter(pk__in=[item["article_id"] for item in kept])
                      .values_list("pk", "solution"))
     for item in kept:

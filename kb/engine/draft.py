@@ -2,7 +2,7 @@
 
 The draft answers its lead question. Steps, each in its own module:
 1. the lead: given (a new question joining a cluster, or the problem
-   cluster's lead), else the question the join rule ties the most others to;
+   cluster's lead), else a question with an accepted answer the join rule ties the most others to;
 2. membership (``problems.judge``): each other question is the lead's problem
    or is left out, with the reason;
 3. answers (``answers.score_answers`` / ``place_answers``): the lead's own
@@ -12,6 +12,7 @@ The draft answers its lead question. Steps, each in its own module:
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,18 +69,20 @@ class Draft:
         return "" if self.placement.confident else UNCONFIRMED
 
 
-def _first_sentences(text: str, count: int = PROBLEM_SENTENCES) -> str:
-    from kb.engine.drafting import first_sentences
-
-    return first_sentences(text, count)
+def first_sentences(text: str, count: int = PROBLEM_SENTENCES) -> str:
+    """The first ``count`` sentences, whitespace collapsed."""
+    flat = " ".join(text.split())
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", flat)
+    return " ".join(parts[:count])
 
 
 def choose_lead(threads: Sequence[DraftThread], questions: Mapping[Hashable, Question], rule: JoinRule) -> Hashable:
-    """The thread the rule ties the most others to; ties: an accepted answer, any answer, score, input order."""
+    """As ``problems.problem_clusters`` leads: a thread with an accepted answer first, then the one the rule ties
+    the most others to; ties: any answer, score, input order."""
     def key(item: tuple[int, DraftThread]):
         i, t = item
         joins = sum(1 for o in threads if o.id != t.id and judge(questions[t.id], questions[o.id], rule) is not None)
-        return (joins, any(a.accepted for a in t.answers), bool(t.answers), t.score, -i)
+        return (any(a.accepted for a in t.answers), joins, bool(t.answers), t.score, -i)
 
     return max(enumerate(threads), key=key)[1].id
 
@@ -163,6 +166,6 @@ def draft_cluster(
             variants.append(title)
     return Draft(
         lead=lead_id, title=lead_thread.title.strip(),
-        problem=_first_sentences(lead_thread.question) or lead_thread.title.strip(),
+        problem=first_sentences(lead_thread.question) or lead_thread.title.strip(),
         members=members, left_out=left_out, placement=placement, evidence=notes, variants=variants,
     )

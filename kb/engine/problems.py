@@ -15,9 +15,12 @@ become the article must speak to the newcomer too. The numbers are fitted by
 ``bench/fit_problems.py`` on the shared Stack Exchange and StackFAQ data and
 kept in ``fitted/problems.json``.
 
-Leads are chosen greedily: the question the rule would join the most others to
-comes first (ties: an accepted answer, any answer, higher score), claims every
-unassigned question the rule accepts, and so on. Questions nobody claims stay
+Leads are chosen greedily: a question with an accepted answer comes first (the
+article answers its lead, and the answer model places other threads' answers
+sparingly, so a lead without one gives an unconfirmed or empty solution while a
+member holds a confirmed one), then the question the rule would join the most
+others to (ties: any answer, higher score); it claims every unassigned question
+the rule accepts, and so on. Questions nobody claims stay
 single: on a forum where most questions are unique that is most of them, and
 each is still a problem an article can answer.
 """
@@ -163,7 +166,7 @@ def _root(q: Question, questions: Sequence[Question], pos: Mapping[Hashable, int
 
 
 def _lead_key(q: Question, joins: int) -> tuple:
-    return (joins, q.accepted, q.answer_vector is not None, q.score)
+    return (q.accepted, joins, q.answer_vector is not None, q.score)
 
 
 def problem_clusters(

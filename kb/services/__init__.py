@@ -2,8 +2,10 @@
 
 - ``articles``: create, edit, workflow transitions, review, restore a version, assign.
 - ``clusters``: merge, split, dismiss a candidate; the draft an editor asks for.
-- ``drafts``: the extractive draft of a cluster (the ORM edge of ``kb.engine.drafting``).
-- ``clustering``: full and incremental clustering runs, demand (the ORM edge of ``kb.engine.clustering``).
+- ``drafts``: the draft article of a problem cluster (the ORM edge of ``kb.engine.draft``).
+- ``clustering``: full and incremental problem-clustering runs (the ORM edge of ``kb.engine.problems``).
+- ``topics``: the coarser topic level above problem clusters.
+- ``demand``: the queue's rank of each cluster (size, growth, unmet searches).
 - ``cluster_queue``: clustering asked for by tasks: one run at a time, the rest coalesced into one pending run.
 - ``freshness``: "needs review" from changed sources, unhelpful votes and agent flags.
 - ``usage``: readers' helpful votes and article views.
@@ -28,15 +30,13 @@ from kb.services.bulk import BulkResult, articles_transition_bulk, items_assign_
 from kb.services.cluster_queue import clustering_pending, clusters_request
 from kb.services.clustering import (
     ClusterReport,
-    cluster_demand,
-    cluster_demand_refresh,
-    clusters_demand_update,
     clusters_rebuild,
     clusters_refresh,
     clusters_update,
     frozen_cluster_ids,
     locked_cluster_ids,
 )
+from kb.services.demand import cluster_demand, cluster_demand_refresh, clusters_demand_update
 from kb.services.clusters import article_from_cluster, article_merge, cluster_dismiss, cluster_split
 from kb.services.drafts import article_draft_from_cluster, post_hash
 from kb.services.freshness import (
@@ -46,6 +46,7 @@ from kb.services.freshness import (
     articles_check_sources,
     source_change_reasons,
 )
+from kb.services.topics import topics_rebuild
 from kb.services.usage import article_feedback_record, article_view_record
 from kb.services.versions import version_save
 
@@ -58,5 +59,5 @@ __all__ = [
     "cluster_demand_refresh", "cluster_dismiss", "cluster_split", "clustering_pending", "clusters_demand_update",
     "clusters_rebuild", "clusters_request",
     "clusters_refresh", "clusters_update", "frozen_cluster_ids", "item_assign", "locked_cluster_ids", "post_hash",
-    "source_change_reasons", "version_save",
+    "source_change_reasons", "topics_rebuild", "version_save",
 ]

@@ -1,49 +1,58 @@
-"""Clustering runs over the thread store: full re-runs, incremental runs, demand.
+"""Clustering runs over the thread store: problem clusters, full and incremental, and demand.
 
-The pure core (``kb.engine.clustering``) works on ids and vectors; this module is the
-ORM edge around it:
-- ``clusters_rebuild``: every visible thread of every source, clustered afresh;
-  groups keep the id of the old cluster they continue (``recluster`` →
-  ``match_clusters``), so drafts and editor work stay attached.
-- ``clusters_update``: new threads join the nearest cluster (or an article's
-  cluster) when close enough, else form new candidates with earlier leftovers.
-Editor decisions are never undone: frozen, dismissed and merged clusters, and
-clusters whose article an editor has touched, are "locked" (their members are
-left out of re-runs); pinned members never move. ``Cluster.demand`` ranks the
-editors' queue (``cluster_demand``).
+The pure core is ``kb.engine.problems``: a question belongs to a problem cluster
+only when it matches the cluster's lead question by the fitted join rule (or the
+source closed it as a duplicate of the lead); membership is never decided through
+a chain of neighbours. This module is the ORM edge around it:
+- ``clusters_rebuild``: every visible thread clustered afresh; groups keep the id
+  of the old cluster they continue (``match_clusters``), so drafts and editor work
+  stay attached.
+- ``clusters_update``: a new thread joins the cluster whose lead it matches (its
+  duplicate link first); the rest form new candidates with earlier leftovers.
+Duplicate links the sources hold (``Thread.duplicate_of``, a harvested thread's
+``duplicate_of_external_id``, ``community.ThreadLink`` duplicates) count as
+same-problem evidence. Editor decisions are never undone: frozen, dismissed and
+merged clusters, and clusters whose article an editor has touched, are "locked"
+(their members are left out of re-runs); pinned members never move. Topics, the
+coarser level above (``kb.services.topics``), are recomputed after each run.
+``Cluster.demand`` ranks the editors' queue (``kb.services.demand``).
 """
 from __future__ import annotations
 
 import contextlib
-import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
-from kb.engine.clustering.incremental import assign_incremental, recluster
+from community.models import Thread
+from kb.engine.clustering.matching import match_clusters
+from kb.engine.problems import (
+    JoinRule,
+    Membership,
+    ProblemCluster,
+    Question,
+    candidate_pairs,
+    problem_clusters,
+    problem_join,
+)
 from kb.models import Article, ArticleVersion, Cluster, ClusterMember
-from kb.question_vectors import question_vectors, stored_vectors
+from kb.question_vectors import answer_vectors, best_answers, question_vectors
+from kb.selectors import duplicate_links
+from kb.services.demand import clusters_demand_update
 from kb.services.drafts import article_draft_from_cluster
+from kb.services.topics import topics_rebuild
 from search.embeddings import get_embedder
-from search.engine import Embedder, embedding_key
+from search.engine import Embedder
 from search.engine.batches import chunks
 from search.locks import index_write_lock
-from search.models import SearchQueryLog
-from search.services.embeddings import embed_missing
-
-logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-GROWTH_DAYS = 30
-UNMET_DAYS = 90
-UNMET_MAX_QUERIES = 2000
+REASON_CHARS = 300
 
 
 @dataclass
@@ -55,7 +64,7 @@ class ClusterReport:
     created: int = 0
     drafted: int = 0
     joined: int = 0
-    held: int = 0  # new threads close to a frozen cluster, left for an editor
+    held: int = 0  # new threads matching the lead of a frozen cluster, left for an editor
     removed: int = 0  # clusters that dissolved
     touched: list[int] = field(default_factory=list)
 
@@ -75,13 +84,6 @@ def _clustering_lock(*, held: bool):
 
 def _embedder(embedder: Embedder | None) -> Embedder:
     return embedder if embedder is not None else get_embedder()
-
-
-def _untouched_draft(article: Article) -> bool:
-    """A draft no editor has changed yet: the clustering may rewrite or drop it."""
-    return article.status == Article.Status.DRAFT and not ArticleVersion.objects.filter(
-        article=article, author__isnull=False
-    ).exists()
 
 
 def frozen_cluster_ids() -> set[int]:
@@ -104,11 +106,47 @@ def _memberships() -> dict[int, tuple[int, bool]]:
     return {t: (c, p) for t, c, p in ClusterMember.objects.values_list("thread_id", "cluster_id", "pinned")}
 
 
+# --- same-problem evidence and the engine's input -----------------------------------------
+
+
+def _questions(ids: list[int], vectors: dict[int, np.ndarray], *, with_answers: set[int], embedder: Embedder,
+               links: dict[int, int]) -> dict[int, Question]:
+    """The engine's ``Question`` for each id; the best answer is embedded only for ``with_answers``."""
+    best = best_answers(thread_ids=with_answers)
+    answer_vecs = answer_vectors(post_ids=best.values(), embedder=embedder) if best else {}
+    scores = dict(Thread.objects.filter(pk__in=ids).values_list("id", "score")) if ids else {}
+    accepted = set(Thread.objects.filter(pk__in=with_answers, posts__is_accepted=True).values_list("id", flat=True))
+    return {
+        pk: Question(pk, vectors[pk], answer_vecs.get(best.get(pk)), accepted=pk in accepted,
+                     score=scores.get(pk, 0), duplicate_of=links.get(pk))
+        for pk in ids
+    }
+
+
+def _cluster_questions(ids: list[int], vectors: dict[int, np.ndarray], *, rule: JoinRule, min_size: int,
+                       embedder: Embedder, links: dict[int, int]) -> list[ProblemCluster]:
+    """Problem clusters among ``ids``. Only questions that can pass the rule on similarity (or by a
+    duplicate link) need their best answer embedded, which is the costly part."""
+    if len(ids) < 2:
+        return []
+    matrix = np.vstack([vectors[pk] for pk in ids]).astype(np.float32)
+    rows = {row for i, j, _ in candidate_pairs(matrix, min_similarity=rule.min_similarity) for row in (i, j)}
+    needed = {ids[i] for i in rows} | {t for t in ids if t in links} | set(links.values())
+    questions = _questions(ids, vectors, with_answers=needed & set(ids), embedder=embedder, links=links)
+    return problem_clusters([questions[pk] for pk in ids], rule=rule, min_size=min_size)
+
+
+def _member(cluster_id: int, m: Membership) -> ClusterMember:
+    return ClusterMember(cluster_id=cluster_id, thread_id=m.id, similarity=m.similarity, relation=m.relation,
+                         reason=m.reason[:REASON_CHARS])
+
+
 def clusters_refresh(cluster_ids: Iterable[int], *, vectors: dict[int, np.ndarray]) -> None:
-    """Recompute size, sources, centroid, label and member similarities.
+    """Recompute size, sources, centroid, label and each member's similarity to the lead.
 
     Precondition: ``vectors`` holds a unit vector for every member thread
-    (members without one count in size but not in the centroid).
+    (members without one count in size but not in the centroid). The label is
+    the lead's title while the cluster has no article.
     """
     for chunk in chunks(sorted(set(cluster_ids)), 500):
         members = defaultdict(list)
@@ -116,7 +154,7 @@ def clusters_refresh(cluster_ids: Iterable[int], *, vectors: dict[int, np.ndarra
         for m in rows:
             members[m.cluster_id].append(m)
         updates, member_updates = [], []
-        for cluster in Cluster.objects.filter(pk__in=chunk):
+        for cluster in Cluster.objects.filter(pk__in=chunk).select_related("lead"):
             ms = members.get(cluster.pk, [])
             cluster.size = len(ms)
             cluster.sources = len({m.thread.source_id for m in ms})
@@ -125,25 +163,33 @@ def clusters_refresh(cluster_ids: Iterable[int], *, vectors: dict[int, np.ndarra
                 mat = np.vstack([vectors[m.thread_id] for m in with_vec])
                 centre = mat.mean(axis=0)
                 centre /= np.linalg.norm(centre) or 1.0
-                sims = mat @ centre
-                for m, s in zip(with_vec, sims):
-                    m.similarity = float(s)
-                    member_updates.append(m)
                 cluster.centroid = np.ascontiguousarray(centre, dtype="<f4").tobytes()
-                if not hasattr(cluster, "article"):
-                    cluster.label = with_vec[int(np.argmax(sims))].thread.title[:500]
+                lead = vectors.get(cluster.lead_id)
+                if lead is not None:
+                    for m, s in zip(with_vec, mat @ lead):
+                        m.similarity = float(s)
+                        member_updates.append(m)
+            if cluster.lead is not None and not hasattr(cluster, "article"):
+                cluster.label = cluster.lead.title[:500]
             updates.append(cluster)
         Cluster.objects.bulk_update(updates, ["size", "sources", "centroid", "label"])
         ClusterMember.objects.bulk_update(member_updates, ["similarity"], batch_size=1000)
 
 
-def _create_clusters(groups: list[list[int]]) -> list[int]:
+def _create_clusters(groups: list[ProblemCluster]) -> list[int]:
     created = []
-    for members in groups:
-        cluster = Cluster.objects.create(status=Cluster.Status.CANDIDATE)
-        ClusterMember.objects.bulk_create([ClusterMember(cluster=cluster, thread_id=t) for t in members])
+    for group in groups:
+        cluster = Cluster.objects.create(status=Cluster.Status.CANDIDATE, lead_id=group.lead)
+        ClusterMember.objects.bulk_create([_member(cluster.pk, m) for m in group.members])
         created.append(cluster.pk)
     return created
+
+
+def _untouched_draft(article: Article) -> bool:
+    """A draft no editor has changed yet: the clustering may rewrite or drop it."""
+    return article.status == Article.Status.DRAFT and not ArticleVersion.objects.filter(
+        article=article, author__isnull=False
+    ).exists()
 
 
 def _drop_empty(cluster_ids: Iterable[int], locked: set[int]) -> int:
@@ -164,19 +210,22 @@ def _deleted(cluster_ids: set[int]) -> set[int]:
     return cluster_ids - set(Cluster.objects.filter(pk__in=cluster_ids).values_list("id", flat=True))
 
 
-def _draft(cluster_ids: Iterable[int], *, frozen: set[int], min_size: int, report: ClusterReport) -> None:
+def _draft(cluster_ids: Iterable[int], *, frozen: set[int], min_size: int, report: ClusterReport,
+           embedder: Embedder) -> None:
     for cluster in Cluster.objects.filter(pk__in=list(cluster_ids), size__gte=min_size).exclude(pk__in=frozen):
-        article_draft_from_cluster(cluster=cluster)
+        article_draft_from_cluster(cluster=cluster, embedder=embedder)
         report.drafted += 1
 
 
-def _finish(report: ClusterReport, *, touched: set[int], vectors, frozen, min_size, draft, progress) -> ClusterReport:
+def _finish(report: ClusterReport, *, touched: set[int], vectors, frozen, min_size, draft, progress,
+            embedder: Embedder) -> ClusterReport:
     clusters_refresh(touched, vectors=vectors)
     if progress:
         progress("refresh", len(touched), len(touched))
     if draft:
-        _draft(touched, frozen=frozen, min_size=min_size, report=report)
-    clusters_demand_update()
+        _draft(touched, frozen=frozen, min_size=min_size, report=report, embedder=embedder)
+    clusters_demand_update(embedder=embedder)
+    topics_rebuild()
     live = Cluster.objects.filter(size__gt=0).exclude(status=Cluster.Status.MERGED)
     report.clusters = live.count()
     report.candidates = live.filter(article__isnull=True).exclude(status=Cluster.Status.DISMISSED).count()
@@ -185,10 +234,10 @@ def _finish(report: ClusterReport, *, touched: set[int], vectors, frozen, min_si
 
 
 def clusters_rebuild(
-    *, threshold: float | None = None, min_size: int | None = None, embedder: Embedder | None = None,
-    progress: Progress | None = None, draft: bool = True, lock_held: bool = False,
+    *, min_size: int | None = None, embedder: Embedder | None = None, progress: Progress | None = None,
+    draft: bool = True, rule: JoinRule | None = None, lock_held: bool = False,
 ) -> ClusterReport:
-    """Full run: cluster every visible thread again, keeping cluster ids and editor decisions.
+    """Full run: cluster every visible thread into problem clusters again, keeping cluster ids and editor decisions.
 
     Waits for the clustering lock unless ``lock_held`` (the caller holds it already,
     as ``kb.services.cluster_queue`` does).
@@ -197,9 +246,10 @@ def clusters_rebuild(
     are left out of the clustering and stay where they are. Every other group
     continues the old cluster it overlaps most (Jaccard ≥ 0.5) or becomes a new
     candidate; old clusters left empty are deleted with their untouched drafts.
+    ``rule``: the join rule (default: the fitted one, ``kb/engine/fitted/problems.json``).
     """
-    threshold = settings.KB_CLUSTER_THRESHOLD if threshold is None else threshold
     min_size = settings.KB_CLUSTER_MIN_SIZE if min_size is None else min_size
+    rule = rule or JoinRule.fitted()
     embedder = _embedder(embedder)
     with _clustering_lock(held=lock_held):
         ids, matrix, embedded = question_vectors(embedder=embedder, progress=progress)
@@ -209,45 +259,56 @@ def clusters_rebuild(
             locked, frozen = locked_cluster_ids(), frozen_cluster_ids()
             current = _memberships()
             keep = {t for t, (c, pinned) in current.items() if pinned or c in locked}
-            rows = [i for i, pk in enumerate(ids) if pk not in keep]
+            free = [pk for pk in ids if pk not in keep]
             old: dict[int, set[int]] = defaultdict(set)
             for t, (c, pinned) in current.items():
                 if c not in locked and not pinned:
                     old[c].add(t)
             if progress:
                 progress("cluster", 0, 1)
-            groups = recluster(
-                ids=[ids[i] for i in rows], vectors=matrix[rows] if rows else matrix[:0], old=old,
-                frozen=locked, threshold=threshold, min_size=min_size,
-            )
+            links = {t: o for t, o in duplicate_links(free).items() if o not in keep}
+            groups = _cluster_questions(free, vectors, rule=rule, min_size=min_size, embedder=embedder, links=links)
             if progress:
                 progress("cluster", 1, 1)
-            target = {t: cid for cid, members in groups if cid is not None for t in members}
+            mapping = match_clusters(old, [set(g.ids) for g in groups], frozen=locked)
+            target = {m.id: (mapping[i], m) for i, g in enumerate(groups) for m in g.members}
             leaving = [t for t, (c, pinned) in current.items()
-                       if c not in locked and not pinned and target.get(t) != c]
+                       if c not in locked and not pinned and (target.get(t, (None,))[0] != c)]
             for chunk in chunks(leaving, 1000):
                 ClusterMember.objects.filter(thread_id__in=chunk).delete()
             touched = {current[t][0] for t in leaving}
-            for cid, members in groups:
+            same = [t for t, (cid, _) in target.items() if cid is not None and current.get(t, (None,))[0] == cid]
+            staying = {m.thread_id: m for m in ClusterMember.objects.filter(thread_id__in=same)}
+            updates = []
+            for i, group in enumerate(groups):
+                cid = mapping[i]
                 if cid is None:
                     continue
-                joining = [t for t in members if current.get(t, (None,))[0] != cid]
-                ClusterMember.objects.bulk_create([ClusterMember(cluster_id=cid, thread_id=t) for t in joining])
+                Cluster.objects.filter(pk=cid).update(lead_id=group.lead)
+                joining = []
+                for m in group.members:
+                    row = staying.get(m.id)
+                    if row is None:
+                        joining.append(_member(cid, m))
+                    else:
+                        row.similarity, row.relation, row.reason = m.similarity, m.relation, m.reason[:REASON_CHARS]
+                        updates.append(row)
+                ClusterMember.objects.bulk_create(joining)
                 if joining:
                     touched.add(cid)
-            created = _create_clusters([members for cid, members in groups if cid is None])
+            ClusterMember.objects.bulk_update(updates, ["similarity", "relation", "reason"], batch_size=1000)
+            created = _create_clusters([g for i, g in enumerate(groups) if mapping[i] is None])
             report.created = len(created)
             touched |= set(created)
             report.removed = _drop_empty(touched, locked)
             touched -= _deleted(touched)
             return _finish(report, touched=touched, vectors=vectors, frozen=frozen, min_size=min_size,
-                           draft=draft, progress=progress)
+                           draft=draft, progress=progress, embedder=embedder)
 
 
 def clusters_update(
-    *, thread_ids: Iterable[int] | None = None, threshold: float | None = None, min_size: int | None = None,
-    join_threshold: float | None = None, embedder: Embedder | None = None, progress: Progress | None = None,
-    draft: bool = True, lock_held: bool = False,
+    *, thread_ids: Iterable[int] | None = None, min_size: int | None = None, embedder: Embedder | None = None,
+    progress: Progress | None = None, draft: bool = True, rule: JoinRule | None = None, lock_held: bool = False,
 ) -> ClusterReport:
     """Incremental run for new or changed threads (all unclustered visible threads when None).
 
@@ -255,14 +316,15 @@ def clusters_update(
 
     A thread already in a cluster stays there unless it is no longer visible
     (then it leaves, unless the cluster is frozen or the member pinned). A new
-    thread joins the cluster whose centroid it is closest to when the cosine is
-    ≥ ``join_threshold``; if that cluster is frozen it is only counted as
+    thread joins the cluster of the thread it was closed as a duplicate of, else
+    the cluster whose lead question it matches by the join rule (the most
+    similar such lead); if that cluster is frozen it is only counted as
     ``held``. The rest are clustered together with earlier leftovers into new
-    candidates.
+    candidates. A cluster a thread joins keeps its lead, so its redraft still
+    answers the lead's problem.
     """
-    threshold = settings.KB_CLUSTER_THRESHOLD if threshold is None else threshold
     min_size = settings.KB_CLUSTER_MIN_SIZE if min_size is None else min_size
-    join_threshold = settings.KB_JOIN_THRESHOLD if join_threshold is None else join_threshold
+    rule = rule or JoinRule.fitted()
     embedder = _embedder(embedder)
     with _clustering_lock(held=lock_held):
         ids, matrix, embedded = question_vectors(embedder=embedder, progress=progress)
@@ -279,104 +341,62 @@ def clusters_update(
             unplaced = [pk for pk in ids if pk not in current]
             new = [pk for pk in unplaced if pk in asked]
             leftovers = [pk for pk in unplaced if pk not in asked]
-            existing = {
-                c.pk: np.frombuffer(bytes(c.centroid), dtype="<f4")
-                for c in Cluster.objects.filter(size__gt=0, centroid__isnull=False).exclude(
-                    status=Cluster.Status.MERGED).only("id", "centroid")
-            }
             if not new:  # leftovers alone were clustered by earlier runs already
                 report.removed = _drop_empty(touched, frozen)
                 return _finish(report, touched=touched - _deleted(touched), vectors=vectors, frozen=frozen,
-                               min_size=min_size, draft=draft, progress=progress)
-            result = assign_incremental(
-                existing=existing, new_ids=new, new_vectors=np.vstack([vectors[t] for t in new]),
-                frozen=frozen, join_threshold=join_threshold,
-                leftover_ids=leftovers,
-                leftover_vectors=np.vstack([vectors[t] for t in leftovers]) if leftovers else None,
-                threshold=threshold, min_size=min_size,
-            )
-            ClusterMember.objects.bulk_create(
-                [ClusterMember(cluster_id=cid, thread_id=t) for t, cid in result.joined.items()])
-            report.joined, report.held = len(result.joined), len(result.held)
-            touched |= set(result.joined.values())
-            created = _create_clusters(result.new_clusters)
+                               min_size=min_size, draft=draft, progress=progress, embedder=embedder)
+            joined, held, rest = _join_leads(new, vectors, current=current, frozen=frozen, rule=rule,
+                                             embedder=embedder)
+            ClusterMember.objects.bulk_create([_member(cid, m) for cid, m in joined])
+            report.joined, report.held = len(joined), len(held)
+            touched |= {cid for cid, _ in joined}
+            pool = rest + leftovers
+            links = {t: o for t, o in duplicate_links(pool).items() if o in set(pool)}
+            groups = _cluster_questions(pool, vectors, rule=rule, min_size=min_size, embedder=embedder, links=links)
+            groups = [g for g in groups if set(g.ids) & set(rest)]
+            created = _create_clusters(groups)
             report.created = len(created)
             touched |= set(created)
             report.removed = _drop_empty(touched, frozen)
             return _finish(report, touched=touched - _deleted(touched), vectors=vectors, frozen=frozen,
-                           min_size=min_size, draft=draft, progress=progress)
+                           min_size=min_size, draft=draft, progress=progress, embedder=embedder)
 
 
-# --- demand ------------------------------------------------------------------------------
-
-
-def cluster_demand(*, size: int, recent_growth: int, unmet_searches: int, needs_review: bool = False) -> float:
-    """Queue rank: every asker counts, recent askers and unanswered searchers more.
-
-    demand = size + 2·recent_growth + 3·unmet_searches, doubled plus 10 when the
-    cluster's article needs review, so stale articles rise above fresh candidates.
-    """
-    base = size + 2 * recent_growth + 3 * unmet_searches
-    return float(base * 2 + 10 if needs_review else base)
-
-
-def _unmet_counts(centroids: dict[int, np.ndarray], embedder: Embedder | None) -> Counter:
-    """Recent searches with few or weak results, each counted for the closest cluster if close enough."""
-    since = timezone.now() - timedelta(days=UNMET_DAYS)
-    poor = SearchQueryLog.objects.filter(created_at__gte=since).filter(
-        Q(results__lt=settings.KB_UNMET_MIN_RESULTS) | Q(top_score__lt=settings.KB_UNMET_TOP_SCORE)
-    ).order_by("-created_at").values_list("query", flat=True)[:UNMET_MAX_QUERIES]
-    queries = [q.strip() for q in poor if q.strip()]
-    if not queries or not centroids:
-        return Counter()
-    embedder = _embedder(embedder)
-    keys = {q: embedding_key(q, embedder.name) for q in set(queries)}
-    embed_missing({k: q for q, k in keys.items()}, embedder=embedder)
-    found = stored_vectors(list(keys.values()))
-    cids = list(centroids)
-    base = np.vstack([centroids[c] for c in cids])
-    counts: Counter = Counter()
-    close = settings.KB_UNMET_SIMILARITY
-    for q in queries:
-        vec = found.get(keys[q])
-        if vec is None:
-            continue
-        sims = base @ vec
-        best = int(np.argmax(sims))
-        if sims[best] >= close:
-            counts[cids[best]] += 1
-    return counts
-
-
-def clusters_demand_update(*, embedder: Embedder | None = None) -> None:
-    """Recompute growth, unmet searches and demand for every cluster with members."""
-    clusters = list(Cluster.objects.filter(size__gt=0).only("id", "size", "centroid"))
-    since = timezone.now() - timedelta(days=GROWTH_DAYS)
-    growth = Counter(ClusterMember.objects.filter(thread__created_at__gte=since).values_list("cluster_id", flat=True))
-    centroids = {c.pk: np.frombuffer(bytes(c.centroid), dtype="<f4") for c in clusters if c.centroid}
-    unmet = _unmet_counts(centroids, embedder)
-    review = set(Article.objects.filter(needs_review=True, cluster__isnull=False).values_list("cluster_id", flat=True))
-    for c in clusters:
-        c.recent_growth = growth.get(c.pk, 0)
-        c.unmet_searches = unmet.get(c.pk, 0)
-        c.demand = cluster_demand(size=c.size, recent_growth=c.recent_growth, unmet_searches=c.unmet_searches,
-                                  needs_review=c.pk in review)
-    Cluster.objects.bulk_update(clusters, ["recent_growth", "unmet_searches", "demand"], batch_size=1000)
-
-
-def cluster_demand_refresh(*, cluster_id: int) -> None:
-    """Recompute one cluster's demand from its stored figures (after a needs-review change)."""
-    cluster = Cluster.objects.filter(pk=cluster_id).first()
-    if cluster is None:
-        return
-    needs_review = Article.objects.filter(cluster=cluster, needs_review=True).exists()
-    cluster.demand = cluster_demand(size=cluster.size, recent_growth=cluster.recent_growth,
-                                    unmet_searches=cluster.unmet_searches, needs_review=needs_review)
-    cluster.save(update_fields=["demand", "updated_at"])
+def _join_leads(new: list[int], vectors: dict[int, np.ndarray], *, current: dict[int, tuple[int, bool]],
+                frozen: set[int], rule: JoinRule, embedder: Embedder
+                ) -> tuple[list[tuple[int, Membership]], list[int], list[int]]:
+    """``(joined [(cluster, membership)], held thread ids, the rest)`` for new threads against the clusters' leads."""
+    leads = dict(Cluster.objects.filter(size__gt=0, lead__isnull=False).exclude(status=Cluster.Status.MERGED)
+                 .values_list("lead_id", "id"))
+    leads = {t: c for t, c in leads.items() if t in vectors}
+    links = duplicate_links(new)
+    lead_questions = _questions(list(leads), vectors, with_answers=set(leads), embedder=embedder, links={})
+    joined, held, rest = [], [], []
+    for pk in new:
+        question = Question(pk, vectors[pk], duplicate_of=links.get(pk))
+        target = None
+        original = links.get(pk)
+        if original is not None and original in current:
+            cid = current[original][0]
+            lead = next((t for t, c in leads.items() if c == cid), None)
+            sim = float(vectors[pk] @ vectors[lead]) if lead is not None else 0.0
+            why = ("the source closed it as a duplicate of the lead question" if original == lead
+                   else f"the source closed it as a duplicate of thread {original}, a member")
+            target = (cid, Membership(pk, "duplicate", sim, None, why))
+        else:
+            found = problem_join(question, lead_questions.values(), rule)
+            if found is not None:
+                target = (leads[found[0]], found[1])
+        if target is None:
+            rest.append(pk)
+        elif target[0] in frozen:
+            held.append(pk)
+        else:
+            joined.append(target)
+    return joined, held, rest
 
 
 __all__ = [
-    "CLUSTERING_LOCK", "ClusterReport", "cluster_demand", "cluster_demand_refresh", "clustering_lock",
-    "clusters_demand_update", "clusters_rebuild", "clusters_refresh", "clusters_update", "frozen_cluster_ids",
+    "CLUSTERING_LOCK", "ClusterReport", "clustering_lock", "clusters_rebuild", "clusters_refresh", "clusters_update", "frozen_cluster_ids",
     "locked_cluster_ids",
 ]

@@ -25,7 +25,7 @@ def _recount(cluster: Cluster) -> None:
         size=Count("id"), sources=Count("thread__source", distinct=True)
     )
     cluster.size, cluster.sources = stats["size"], stats["sources"]
-    cluster.save(update_fields=["size", "sources", "frozen", "status", "merged_into", "updated_at"])
+    cluster.save(update_fields=["size", "sources", "frozen", "status", "merged_into", "lead", "updated_at"])
 
 
 def _resolve(item: Article | Cluster) -> tuple[Cluster | None, Article | None]:
@@ -59,7 +59,11 @@ def article_merge(*, editor, target: Article | Cluster, other: Article | Cluster
         Article.objects.filter(pk=t_article.pk).update(cluster=t_cluster)
         t_article.cluster = t_cluster
     if o_cluster is not None:
-        o_cluster.members.update(cluster=t_cluster, pinned=True)
+        # The target's lead stays the problem the article answers; the other's members are now the editor's call.
+        o_cluster.members.update(cluster=t_cluster, pinned=True, relation=ClusterMember.Relation.EDITOR,
+                                 reason="merged in by an editor")
+        if t_cluster.lead_id is None:
+            t_cluster.lead_id = o_cluster.lead_id
         o_cluster.evidence.update(cluster=t_cluster)
         o_cluster.status, o_cluster.merged_into, o_cluster.frozen = C.MERGED, t_cluster, True
         _recount(o_cluster)
@@ -127,9 +131,14 @@ def cluster_split(*, editor, cluster: Cluster, thread_ids: list[int]) -> Cluster
     if len(members) >= ClusterMember.objects.filter(cluster=cluster).count():
         raise ServiceError("Leave at least one thread in the cluster.", field="thread_ids")
     members.sort(key=lambda member: -member.similarity)
+    # The split-out threads ask another problem: the one closest to the old lead leads the new candidate.
     new = Cluster.objects.create(label=members[0].thread.title[:500], status=C.CANDIDATE, frozen=True,
-                                 demand=cluster.demand * len(members) / max(cluster.size, 1))
-    ClusterMember.objects.filter(pk__in=[m.pk for m in members]).update(cluster=new, pinned=True)
+                                 lead=members[0].thread, demand=cluster.demand * len(members) / max(cluster.size, 1))
+    ClusterMember.objects.filter(pk__in=[m.pk for m in members]).update(
+        cluster=new, pinned=True, relation=ClusterMember.Relation.EDITOR, reason="split out by an editor")
+    ClusterMember.objects.filter(cluster=new, thread=members[0].thread).update(relation=ClusterMember.Relation.LEAD)
+    if cluster.lead_id in ids:
+        cluster.lead = None  # the next draft chooses a lead among the threads left
     cluster.frozen = True
     _recount(cluster)
     _recount(new)

@@ -1,27 +1,35 @@
-"""Draft articles from clusters: the ORM edge around ``kb.engine.drafting.draft_from_cluster``.
+"""Draft articles from problem clusters: the ORM edge around ``kb.engine.draft.draft_cluster``.
 
-The draft is extractive: title and problem from the most central, clearest
-question; the solution from the best answer (accepted, then score, then source
-trust); other working answers beneath; the other phrasings as variants. Every
-post used is recorded as an ``ArticleSource`` with author, source, link and
-license, so CC BY-SA content keeps its attribution on the public page.
+The draft answers the cluster's lead question (``Cluster.lead``; chosen by the
+drafter and kept when the cluster has none, so later redrafts answer the same
+problem). Every answer is scored against the lead question: the lead's own
+answers, and answers of threads that are the lead's problem (duplicate-linked,
+or judged by the join rule) that the answer model trusts; a handful of other
+solutions at most; "no confident solution yet" when nothing qualifies. Every
+choice's reason is stored with the article version (``ArticleVersion.reasons``)
+for the editor's cluster and edit pages. Every post used is recorded as an
+``ArticleSource`` with author, source, link and license, so CC BY-SA content
+keeps its attribution on the public page.
 """
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
 
-import numpy as np
 from django.db import transaction
 
 from community.models import Post, Thread
 from core.outbound import web_url_or_blank
 from core.slugs import unique_slug
-from kb.engine.drafting import AnswerInfo, ThreadInfo, draft_from_cluster
+from kb.engine.answers import AnswerModel
+from kb.engine.draft import Draft, DraftAnswer, DraftThread, draft_cluster
+from kb.engine.problems import JoinRule
 from kb.models import Article, ArticleSource, ArticleVersion, Cluster, EvidenceNote
-from kb.question_vectors import post_text, question_text, question_vectors
+from kb.question_vectors import answer_vectors, post_text, question_vectors
+from kb.selectors import duplicate_links
 from kb.services.versions import version_save
 from search.embeddings import get_embedder
+from search.engine import Embedder
 
 MAX_TAGS = 5
 
@@ -63,19 +71,12 @@ def _load(cluster: Cluster) -> tuple[list[Thread], dict[int, list[Post]], dict[i
     )
     answers: dict[int, list[Post]] = {t.pk: [] for t in threads}
     questions: dict[int, Post] = {}
-    for post in Post.objects.visible().filter(thread__in=threads).select_related("author"):
+    for post in Post.objects.visible().filter(thread__in=threads).select_related("author").order_by("pk"):
         if post.is_question:
             questions[post.thread_id] = post
         else:
             answers[post.thread_id].append(post)
     return threads, answers, questions
-
-
-def _thread_vectors(threads: list[Thread], questions: dict[int, Post]) -> np.ndarray:
-    ids, matrix, _ = question_vectors(thread_ids=[t.pk for t in threads], embedder=get_embedder())
-    rows = {pk: matrix[i] for i, pk in enumerate(ids)}
-    dim = matrix.shape[1] if len(ids) else 384
-    return np.vstack([rows.get(t.pk, np.zeros(dim, np.float32)) for t in threads])
 
 
 def _changeable(article: Article) -> bool:
@@ -84,89 +85,132 @@ def _changeable(article: Article) -> bool:
         article=article, author__isnull=False).exists()
 
 
+def _reasons(draft: Draft, *, by_thread: dict[int, Thread], rule: JoinRule) -> dict:
+    """The editor's account of every choice, as JSON (``kb/templates/kb/_draft_reasons.html`` shows it)."""
+    title = lambda pk: by_thread[pk].title if pk in by_thread else ""  # noqa: E731
+    p = draft.placement
+
+    def answer(s, role: str) -> dict:
+        return {"post": s.id, "thread": s.thread_id, "thread_title": title(s.thread_id), "role": role,
+                "relation": s.relation, "probability": s.probability, "score": s.score, "accepted": s.accepted,
+                "reason": s.reason}
+
+    return {
+        "lead": {"thread": draft.lead, "title": title(draft.lead)},
+        "note": draft.note,
+        "rule": rule.explain(),
+        "members": [{"thread": m.id, "title": title(m.id), "relation": m.relation,
+                     "similarity": round(m.similarity, 3), "reason": m.reason} for m in draft.members],
+        "left_out": [{"thread": t, "title": title(t), "reason": r} for t, r in draft.left_out],
+        "answers": ([answer(p.solution, "solution")] if p.solution else []) + [answer(s, "other") for s in p.others],
+        "not_placed": [answer(s, "not placed") for s in p.rejected],
+        "evidence": [{"kind": n.kind, "answers": list(n.answers), "reason": n.reason} for n in draft.evidence],
+    }
+
+
+def cluster_draft(*, cluster: Cluster, embedder: Embedder | None = None, rule: JoinRule | None = None,
+                  model: AnswerModel | None = None) -> tuple[Draft, list[Thread], dict[int, list[Post]],
+                                                               dict[int, Post]]:
+    """The engine's draft of ``cluster`` with the rows it drew on (nothing is written).
+
+    Precondition: ``cluster`` has at least one visible member thread (else ``ValueError``).
+    """
+    threads, answers, questions = _load(cluster)
+    if not threads:
+        raise ValueError(f"cluster {cluster.pk} has no visible threads to draft from")
+    embedder = embedder or get_embedder()
+    ids, matrix, _ = question_vectors(thread_ids=[t.pk for t in threads], embedder=embedder)
+    qvecs = {pk: matrix[i] for i, pk in enumerate(ids)}
+    threads = [t for t in threads if t.pk in qvecs]
+    if not threads:
+        raise ValueError(f"cluster {cluster.pk} has no visible threads to draft from")
+    avecs = answer_vectors(post_ids=[p.pk for t in threads for p in answers[t.pk]], embedder=embedder)
+    links = duplicate_links([t.pk for t in threads])
+    infos = [
+        DraftThread(
+            id=t.pk, title=t.title, question=post_text(questions[t.pk]) if t.pk in questions else "",
+            answers=tuple(DraftAnswer(p.pk, post_text(p), p.total_score, p.is_accepted, p.created_at)
+                          for p in answers[t.pk] if p.pk in avecs),
+            tags=tuple(tag.name for tag in t.tags.all()), score=t.total_score, created=t.created_at,
+            duplicate_of=links.get(t.pk),
+        )
+        for t in threads
+    ]
+    lead = cluster.lead_id if cluster.lead_id in qvecs else None
+    draft = draft_cluster(infos, question_vectors=qvecs, answer_vectors=avecs, lead=lead, rule=rule, model=model)
+    return draft, threads, answers, questions
+
+
 @transaction.atomic
-def article_draft_from_cluster(*, cluster: Cluster, vectors: np.ndarray | None = None) -> Article:
+def article_draft_from_cluster(*, cluster: Cluster, embedder: Embedder | None = None) -> Article:
     """Create or refresh the draft article of ``cluster`` and return it.
 
     Preconditions: ``cluster`` is not frozen and has at least one visible
-    member thread (else ``ValueError``). ``vectors`` (one unit row per member,
-    in the order of ``ClusterMember.similarity`` descending, then thread id) is
-    looked up from stored embeddings when omitted. An article that an editor
-    has touched (any version with an author, or past draft status) is returned
-    unchanged. A new version (no author, note "drafted from N threads") is
-    saved only when the draft's text changed.
+    member thread (else ``ValueError``). An article that an editor has touched
+    (any version with an author, or past draft status) is returned unchanged.
+    A new version (no author, note "drafted from N threads", the draft's
+    reasons) is saved only when the draft's text or reasons changed. The
+    cluster's lead is set when it had none.
     """
     if cluster.frozen:
         raise ValueError(f"cluster {cluster.pk} is frozen: an editor decided about it")
     article = Article.objects.filter(cluster=cluster).first()
     if article is not None and not _changeable(article):
         return article
-    threads, answers, questions = _load(cluster)
-    if not threads:
-        raise ValueError(f"cluster {cluster.pk} has no visible threads to draft from")
-    infos = [
-        ThreadInfo(
-            id=t.pk, title=t.title,
-            question_text=question_text("", post_text(questions[t.pk])).strip() if t.pk in questions else "",
-            tags=tuple(tag.name for tag in t.tags.all()), source_name=t.source.name,
-            source_trust=t.source.trust, created=t.created_at, score=t.total_score,
-            answers=tuple(
-                AnswerInfo(id=p.pk, text=post_text(p), score=p.total_score, accepted=p.is_accepted, created=p.created_at,
-                           author=p.display_author, url=_post_url(p, t), license=_license(p, t))
-                for p in answers[t.pk]
-            ),
-        )
-        for t in threads
-    ]
-    if vectors is None:
-        vectors = _thread_vectors(threads, questions)
-    draft = draft_from_cluster(infos, vectors=vectors)
+    rule = JoinRule.fitted()
+    draft, threads, answers, questions = cluster_draft(cluster=cluster, embedder=embedder, rule=rule)
     posts = {p.pk: p for ps in answers.values() for p in ps}
     by_thread = {t.pk: t for t in threads}
-    solution = posts.get(draft.solution_answer_id)
-    others = [posts[pk] for pk in draft.other_solution_ids]
-
+    p = draft.placement
+    solution = posts[p.solution.id] if p.solution else None
+    others = [posts[s.id] for s in p.others]
     fields = {
         "title": draft.title[:300],
         "problem": draft.problem,
         "solution": _markdown(solution) if solution else "",
         "other_solutions": "\n\n".join(
-            f"### Option {i}\n\n{_markdown(p)}\n\n_{_credit(p, by_thread[p.thread_id])}_"
-            for i, p in enumerate(others, start=2)
+            f"### Option {i}\n\n{_markdown(post)}\n\n_{_credit(post, by_thread[post.thread_id])}_"
+            for i, post in enumerate(others, start=2)
         ),
         "variants": draft.variants,
     }
+    reasons = _reasons(draft, by_thread=by_thread, rule=rule)
     created = article is None
     if created:
         article = Article(cluster=cluster, slug=_unique_slug(draft.title, None), **fields)
         article.save()
         changed = True
     else:
-        changed = any(getattr(article, k) != v for k, v in fields.items())
+        last = article.versions.order_by("-number").first()
+        changed = any(getattr(article, k) != v for k, v in fields.items()) or last is None or last.reasons != reasons
         for k, v in fields.items():
             setattr(article, k, v)
         if changed:
             article.slug = _unique_slug(draft.title, article)
             article.save()
-    top = {name for name, _ in Counter(tag for info in infos for tag in info.tags).most_common(MAX_TAGS)}
-    article.tags.set({tag.pk for t in threads for tag in t.tags.all() if tag.name in top})
-
-    _sources_replace(article=article, threads=threads, questions=questions, solution=solution, others=others,
-                     answers=answers)
+    members = {m.id for m in draft.members}
+    top = {name for name, _ in Counter(tag.name for t in threads if t.pk in members
+                                       for tag in t.tags.all()).most_common(MAX_TAGS)}
+    article.tags.set({tag.pk for t in threads if t.pk in members for tag in t.tags.all() if tag.name in top})
+    _sources_replace(article=article, threads=[t for t in threads if t.pk in members], questions=questions,
+                     solution=solution, others=others)
     EvidenceNote.objects.filter(cluster=cluster).delete()
     EvidenceNote.objects.bulk_create([
-        EvidenceNote(cluster=cluster, kind=note.kind, first_post=posts[note.answer_ids[0]],
-                     second_post=posts[note.answer_ids[1]], reason=note.reason[:500])
-        for note in draft.evidence if note.answer_ids[0] in posts and note.answer_ids[1] in posts
+        EvidenceNote(cluster=cluster, kind=note.kind, first_post=posts[note.answers[0]],
+                     second_post=posts[note.answers[1]], reason=note.reason[:500])
+        for note in draft.evidence if note.answers[0] in posts and note.answers[1] in posts
     ])
-    Cluster.objects.filter(pk=cluster.pk).update(status=Cluster.Status.DRAFTED, label=draft.title[:500])
-    cluster.status, cluster.label = Cluster.Status.DRAFTED, draft.title[:500]
+    update = {"status": Cluster.Status.DRAFTED, "label": draft.title[:500], "lead_id": draft.lead}
+    Cluster.objects.filter(pk=cluster.pk).update(**update)
+    for k, v in update.items():
+        setattr(cluster, k, v)
     if changed:
-        version_save(article=article, author=None, note=f"drafted from {len(threads)} threads")
+        version_save(article=article, author=None, note=f"drafted from {len(members)} of {len(threads)} threads",
+                     reasons=reasons)
     return article
 
 
-def _sources_replace(*, article, threads, questions, solution, others, answers) -> None:
+def _sources_replace(*, article, threads, questions, solution, others) -> None:
     """One row per question phrasing, the solution and each other solution, with attribution."""
     rows = []
     for t in threads:
@@ -179,7 +223,7 @@ def _sources_replace(*, article, threads, questions, solution, others, answers) 
     used = ([(solution, ArticleSource.Role.SOLUTION)] if solution else []) + [(p, ArticleSource.Role.OTHER)
                                                                               for p in others]
     for post, role in used:
-        t = by_thread[post.thread_id]
+        t = by_thread.get(post.thread_id) or Thread.objects.select_related("source").get(pk=post.thread_id)
         rows.append(ArticleSource(
             article=article, thread=t, post=post, role=role, author_name=post.display_author[:200],
             license=_license(post, t)[:100], url=_post_url(post, t)[:1000], content_hash=post_hash(post),

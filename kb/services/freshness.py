@@ -20,7 +20,7 @@ from django.db import transaction
 
 from community.models import Post
 from kb.models import Article, ArticleFeedback, ArticleFlag, ArticleSource
-from kb.services.clustering import cluster_demand_refresh
+from kb.services.demand import cluster_demand_refresh
 from kb.services.drafts import post_hash
 from kb.signals import article_needs_review
 

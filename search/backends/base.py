@@ -180,13 +180,18 @@ class KeywordBackend(ABC):
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One ranked document. ``dense``/``keyword`` are the rankers' raw scores (None: not retrieved)."""
+    """One ranked document. ``dense``/``keyword`` are the rankers' raw scores (None: not retrieved).
+
+    ``score`` orders one query's hits only (the ranker's fused score); ``relevance`` is the
+    calibrated probability that the document answers the query (``search.engine.relevance``),
+    set by ``search.ranking.rank`` once the ranker has combined (None before)."""
 
     document_id: int
     score: float
     passage_id: int | None = None
     dense: float | None = None
     keyword: float | None = None
+    relevance: float | None = None
 
 
 @dataclass(slots=True)

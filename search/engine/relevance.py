@@ -174,6 +174,20 @@ def no_good_match(relevances: Sequence[float], *, floor: float) -> bool:
     return not any(value >= floor for value in relevances)
 
 
+# At or above this relevance a result is more likely than not to answer the query.
+LIKELY = 0.5
+
+
+def relevance_words(value: float, *, floor: float) -> str:
+    """How likely a result is to help, in words for a customer (the number is calibrated, but a
+    percentage next to every result reads as false precision)."""
+    if value >= max(LIKELY, floor):
+        return "Likely to help"
+    if value >= floor:
+        return "May help"
+    return "Unlikely to help"
+
+
 # --- calibration measures ------------------------------------------------------------------------
 
 

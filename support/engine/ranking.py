@@ -97,6 +97,25 @@ def draft_words(draft: str) -> str:
     return words if len(words) >= 12 else ""
 
 
+def opening_query(subject: str, messages: Sequence[Message]) -> str:
+    """The subject and the customer's first message, when they wrote more than once (else "").
+
+    Searched alone for relevance only: a conversation that moved on to a second problem reads,
+    as one query, like neither, and the article for the first problem would look unlikely.
+    """
+    customer = [m.body for m in messages if m.sender == "customer" and m.body.strip()]
+    if len(customer) < 2:
+        return ""
+    return "\n".join(part for part in (_cut(subject, SUBJECT_SHARE), _cut(customer[0], LATEST_SHARE)) if part)
+
+
+def with_best_relevance(items: Sequence[dict], others: Sequence[dict]) -> list[dict]:
+    """``items`` (dicts with ``article_id`` and ``relevance``), each with the higher of its relevance and
+    the same article's in ``others`` (another query about the same conversation); order kept."""
+    best = {item["article_id"]: item["relevance"] for item in others}
+    return [{**item, "relevance": max(item["relevance"], best.get(item["article_id"], 0.0))} for item in items]
+
+
 def latest_weight(latest: str, query: str) -> float:
     """How much the latest-message ranking counts against the whole conversation's: its share of the
     query text, capped at LATEST_WEIGHT_MAX. A short follow-up ("I can't find Advanced") leans on the
@@ -111,7 +130,10 @@ def fuse_recent(full: Sequence[dict], latest: Sequence[dict], weight: float) -> 
 
     Both are lists of dicts with ``article_id`` and ``score`` (min-max normalised per query, so
     comparable); an article missing from one list counts 0 there. The dict kept for an article is
-    the one from the ranking that weighs more (its snippet matches what counts most).
+    the one from the ranking that weighs more (its snippet matches what counts most). Its
+    ``relevance`` (when the dicts have one) is the higher of the two: an article likely to answer
+    the customer's latest message is a confident suggestion even if the whole conversation
+    wanders, and the other way round.
     """
     if weight <= 0 or not latest:
         return [dict(item) for item in full]
@@ -123,7 +145,12 @@ def fuse_recent(full: Sequence[dict], latest: Sequence[dict], weight: float) -> 
     primary, secondary = (latest, full) if weight > 0.5 else (full, latest)
     for item in list(secondary) + list(primary):
         chosen[item["article_id"]] = item
-    result = [{**chosen[i], "score": round(score, 6)} for i, score in scores.items()]
+    best: dict[int, float] = {}
+    for item in list(full) + list(latest):
+        if item.get("relevance") is not None:
+            best[item["article_id"]] = max(best.get(item["article_id"], 0.0), item["relevance"])
+    result = [{**chosen[i], "score": round(score, 6), **({"relevance": best[i]} if i in best else {})}
+              for i, score in scores.items()]
     result.sort(key=lambda item: item["score"], reverse=True)
     return result
 

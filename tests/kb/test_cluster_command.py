@@ -46,9 +46,9 @@ def test_incremental_run_joins_a_new_question(small_corpus, process_embedder, al
         thread=small_corpus["guest"][0]).cluster
 
 
-def test_full_run_with_a_strict_threshold(small_corpus, process_embedder):
+def test_full_run_with_a_larger_min_size(small_corpus, process_embedder):
     run("--no-progress")
-    out, _ = run("--full", "--threshold", "0.95", "--min-size", "2", "--no-progress")
+    out, _ = run("--full", "--min-size", "4", "--no-progress")
 
     assert "clusters:   0" in out and "dissolved:  2" in out
     assert not Cluster.objects.exists()
@@ -58,7 +58,7 @@ def test_bad_options_are_refused(db):
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError):
-        run("--threshold", "1.5")
+        run("--min-size", "1")
 
 
 def test_a_harvest_queues_clustering_of_its_threads(

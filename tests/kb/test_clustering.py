@@ -1,4 +1,4 @@
-"""kNN graph, community detection, incremental assignment and the TF-IDF
+"""kNN graph, community detection (the topic level), id matching across re-runs and the TF-IDF
 baseline — with the real embedding model and real FAISS."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from kb.engine.clustering.baseline import tfidf_cluster, tfidf_vectors, tune_to_coverage
 from kb.engine.clustering.communities import cluster, cluster_knn
 from kb.engine.clustering.graph import knn_graph
-from kb.engine.clustering.incremental import assign_incremental, match_clusters, recluster
+from kb.engine.clustering.matching import match_clusters
 from kb.engine.clustering.metrics import coverage, pairs_together
 
 TOPICS = {
@@ -134,43 +134,6 @@ def test_unknown_method_is_rejected():
         cluster_knn(neighbors, sims, method="kmeans")
 
 
-def test_new_questions_join_their_article_or_form_a_new_candidate(embed, corpus):
-    texts, labels, vecs = corpus
-    existing = {
-        "art-guest": vecs[[i for i, t in enumerate(labels) if t == "guest"]],
-        "art-beacon": vecs[[i for i, t in enumerate(labels) if t == "beacon"]].mean(axis=0),
-        "art-ports": vecs[[i for i, t in enumerate(labels) if t == "ports"]],
-    }
-    new_texts = [
-        "How can I give my guests Wi-Fi access without sharing my main password on Hearthlink?",
-        "Beacon satellite keeps disconnecting from the mesh at night",
-        "Port forwarding for a game server on Hearthlink H2 Pro",
-        "Parental controls: how to block TikTok for my kids' devices",
-        "Set up parental controls to block apps on my children's tablets",
-    ]
-    result = assign_incremental(
-        existing=existing, frozen={"art-ports"}, new_ids=["n0", "n1", "n2", "n3", "n4"],
-        new_vectors=embed(new_texts), join_threshold=0.6,
-    )
-    assert result.joined == {"n0": "art-guest", "n1": "art-beacon"}
-    assert result.held == {"n2": "art-ports"}  # the frozen article is never changed
-    assert result.new_clusters == [["n3", "n4"]]
-    assert result.unclustered == []
-
-
-def test_leftovers_can_complete_a_new_candidate(embed):
-    result = assign_incremental(
-        existing={}, new_ids=["q1"],
-        new_vectors=embed(["Firmware update failed and the H1 light is blinking red"]),
-        leftover_ids=["old7", "old9"],
-        leftover_vectors=embed(["H1 router blinking red after a failed firmware update",
-                                "What colour is the HearthGuard logo?"]),
-    )
-    assert result.joined == {}
-    assert result.new_clusters == [["q1", "old7"]]
-    assert result.unclustered == ["old9"]
-
-
 def test_match_clusters_keeps_ids_by_overlap():
     old = {"c1": {1, 2, 3, 4}, "c2": {5, 6, 7}, "c3": {8, 9}}
     new = [{5, 6, 7, 10}, {1, 2, 3}, {8, 11, 12, 13}, {20, 21}]
@@ -187,19 +150,6 @@ def test_match_clusters_is_greedy_by_overlap_and_uses_each_id_once():
 def test_match_clusters_never_reuses_a_frozen_id():
     old = {"published": {1, 2, 3}, "open": {4, 5}}
     assert match_clusters(old, [{1, 2, 3}, {4, 5}], frozen={"published"}) == {0: None, 1: "open"}
-
-
-def test_recluster_keeps_ids_and_leaves_frozen_members_alone(corpus):
-    texts, labels, vecs = corpus
-    ids = [f"q{i}" for i in range(len(texts))]
-    first = recluster(ids=ids, vectors=vecs, old={})
-    old = {f"c{n}": set(members) for n, (_, members) in enumerate(first)}
-    frozen_id = next(cid for cid, members in old.items() if "q0" in members)
-    second = recluster(ids=ids, vectors=vecs, old=old, frozen={frozen_id})
-    assert all(cid is not None and set(members) == old[cid] for cid, members in second)
-    assert frozen_id not in {cid for cid, _ in second}
-    assert not any(old[frozen_id] & set(members) for _, members in second)
-    assert len(second) == len(first) - 1
 
 
 def test_tfidf_baseline_groups_shared_keywords():

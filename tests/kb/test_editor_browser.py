@@ -53,7 +53,8 @@ def test_editor_curates_the_demo_queue(drafted_demo, editor, new_browser_page):
     # Edit with the live preview.
     solution = page.get_by_label("Solution", exact=True)
     solution.fill("**Update the router first** (Settings > Firmware in the Hearthlink app), then follow the steps below.")
-    expect(page.locator("#preview strong", has_text="Update the router first")).to_be_visible()
+    # The preview is a debounced request to the server: give a loaded test machine time for it.
+    expect(page.locator("#preview strong", has_text="Update the router first")).to_be_visible(timeout=15_000)
     page.get_by_label("Note").fill("clearer steps")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text(re.compile(r"Saved as version \d+"))).to_be_visible()

@@ -26,6 +26,25 @@ def test_queue_lists_candidates_by_demand_with_filters(page):
     assert "Beacon drops" not in filtered and "Nothing in the queue for these filters" in filtered
 
 
+def test_queue_filters_by_topic_and_the_cluster_page_names_it(page):
+    from kb.models import Topic
+
+    wifi = Topic.objects.create(label="Guest Wi-Fi setup", clusters_count=2, threads=3, demand=4)
+    setup = make_cluster(["Guest Wi-Fi setup"], demand=1)
+    speed = make_cluster(["Guest network bandwidth", "Guest speed cap"], demand=3)
+    other = make_cluster(["Beacon drops off the mesh"], demand=7)
+    for cluster in (setup, speed):
+        cluster.topic = wifi
+        cluster.save()
+
+    html = page.get(f"/kb/?topic={wifi.pk}").content.decode()
+    assert "Guest Wi-Fi setup (2 problems)" in html
+    assert "Guest network bandwidth" in html and "Beacon drops off the mesh" not in html
+    cluster_page = page.get(f"/kb/clusters/{speed.pk}/").content.decode()
+    assert "Topic: Guest Wi-Fi setup (2 problems, 3 questions)" in cluster_page
+    assert "Beacon drops off the mesh" in page.get("/kb/").content.decode() and other.topic is None
+
+
 def test_cluster_page_shows_threads_votes_accepted_and_disagreements(page):
     cluster = make_cluster(["Guest Wi-Fi setup", "Guest network bandwidth"])
     first, second = (Post.objects.filter(thread__cluster_membership__cluster=cluster, is_question=False)

@@ -25,7 +25,7 @@ def test_editor_drafts_an_article_from_a_cluster_once(small_corpus, process_embe
 
     assert "guest" in article.title.lower()
     assert "Guest network" in article.solution  # the accepted answer, not the lower-scored one
-    assert article.versions.get().note == "drafted from 3 threads"
+    assert article.versions.get().note == "drafted from 3 of 3 threads"
     assert article.sources.filter(role="solution", license="CC BY-SA 4.0").exists()
     assert article.assigned_to == editor
     assert services.article_from_cluster(editor=editor, cluster=cluster).pk == article.pk
@@ -119,6 +119,36 @@ def test_split_and_its_refusals(db, editor):
         services.cluster_split(editor=editor, cluster=cluster, thread_ids=list(cluster.members.values_list("thread_id", flat=True)))
     with pytest.raises(ServiceError, match="threads of this cluster"):
         services.cluster_split(editor=editor, cluster=cluster, thread_ids=[parental.pk])
+
+
+def test_split_gives_the_new_candidate_a_lead_and_merge_keeps_the_targets(db, editor):
+    cluster = make_cluster(["Guest Wi-Fi setup", "Guest network password", "Parental controls schedule",
+                            "Parental controls bedtime"])
+    guest = cluster.members.get(thread__title="Guest Wi-Fi setup").thread
+    Cluster.objects.filter(pk=cluster.pk).update(lead=guest)
+    cluster.refresh_from_db()
+    parental = list(cluster.members.filter(thread__title__startswith="Parental").values_list("thread_id", flat=True))
+
+    new = services.cluster_split(editor=editor, cluster=cluster, thread_ids=parental)
+
+    cluster.refresh_from_db()
+    assert cluster.lead == guest and new.lead_id in parental
+    assert new.members.get(thread_id=new.lead_id).relation == "lead"
+    moved = new.members.exclude(thread_id=new.lead_id).get()
+    assert (moved.relation, moved.reason) == ("editor", "split out by an editor")
+    services.cluster_split(editor=editor, cluster=cluster, thread_ids=[guest.pk])
+    cluster.refresh_from_db()
+    assert cluster.lead is None  # the next draft chooses a lead among the threads left
+
+    target, other = make_cluster(["Port forwarding for a game"]), make_cluster(["Open a port on the H2 Pro"])
+    lead = target.members.get().thread
+    Cluster.objects.filter(pk=target.pk).update(lead=lead)
+    target.refresh_from_db()
+    services.article_merge(editor=editor, target=target, other=other)
+    target.refresh_from_db()
+    assert target.lead == lead
+    merged = target.members.get(thread__title="Open a port on the H2 Pro")
+    assert (merged.relation, merged.reason, merged.pinned) == ("editor", "merged in by an editor", True)
 
 
 def test_dismiss_needs_a_reason_archives_the_draft_and_spares_published(db, editor):

@@ -67,6 +67,7 @@ def test_an_api_search_is_logged_once_the_response_is_done(client, corpus, agent
     row = SearchQueryLog.objects.get()
     assert (row.query, row.user, row.channel, row.results) == ("guest network", agent, "api", response.json()["count"])
     assert row.top_score == response.json()["results"][0]["score"]
+    assert row.top_relevance == max(r["relevance"] for r in response.json()["results"]) > 0.2
 
 
 def _serve_keyword_index_without(corpus, lose_passages_of: set[int] | None):

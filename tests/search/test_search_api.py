@@ -64,13 +64,55 @@ def test_schema_documents_the_search_operation(client):
     assert "/api/search/" not in schema["paths"]
 
 
+def test_schema_documents_no_good_match_and_relevance(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    answer, result = schema["SearchResponse"], schema["SearchResult"]
+    assert "no_good_match" in answer["required"] and answer["properties"]["no_good_match"]["type"] == "boolean"
+    assert "relevance" in result["required"]
+    relevance = result["properties"]["relevance"]
+    assert relevance["minimum"] == 0 and relevance["maximum"] == 1 and "probability" in relevance["description"]
+
+
+OUT_OF_DOMAIN = ["what is the capital of australia", "best pizza dough hydration", "zzqxv flurble"]
+
+
+@pytest.mark.parametrize("q", OUT_OF_DOMAIN)
+def test_an_out_of_domain_query_says_no_good_match_and_still_shows_how_weak_its_results_are(client, corpus, q):
+    body = client.get("/api/search", {"q": q}).json()
+    assert body["no_good_match"] is True
+    # The nearest documents are still returned, each saying it is unlikely to help.
+    assert body["results"] and all(r["relevance"] < 0.2 for r in body["results"])
+
+
+def test_an_in_domain_query_is_a_good_match_with_its_answer_most_relevant(client, corpus):
+    body = client.get("/api/search", {"q": "how do I reset my H1 router to factory settings"}).json()
+    assert body["no_good_match"] is False
+    top = body["results"][0]
+    assert top["title"] == "Reset your Hearthlink H1 router to factory settings"
+    assert top["relevance"] >= 0.5 and top["relevance"] == max(r["relevance"] for r in body["results"])
+    # The ranking score of the best result is high whatever the query; relevance is not.
+    nonsense = client.get("/api/search", {"q": "zzqxv flurble"}).json()["results"][0]
+    assert nonsense["score"] >= 0.7 > top["relevance"] - nonsense["relevance"] > 0.3
+
+
+def test_the_floor_is_a_setting(client, corpus, settings):
+    q = {"q": "how do I reset my H1 router to factory settings"}
+    settings.SEARCH_RELEVANCE_FLOOR = 1.0
+    assert client.get("/api/search", q).json()["no_good_match"] is True
+    settings.SEARCH_RELEVANCE_FLOOR = 0.0
+    assert client.get("/api/search", {"q": "zzqxv flurble"}).json()["no_good_match"] is False
+
+
 def test_results_have_exactly_the_documented_fields_and_types(client, corpus):
     body = client.get("/api/search", {"q": "guest network for visitors"}).json()
-    assert set(body) == {"query", "count", "degraded", "results"}
+    assert set(body) == {"query", "count", "degraded", "no_good_match", "results"}
+    assert isinstance(body["no_good_match"], bool)
     for result in body["results"]:
-        assert set(result) == {"id", "object_id", "type", "title", "url", "snippet", "score", "tags", "source"}
+        assert set(result) == {"id", "object_id", "type", "title", "url", "snippet", "score", "relevance", "tags",
+                               "source"}
         assert isinstance(result["id"], int) and isinstance(result["object_id"], int)
         assert isinstance(result["score"], float) and isinstance(result["tags"], list)
+        assert isinstance(result["relevance"], float) and 0.0 <= result["relevance"] <= 1.0
         assert result["type"] in {"article", "question", "thread"}
 
 

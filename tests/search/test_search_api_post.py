@@ -23,6 +23,14 @@ def test_post_finds_what_get_finds(client, corpus):
     assert by_post.status_code == 200
     assert by_post.json()["results"] == by_get["results"] and by_get["results"]
     assert by_post.json()["results"][0]["title"] == "Open a port for a game console (port forwarding)"
+    assert by_post.json()["no_good_match"] is by_get["no_good_match"] is False
+
+
+def test_post_says_no_good_match_for_a_transcript_about_something_else(client, corpus):
+    transcript = ("Customer: I am planning a dinner party next week. " * 5
+                  + "Customer: what hydration should my pizza dough have for a crispy crust?")
+    body = post(client, {"q": transcript}).json()
+    assert body["no_good_match"] is True and all(r["relevance"] < 0.2 for r in body["results"])
 
 
 def test_post_reads_a_text_far_longer_than_a_url_and_keeps_both_ends(client, corpus):

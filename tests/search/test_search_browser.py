@@ -91,3 +91,30 @@ def test_results_page_query_box_is_full_size(live_server, corpus):
         assert box["height"] >= 40
 
     in_browser(live_server.url, scenario)
+
+
+def test_a_nonsense_query_shows_no_good_match_and_leads_to_help(live_server, corpus):
+    from playwright.sync_api import expect
+
+    def scenario(page) -> None:
+        page.goto("/questions/")
+        box = page.get_by_role("combobox", name="Search")
+        box.press_sequentially("zzqxv flurble", delay=15)
+        dropdown = page.locator("#site-suggest .suggest-none")
+        expect(dropdown).to_contain_text("No good match for “zzqxv flurble” yet.")
+        expect(dropdown.get_by_role("link", name="Ask the community")).to_be_visible()
+        expect(page.locator("#site-suggest li.suggestion")).to_have_count(0)
+
+        box.press("Enter")
+        page.wait_for_url("**/search/?q=*")
+        state = page.locator("section.no-good-match")
+        expect(state.locator("#no-good-match-h")).to_have_text("No good match for “zzqxv flurble”")
+        expect(state.get_by_role("heading", name="Still need help?")).to_be_visible()
+        # The closest results are still there, each saying it is unlikely to help.
+        first = page.locator("li.search-result").first
+        expect(first.locator(".relevance")).to_have_text("Unlikely to help")
+        expect(state.get_by_role("link", name="Ask the community")).to_have_attribute(
+            "href", "/questions/ask/?title=zzqxv%20flurble")
+        expect(state.get_by_role("link", name="Contact support")).to_be_visible()
+
+    in_browser(live_server.url, scenario)

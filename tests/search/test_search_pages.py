@@ -172,3 +172,71 @@ def test_similar_threads_keyword_fallback_without_any_index(alice, tags, setting
                              tags=["firmware"])
     assert [t.pk for t in similar_threads(text="firmware update hangs", user=alice)] == [thread.pk]
     reset_backends()
+
+
+def test_results_page_says_plainly_there_is_no_good_match_and_leads_to_help(client, corpus):
+    page = soup(client.get("/search/", {"q": "best pizza dough hydration"}))
+    state = page.select_one("section.no-good-match")
+    assert state is not None and "No good match" in state.select_one("h2").get_text()
+    still = state.select_one(".help-still")
+    assert "Still need help?" in still.get_text()
+    links = {a.get_text(strip=True): a["href"] for a in still.select("a")}
+    assert links["Ask the community"].endswith("?title=best%20pizza%20dough%20hydration")
+    assert links["Contact support"] == "/help/contact/"
+    # The closest results are still listed, each saying in words how weak it is; no count boasts of them.
+    rows = page.select("li.search-result")
+    assert rows and all("weak" in row["class"] for row in rows)
+    assert {row.select_one(".relevance").get_text(strip=True) for row in rows} == {"Unlikely to help"}
+    assert "results for" not in page.get_text() and "%" not in page.select_one("ol.search-results").get_text()
+
+
+def test_results_page_for_a_good_match_says_which_results_are_likely_to_help(client, corpus):
+    page = soup(client.get("/search/", {"q": "how do I reset my H1 router to factory settings"}))
+    assert page.select_one("section.no-good-match") is None
+    first, *rest = page.select("li.search-result")
+    assert first.select_one(".relevance").get_text(strip=True) == "Likely to help" and "weak" not in first["class"]
+    assert rest and all("weak" in row["class"] for row in rest)
+    assert page.select_one(".help-still") is not None  # still offered below the results
+
+
+def test_suggestions_leave_out_weak_matches(client, corpus):
+    page = soup(client.get("/search/suggest", {"q": "how do I reset my H1 router to factory settings"}))
+    titles = [a.get_text(" ", strip=True) for a in page.select("li.suggestion a")]
+    assert titles == ["Article Reset your Hearthlink H1 router to factory settings"]
+
+
+def test_suggestions_say_no_good_match_and_lead_to_help(client, corpus):
+    page = soup(client.get("/search/suggest", {"q": "what is the capital of australia"}, HTTP_HX_REQUEST="true"))
+    assert page.select("li.suggestion") == []
+    state = page.select_one(".suggest-none")
+    assert state["role"] == "status" and "No good match" in state.get_text()
+    assert "Still need help?" in state.get_text()
+    assert {a.get_text(strip=True) for a in state.select("a")} == {"Ask the community", "contact support"}
+    assert state.get("style") is None  # no inline styles: the page's Content-Security-Policy forbids them
+
+
+def test_similar_questions_leave_out_questions_unlikely_to_be_the_same(corpus, alice):
+    from search.similar import similar_threads
+
+    assert similar_threads(text="What is the best pizza dough hydration for a crispy crust?", user=alice) == []
+    found = similar_threads(text="my satellite node loses connection every evening", user=alice)
+    assert [t.pk for t in found] == [corpus.threads["beacon"].pk]
+
+
+def test_a_thread_page_lists_similar_questions_without_itself_and_without_logging_a_search(client, corpus, alice):
+    from urllib.parse import quote
+
+    from community.services import question_create
+    from search.models import SearchQueryLog
+    from search.services.rebuild import index_rebuild
+
+    beacon = corpus.threads["beacon"]
+    twin = question_create(author=alice, title="My Beacon satellite drops off the mesh every night",
+                           body="The Beacon loses the H1 router every night and its ring turns amber.", tags=["beacon"])
+    index_rebuild()
+    box = soup(client.get(beacon.get_absolute_url())).select_one("aside.thread-similar #similar")
+    assert box["hx-get"] == f"/questions/similar/?title={quote(beacon.title)}&exclude={beacon.pk}"
+    assert box["hx-trigger"] == "load"
+    listed = [a.get_text() for a in soup(client.get(box["hx-get"], HTTP_HX_REQUEST="true")).select("a")]
+    assert listed == [twin.title]  # not the thread itself, nor the unrelated firmware question
+    assert not SearchQueryLog.objects.exists()

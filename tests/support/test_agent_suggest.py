@@ -39,6 +39,16 @@ def test_public_articles_are_suggested_too(corpus, api_for, agent):
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
 
 
+def test_each_suggestion_says_how_likely_it_answers_and_an_unrelated_text_gets_no_confident_one(
+        corpus, api_for, agent):
+    body = api_for(agent).post(SUGGEST, {"text": TRANSCRIPT}, format="json").json()
+    assert body["no_confident_suggestion"] is False and body["results"][0]["relevance"] >= 0.5
+    assert all(0.0 <= r["relevance"] <= 1.0 for r in body["results"])
+    text = "Customer: I would like a refund, my parcel arrived two weeks late."
+    unrelated = api_for(agent).post(SUGGEST, {"text": text}, format="json").json()
+    assert unrelated["no_confident_suggestion"] is True and all(r["relevance"] < 0.2 for r in unrelated["results"])
+
+
 def test_long_transcript_is_fine(corpus, api_for, agent):
     text = (TRANSCRIPT * 40)[:8000]
     response = api_for(agent).post(SUGGEST, {"text": text, "limit": 3}, format="json")

@@ -14,7 +14,17 @@ from django.utils import timezone
 
 from kb.models import Article, ArticleFeedback, ArticleFlag, ArticleView
 from support import services
-from support.engine.ranking import LINK_BOOST_MAX, Message, conversation_query, fuse_recent, latest_weight, link_boost, rerank
+from support.engine.ranking import (
+    LINK_BOOST_MAX,
+    Message,
+    conversation_query,
+    fuse_recent,
+    latest_weight,
+    link_boost,
+    opening_query,
+    rerank,
+    with_best_relevance,
+)
 from support.models import Contact, ContactMessage, SuggestionEvent
 from tests.support.console_corpus import console_kb  # noqa: F401  (fixture)
 
@@ -345,8 +355,10 @@ def test_dismissed_articles_are_not_suggested_again_for_that_contact(client_for,
     assert suggestion_titles(client.get(f"/console/contacts/{other.pk}/").content.decode())[0] == guest.title
 
 
-def test_flag_goes_to_the_top_of_the_editors_queue_with_its_note(client_for, agent, editor, guest_contact,
-                                                                 console_kb):
+def test_flag_goes_to_the_top_of_the_editors_queue_with_its_note(client_for, agent, editor, console_kb):
+    # An article the sidebar suggests for this conversation (the flag form is on the suggestion).
+    guest_contact = services.contact_create(channel="chat", customer_email="jo@example.net", subject="NAT type strict",
+                                            body="My Xbox says NAT type strict and party chat drops people.")
     ports = console_kb["ports"]
     url = f"/console/contacts/{guest_contact.pk}/articles/{ports.pk}/flag/"
     bad = client_for(agent).post(url, {"kind": "ugly", "note": "UPnP moved to Settings > Network in app 4.2"})
@@ -466,9 +478,11 @@ def test_link_boost_is_small_bounded_and_only_reorders_near_ties():
 
 
 def test_articles_that_resolved_other_contacts_get_the_boost(agent, guest_contact, console_kb):
+    """Two problems in one conversation: guest Wi-Fi first, then a Beacon (both articles are suggested)."""
     from support.selectors import contact_suggestions
 
     mesh = console_kb["mesh"]
+    services.message_append(contact=guest_contact, sender="customer", body=BEACON_FOLLOW_UP)
     before = {s["article_id"]: s["score"] for s in contact_suggestions(contact=guest_contact, agent=agent)}
     for i in range(3):
         other = services.contact_create(channel="email", customer_email=f"m{i}@example.org", subject="Beacon drops",
@@ -478,3 +492,62 @@ def test_articles_that_resolved_other_contacts_get_the_boost(agent, guest_contac
     assert after[mesh.pk]["links"] == 3
     assert after[mesh.pk]["score"] == pytest.approx(before[mesh.pk] + link_boost(3), abs=1e-5)
     assert after[console_kb["guest"].pk]["score"] == pytest.approx(before[console_kb["guest"].pk], abs=1e-5)
+
+
+# --- honest confidence: only suggestions likely to answer ---------------------------------------------
+
+
+def test_an_unrelated_conversation_gets_no_confident_suggestion_instead_of_eight_slots(client_for, agent,
+                                                                                       console_kb):
+    contact = services.contact_create(channel="email", customer_email="sam@example.org", subject="Refund",
+                                      body="I want a refund for my order, it arrived two weeks late.")
+    page = client_for(agent).get(f"/console/contacts/{contact.pk}/").content.decode()
+    assert suggestion_titles(page) == []
+    assert '<p class="no-confident" role="status">No confident suggestion' in page
+    assert "weak match" in page and "No article matches this conversation yet." not in page
+    assert events(contact, SuggestionEvent.Action.SHOWN) == []  # nothing shown, nothing recorded
+
+
+def test_a_related_conversation_shows_only_the_articles_likely_to_answer_it(agent, console_kb):
+    from support.selectors import contact_suggestions
+
+    contact = services.contact_create(channel="chat", customer_email="kim@example.org", subject="Dead Beacon",
+                                      body="My Beacon has no light at all. Can I get a replacement?")
+    found = contact_suggestions(contact=contact, agent=agent)
+    assert found[0]["title"] == "Beacon replacement (RMA) procedure for agents"
+    assert not found.no_confident_suggestion and found.weak_count > 0
+    assert len(found) < len(console_kb) - 1 and all(item["relevance"] >= 0.2 for item in found)
+    assert console_kb["parental"].pk not in [item["article_id"] for item in found]
+
+
+def test_the_first_of_two_problems_keeps_its_article(agent, guest_contact, console_kb):
+    from support.selectors import contact_suggestions
+
+    services.message_append(contact=guest_contact, sender="customer", body=BEACON_FOLLOW_UP)
+    titles = [item["title"] for item in contact_suggestions(contact=guest_contact, agent=agent)]
+    assert titles[0] == "Beacon replacement (RMA) procedure for agents"
+    assert "Give visitors Wi-Fi with the guest network" in titles
+
+
+def test_when_every_confident_article_was_dismissed_the_sidebar_says_so(agent, console_kb):
+    from support.selectors import contact_suggestions
+
+    contact = services.contact_create(channel="chat", customer_email="lee@example.org", subject="NAT type strict",
+                                      body="My Xbox says NAT type strict and party chat drops people.")
+    found = contact_suggestions(contact=contact, agent=agent)
+    assert [item["title"] for item in found] == ["Open a port for a game console (port forwarding)"]
+    services.suggestion_dismiss(agent=agent, contact=contact, article=console_kb["ports"])
+    after = contact_suggestions(contact=contact, agent=agent)
+    assert after == [] and after.no_confident_suggestion
+
+
+def test_relevance_is_the_best_any_query_about_the_conversation_gave():
+    full = [{"article_id": 1, "score": 1.0, "relevance": 0.1}, {"article_id": 2, "score": 0.5, "relevance": 0.3}]
+    latest = [{"article_id": 1, "score": 1.0, "relevance": 0.7}]
+    fused = {i["article_id"]: i["relevance"] for i in fuse_recent(full, latest, 0.3)}
+    assert fused == {1: 0.7, 2: 0.3}
+    assert [i["relevance"] for i in with_best_relevance(full, [{"article_id": 2, "relevance": 0.6}])] == [0.1, 0.6]
+    one = [Message("customer", "Guest Wi-Fi please")]
+    assert opening_query("Visitors", one) == ""
+    assert opening_query("Visitors", [*one, Message("agent", "Sure"), Message("customer", "Also my Beacon")]) == \
+        "Visitors\nGuest Wi-Fi please"

@@ -26,7 +26,8 @@ def test_suggestions_for_a_contact_include_internal_articles_minus_dismissed(api
     assert body["query"].startswith("My Beacon satellite has no light")
     first = body["results"][0]
     assert (first["article_id"], first["visibility"], first["internal"]) == (console_kb["rma"].pk, "internal", True)
-    assert {"title", "url", "snippet_html", "passage", "excerpt", "score", "boost", "links"} <= set(first)
+    assert {"title", "url", "snippet_html", "passage", "excerpt", "score", "relevance", "boost", "links"} <= set(first)
+    assert body["no_confident_suggestion"] is False and all(r["relevance"] >= 0.2 for r in body["results"])
     assert console_kb["draft"].pk not in [r["article_id"] for r in body["results"]]
     assert SuggestionEvent.objects.filter(contact=contact, action="shown").count() == len(body["results"])
 
@@ -34,6 +35,13 @@ def test_suggestions_for_a_contact_include_internal_articles_minus_dismissed(api
     assert dismissed.status_code == 201 and dismissed.json()["action"] == "dismissed"
     again = client.get(f"/api/contacts/{contact.pk}/suggestions").json()["results"]
     assert console_kb["rma"].pk not in [r["article_id"] for r in again]
+
+
+def test_an_unrelated_contact_gets_no_confident_suggestion(api_for, agent, console_kb):
+    other = services.contact_create(channel="email", customer_email="sam@example.org", subject="Refund",
+                                    body="I want a refund for my order, it arrived two weeks late.")
+    body = api_for(agent).get(f"/api/contacts/{other.pk}/suggestions").json()
+    assert body["results"] == [] and body["no_confident_suggestion"] is True and body["weak_count"] > 0
 
 
 def test_insert_and_link_record_events(api_for, agent, contact, console_kb):

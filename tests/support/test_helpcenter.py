@@ -220,6 +220,17 @@ def test_related_articles_come_from_the_search_index(agent, indexed_articles):
     assert indexed_articles["internal"] in article_related(article=amber, user=agent)
 
 
+def test_related_articles_leave_out_articles_unlikely_to_be_about_the_same_thing(agent, indexed_articles):
+    from django.contrib.auth.models import AnonymousUser
+
+    from kb.usage_selectors import article_related
+
+    guest = indexed_articles["guest"]
+    # No shared tag, nothing else about visitors' Wi-Fi: the Beacon articles are only nearest, not related.
+    assert article_related(article=guest, user=AnonymousUser()) == []
+    assert article_related(article=guest, user=agent) == []
+
+
 def test_search_links_carry_where_they_came_from_and_searches_are_remembered(client_for, indexed_articles):
     from core.help_context import help_context_read
 

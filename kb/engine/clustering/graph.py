@@ -88,22 +88,3 @@ def knn_graph(
         neighbors[start:stop] = ids_k
         sims[start:stop] = sims_k
     return neighbors, sims
-
-
-def search_nearest(
-    base: np.ndarray, queries: np.ndarray, *, k: int = 1
-) -> tuple[np.ndarray, np.ndarray]:
-    """Exact top-``k`` rows of ``base`` for each query row: ``(ids, sims)``.
-
-    Preconditions: both are L2-normalised, same width. Used to attach new items
-    to existing clusters, where the base (centroids or members) is small.
-    """
-    base_arr = _as_unit_float32(base)
-    query_arr = _as_unit_float32(queries)
-    if base_arr.shape[0] == 0 or query_arr.shape[0] == 0:
-        shape = (query_arr.shape[0], 0)
-        return np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.float32)
-    index = faiss.IndexFlatIP(base_arr.shape[1])
-    index.add(base_arr)
-    sims, ids = index.search(query_arr, min(k, base_arr.shape[0]))
-    return ids, sims

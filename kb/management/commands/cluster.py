@@ -1,8 +1,8 @@
-"""``manage.py cluster``: group similar questions of every source into candidate articles.
+"""``manage.py cluster``: group the questions of every source that ask the same thing into candidate articles.
 
     manage.py cluster                 place threads not yet in a cluster (a full run when there are no clusters)
     manage.py cluster --full          re-cluster everything, keeping cluster ids and editor decisions
-    manage.py cluster --threshold 0.7 --min-size 3
+    manage.py cluster --min-size 3
 """
 from __future__ import annotations
 
@@ -22,25 +22,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--full", action="store_true", help="re-cluster every thread (editor decisions kept)")
-        parser.add_argument("--threshold", type=float, default=None,
-                            help="cosine similarity an edge needs (default KB_CLUSTER_THRESHOLD, 0.65)")
         parser.add_argument("--min-size", type=int, default=None, help="smallest cluster kept (default 2)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     def handle(self, *args, **opts):
-        threshold, min_size = opts["threshold"], opts["min_size"]
-        if threshold is not None and not 0.0 < threshold < 1.0:
-            raise CommandError("--threshold must be between 0 and 1")
+        min_size = opts["min_size"]
         if min_size is not None and min_size < 2:
             raise CommandError("--min-size must be at least 2")
         bars = ProgressBars(self.stderr._out, enabled=not opts["no_progress"], labels=STAGES)
         full = opts["full"] or not Cluster.objects.exists()
         try:
             if full:
-                report = clusters_rebuild(threshold=threshold, min_size=min_size, progress=bars)
+                report = clusters_rebuild(min_size=min_size, progress=bars)
             else:
-                report = clusters_update(thread_ids=thread_ids_unclustered(), threshold=threshold,
-                                         min_size=min_size, progress=bars)
+                report = clusters_update(thread_ids=thread_ids_unclustered(), min_size=min_size, progress=bars)
         except ModelUnavailable as exc:
             raise CommandError(f"the embedding model cannot be loaded: {exc}") from exc
         finally:

@@ -1,0 +1,88 @@
+"""The demo publishes what an editor would: team-written articles, each held to the answer that solves it.
+
+The demo's community and its Stack Exchange dump are clustered with the real model; the demo editor
+applies ``fixtures/demo/kb/articles.json`` through the workflow. Every published article must cite the
+labelled answer as its solution, and its solution text must come from that answer rather than from
+any other answer its cluster holds. No machine draft is published."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from community.models import Post, Source
+from demo.community import demo_community_load, demo_users_create
+from demo.support import curated_articles, demo_articles_publish, fixture_post, fixture_thread
+from kb.models import Article, ArticleSource
+from kb.question_vectors import post_text
+from kb.services.clustering import clusters_rebuild
+
+pytestmark = pytest.mark.django_db
+
+REPO = Path(__file__).resolve().parents[2]
+WORD = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> set[str]:
+    return {w for w in WORD.findall(text.lower()) if len(w) > 3}
+
+
+def share_from(text: str, source: str) -> float:
+    """How much of ``text``'s vocabulary (words of four letters or more) ``source`` holds."""
+    mine = words(text)
+    return len(mine & words(source)) / len(mine) if mine else 0.0
+
+
+@pytest.fixture
+def demo_published(embedder, settings, tmp_path):
+    from harvest.services import source_create, source_harvest
+    from django.contrib.auth import get_user_model
+
+    settings.SEARCH_AUTO_INDEX = False
+    settings.DATA_DIR = tmp_path / "data"
+    settings.SEARCH_INDEX_DIR = tmp_path / "index"
+    demo_community_load(directory=REPO / "fixtures" / "demo" / "community")
+    demo_users_create()
+    source = source_create(name="Hearthlink on Stack Exchange", kind=Source.Kind.STACKEXCHANGE,
+                           path=str(REPO / "fixtures" / "harvest" / "stackexchange" / "hearthlink"),
+                           base_url="https://hearthlink.stackexchange.example", trust=0.6)
+    assert source_harvest(source=source, auto_cluster=False).status == "succeeded"
+    clusters_rebuild(embedder=embedder)
+    editor = get_user_model().objects.get(username="emery")
+    return editor, demo_articles_publish(editor=editor)
+
+
+def test_every_published_demo_article_is_solved_by_its_labelled_answer(demo_published):
+    editor, (published, problems) = demo_published
+    labels = curated_articles()
+
+    assert problems == [] and published == len(labels) == Article.objects.filter(status="published").count()
+    for label in labels:
+        article = Article.objects.get(cluster__members__thread=fixture_thread(label["question"]))
+        answer = fixture_post(label["solved_by"])
+        assert article.status == "published" and article.visibility == label["visibility"]
+        assert article.sources.get(role=ArticleSource.Role.SOLUTION).post == answer
+        # The solution text comes from that answer, not from another answer the cluster holds.
+        others = Post.objects.filter(thread__cluster_membership__cluster=article.cluster, is_question=False
+                                     ).exclude(pk=answer.pk)
+        mine = share_from(article.solution, post_text(answer))
+        assert mine >= 0.6, f"{article.title}: only {mine:.0%} of its solution's words come from the labelled answer"
+        assert all(share_from(article.solution, post_text(o)) < mine for o in others), article.title
+        # Through the workflow, as the demo editor: edited, reviewed, approved, published.
+        notes = list(article.versions.filter(author=editor).order_by("number").values_list("note", flat=True))
+        assert notes == ["curated for the demo", "request review", "approve", "published (%s)" % label["visibility"]]
+
+
+def test_no_machine_draft_is_published_and_the_three_wrong_articles_now_answer_their_question(demo_published):
+    assert not Article.objects.filter(status="published").exclude(versions__author__isnull=False).exists()
+    waiting = Article.objects.filter(status="draft")
+    assert waiting.exists()
+    assert not waiting.filter(versions__author__isnull=False).exists()  # untouched: the editors' to review
+    nightly = Article.objects.get(title="Beacon satellite drops offline every night around 2 am")
+    assert "firmware updates" in nightly.solution and "roam" not in (nightly.solution + nightly.other_solutions)
+    reset = Article.objects.get(title="How do I factory reset my Hearthlink H1 router?")
+    assert "Option 24" not in reset.other_solutions and "That worked" not in reset.other_solutions
+    assert "reset button" in reset.solution
+    # "Do the Beacons need to be updated one by one?" is not published with another question's answer.
+    assert not Article.objects.filter(status="published", solution__startswith="They work.").exists()
