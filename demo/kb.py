@@ -1,6 +1,8 @@
 """The demo's knowledge-base step: cluster the questions into article drafts."""
 from __future__ import annotations
 
+from django.template.defaultfilters import pluralize
+
 from demo.report import progress_bars
 from kb.models import Cluster
 from kb.services.clustering import ClusterReport, clusters_rebuild, clusters_update
@@ -18,5 +20,6 @@ def demo_cluster(stdout, *, bars_stream=None) -> ClusterReport:
     stdout.write(f"  {report.threads} threads → {report.clusters} clusters ({report.created} new, "
                  f"{report.joined} joined, {report.drafted} drafts written)")
     for cluster in Cluster.objects.filter(size__gt=0).order_by("-demand", "-size")[:5]:
-        stdout.write(f"  [{cluster.size:>2} threads, {cluster.sources} sources] {cluster.label}")
+        sources = f"{cluster.sources} source{pluralize(cluster.sources)}"
+        stdout.write(f"  [{cluster.size:>2} thread{pluralize(cluster.size)}, {sources}] {cluster.label}")
     return report

@@ -35,7 +35,7 @@ def test_demo_cluster_step_prints_the_top_of_the_queue(small_corpus, embedder):
 
     text = out.getvalue()
     assert "5 threads → 2 clusters (2 new, 0 joined, 2 drafts written)" in text
-    assert "[ 3 threads, 1 sources]" in text
+    assert "[ 3 threads, 1 source]" in text
 
 
 def test_demo_notifications_give_every_demo_account_news_and_print_mails(settings, django_capture_on_commit_callbacks):
