@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q
 
-from community.models import Source
+from community.models import Source, Tag
 
 from search import permissions
 from search.backends.base import Hit, Ranker
@@ -265,9 +265,19 @@ def source_label(slug: str) -> str:
     return source_labels().get(slug, slug)
 
 
+def tag_labels(names: Iterable[str]) -> dict[str, str]:
+    """``{tag name: the label readers see}`` for those of ``names`` whose source wrote them otherwise
+    (``wifi-mesh`` → ``wifi/mesh``); a name missing from the result is shown as it is."""
+    names = list(names)
+    if not names:
+        return {}
+    return dict(Tag.objects.filter(name__in=names).exclude(label="").values_list("name", "label"))
+
+
 def search_filter_choices(*, user) -> dict[str, list[tuple[str, str]]]:
     """The results page's type, tag and source choices: only what exists among the documents ``user``
-    may find. Tags are the ``FILTER_TAGS_MAX`` most used ones, by name; sources by their label. Cached
+    may find. Tags are the ``FILTER_TAGS_MAX`` most used ones, by name, shown by their label (``wifi/mesh``
+for ``wifi-mesh``); sources by their label. Cached
     per set of visibilities for ``FILTER_CACHE_SECONDS`` (a new tag shows up within minutes)."""
     visibilities = permissions.allowed_visibilities(user)
     key = "search:filter-choices:" + ",".join(sorted(visibilities))
@@ -283,6 +293,7 @@ def search_filter_choices(*, user) -> dict[str, list[tuple[str, str]]]:
         sources = sorted(((slug, source_label(slug)) for slug in slugs if slug), key=lambda pair: pair[1].casefold())
         present = set(documents.values_list("kind", flat=True).distinct().order_by())
         kinds = [(value, label) for value, label in Document.Kind.choices if value in present]
-        choices = {"kinds": kinds, "tags": [(tag, tag) for tag in tags], "sources": sources}
+        labels = tag_labels(tags)
+        choices = {"kinds": kinds, "tags": [(tag, labels.get(tag, tag)) for tag in tags], "sources": sources}
         cache.set(key, choices, FILTER_CACHE_SECONDS)
     return choices

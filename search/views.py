@@ -23,7 +23,7 @@ def search_results(request):
     source = request.GET.get("source", "").strip()
     choices = selectors.search_filter_choices(user=request.user)
     # A tag or source asked for by a link (a result's tag) stays selectable even outside the list.
-    tags = choices["tags"] if not tag or (tag, tag) in choices["tags"] else [*choices["tags"], (tag, tag)]
+    tags = choices["tags"] if not tag or tag in dict(choices["tags"]) else [*choices["tags"], (tag, tag)]
     sources = choices["sources"]
     if source and source not in dict(sources):
         sources = [*sources, (source, selectors.source_label(source))]
@@ -50,7 +50,8 @@ def search_results(request):
         except ServiceError as exc:
             context["error"], status = exc.message, 400
         else:
-            context.update(results=results, q=results.query)
+            context.update(results=results, q=results.query,
+                           tag_labels=selectors.tag_labels({t for r in results for t in r.tags}))
             # Help-center context: the contact form sends the agent what the visitor searched.
             help_context.search_term_remember(request.session, context["q"])
     return render(request, "search/results.html", context, status=status)

@@ -240,3 +240,17 @@ def test_a_thread_page_lists_similar_questions_without_itself_and_without_loggin
     listed = [a.get_text() for a in soup(client.get(box["hx-get"], HTTP_HX_REQUEST="true")).select("a")]
     assert listed == [twin.title]  # not the thread itself, nor the unrelated firmware question
     assert not SearchQueryLog.objects.exists()
+
+
+def test_tags_show_the_label_their_source_wrote(client, corpus):
+    from community.models import Tag
+
+    Tag.objects.update_or_create(name="wifi", defaults={"label": "Wi-Fi"})
+    cache.clear()
+    page = soup(client.get("/search/", {"q": "wifi trouble"}))
+    options = {o["value"]: o.get_text() for o in page.select("#search-tag option")}
+    assert options["wifi"] == "Wi-Fi"
+    chips = [a.get_text() for a in page.select("li.search-result a.tag") if a["href"].endswith("tag=wifi")]
+    assert chips and set(chips) == {"Wi-Fi"}
+    assert soup(client.get("/search/", {"q": "wifi trouble", "tag": "wifi"})).select_one(
+        "#search-tag option[selected]")["value"] == "wifi"
