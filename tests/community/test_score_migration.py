@@ -3,17 +3,10 @@ what the source said again, and the sum is unchanged."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate, migrate_latest
 
 BEFORE = [("community", "0002_source")]
-
-
-def migrate(targets) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor
 
 
 @pytest.mark.django_db(transaction=True)
@@ -32,7 +25,7 @@ def test_votes_move_out_of_the_imported_score():
         Vote.objects.create(user=voter, post=question, value=1)
         Vote.objects.create(user=voter, post=answer, value=-1)
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_latest()
 
     from community.models import Post as NewPost, Thread as NewThread
 

@@ -7,17 +7,10 @@ their threads, links, runs, fetched pages and permissions, are found through tod
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate, migrate_latest
 
 BEFORE = [("community", "0001_initial"), ("harvest", "0002_run_worker")]
-
-
-def migrate(targets) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor
 
 
 @pytest.mark.django_db(transaction=True)
@@ -40,7 +33,7 @@ def test_rows_written_before_the_move_are_found_after_it():
         reader = old.get_model("community", "User").objects.create(username="reader", email="reader@example.com")
         reader.user_permissions.add(view_source)
     finally:
-        executor = migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        executor = migrate_latest()
 
     from community.models import Source as NewSource, Thread, ThreadLink, User
     from harvest.models import FetchedPage, HarvestRun

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from community.models import Source, Tag, Thread
 from community.validation import tag_slug
 from harvest.engine.records import PostRecord, ThreadRecord
 from harvest.models import HarvestRun
 from harvest.store import ThreadStore
+from tests.migrations import migrate, migrate_latest
 
 pytestmark = pytest.mark.django_db
 
@@ -60,13 +59,6 @@ def test_pages_with_a_slashed_tag_work(client, harvested):
 MIGRATED = [("community", "0007_tag_label")]
 
 
-def migrate(targets) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor
-
-
 @pytest.mark.django_db(transaction=True)
 def test_stored_tags_become_slugs_keeping_their_names():
     executor = migrate(MIGRATED)
@@ -84,7 +76,7 @@ def test_stored_tags_become_slugs_keeping_their_names():
         thread.tags.add(slashed, clash)
         OldThread.objects.filter(pk=thread.pk).update(search_dirty=False)
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_latest()
 
     assert {(t.name, t.label) for t in Tag.objects.all()} == {
         ("wifi-mesh", "wifi/mesh"), ("c-plus-plus", "c++"), ("router", ""), ("guest-wifi", ""),
