@@ -15,12 +15,15 @@ become the article must speak to the newcomer too. The numbers are fitted by
 ``bench/fit_problems.py`` on the shared Stack Exchange and StackFAQ data and
 kept in ``fitted/problems.json``.
 
-Leads are chosen greedily: a question with an accepted answer comes first (the
-article answers its lead, and the answer model places other threads' answers
-sparingly, so a lead without one gives an unconfirmed or empty solution while a
-member holds a confirmed one), then the question the rule would join the most
-others to (ties: any answer, higher score); it claims every unassigned question
-the rule accepts, and so on. Questions nobody claims stay
+Leads are chosen greedily: the question the rule would join the most others to
+comes first (ties: an accepted answer, any answer, higher score) and claims
+every unassigned question the rule accepts, and so on. The article answers its
+lead, so when a member of that group has a better confirmed answer than the
+question that formed it (accepted, then any answer, then a higher score) and the
+rule joins every other question of the group to that member too, the member
+leads instead. Joins first keeps a problem whole (an accepted question on one
+side of it would claim only its own side); the move gives the draft the
+confirmed solution whenever that costs no member. Questions nobody claims stay
 single: on a forum where most questions are unique that is most of them, and
 each is still a problem an article can answer.
 """
@@ -166,7 +169,12 @@ def _root(q: Question, questions: Sequence[Question], pos: Mapping[Hashable, int
 
 
 def _lead_key(q: Question, joins: int) -> tuple:
-    return (q.accepted, joins, q.answer_vector is not None, q.score)
+    return (joins, q.accepted, q.answer_vector is not None, q.score)
+
+
+def _answer_key(q: Question) -> tuple:
+    """How well confirmed a question's best answer is: accepted, then any answer, then a higher score."""
+    return (q.accepted, q.answer_vector is not None, q.score)
 
 
 def problem_clusters(
@@ -198,25 +206,44 @@ def problem_clusters(
             accepts[target][j] = judge(questions[target], q, rule)
     order = sorted(range(n), key=lambda i: _lead_key(questions[i], len(accepts[i])), reverse=True)
     # A question closed as a duplicate never leads while the question it duplicates is here.
-    order = [i for i in order if pos.get(questions[i].duplicate_of) is None] + \
-            [i for i in order if pos.get(questions[i].duplicate_of) is not None]
+    linked = {i for i in range(n) if pos.get(questions[i].duplicate_of) is not None}
+    order = [i for i in order if i not in linked] + [i for i in order if i in linked]
     assigned: set[int] = set()
     clusters: list[ProblemCluster] = []
     for i in order:
         if i in assigned:
             continue
-        joined = [m for j, m in sorted(accepts[i].items(), key=lambda kv: (-kv[1].similarity, kv[0]))
-                  if j not in assigned]
-        if not joined:
+        group = [j for j in accepts[i] if j not in assigned]
+        if not group:
             continue
-        lead = Membership(questions[i].id, "lead", 1.0, 0.0 if questions[i].answer_vector is not None else None,
+        lead, joined = _confirmed_lead(i, group, questions, linked, accepts, rule)
+        joined_list = [m for j, m in sorted(joined.items(), key=lambda kv: (-kv[1].similarity, kv[0]))]
+        q = questions[lead]
+        head = Membership(q.id, "lead", 1.0, 0.0 if q.answer_vector is not None else None,
                           "the question this article answers")
-        assigned.add(i)
-        assigned.update(pos[m.id] for m in joined)
-        clusters.append(ProblemCluster(questions[i].id, [lead, *joined]))
+        assigned.add(lead)
+        assigned.update(joined)
+        clusters.append(ProblemCluster(q.id, [head, *joined_list]))
     clusters = [c for c in clusters if len(c.members) >= min_size]
     clusters.sort(key=lambda c: -len(c.members))
     return clusters
+
+
+def _confirmed_lead(centre: int, group: Sequence[int], questions: Sequence[Question], linked: set[int],
+                    accepts: Sequence[Mapping[int, Membership]], rule: JoinRule) -> tuple[int, dict[int, Membership]]:
+    """The lead of the group ``centre`` claims, and every other member's membership.
+
+    The article answers its lead, so when a member's answer is better confirmed than the centre's (accepted,
+    then any answer, then a higher score) and the rule joins every other question of the group to that
+    member too, the member leads; otherwise the centre does. A linked duplicate never leads.
+    """
+    candidates = sorted((j for j in group if j not in linked and _answer_key(questions[j]) > _answer_key(
+        questions[centre])), key=lambda j: _answer_key(questions[j]), reverse=True)
+    for j in candidates:
+        kept = {o: accepts[j].get(o) or judge(questions[j], questions[o], rule) for o in [centre, *group] if o != j}
+        if all(m is not None for m in kept.values()):
+            return j, kept
+    return centre, {j: accepts[centre][j] for j in group}
 
 
 def problem_join(question: Question, leads: Iterable[Question], rule: JoinRule | None = None) -> tuple[

@@ -75,6 +75,32 @@ def test_the_leads_answer_must_fit_a_question_that_is_only_close():
     assert judge(lead, paraphrase, RULE).reason.endswith("a paraphrase")
 
 
+def test_the_question_most_others_join_leads_even_when_another_holds_the_accepted_answer():
+    """An accepted question close to one side of a problem must not split it: the centre leads all."""
+    centre = Question("centre", _unit((1, 0, 0))[0])
+    accepted = Question("accepted", _unit((0.85, 0.527, 0))[0], answer_vector=_unit((1, 0, 0))[0], accepted=True)
+    left = Question("left", _unit((0.85, -0.527, 0))[0])  # 0.45 similar to "accepted"
+    up = Question("up", _unit((0.85, 0, 0.527))[0])
+
+    clusters = problem_clusters([accepted, left, up, centre], rule=RULE)
+
+    assert [c.lead for c in clusters] == ["centre"]
+    assert set(clusters[0].ids) == {"centre", "accepted", "left", "up"}
+
+
+def test_a_member_with_an_accepted_answer_leads_when_it_joins_the_whole_group():
+    """The article answers its lead: a confirmed answer leads rather than an unanswered question."""
+    unanswered = Question("unanswered", _unit((1, 0, 0))[0], score=9)
+    accepted = Question("accepted", _unit((0.97, 0.243, 0))[0], answer_vector=_unit((1, 0.1, 0))[0], accepted=True)
+    other = Question("other", _unit((0.97, 0, 0.243))[0], answer_vector=_unit((1, 0, 0.1))[0])
+
+    clusters = problem_clusters([unanswered, other, accepted], rule=RULE)
+
+    assert [c.lead for c in clusters] == ["accepted"]
+    assert {m.id: m.relation for m in clusters[0].members} == {
+        "accepted": "lead", "unanswered": "similar", "other": "similar"}
+
+
 def test_a_source_duplicate_link_joins_whatever_the_similarity():
     lead = Question("original", _unit((1, 0, 0))[0], accepted=True)
     dup = Question("dup", _unit((0.3, 1, 0))[0], duplicate_of="original")
