@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.append(str(Path(__file__).resolve().parent))
@@ -61,8 +62,10 @@ def stack_exchange(data: Path, folder: str) -> dict[str, dict]:
     ids = [t["id"] for t in site.threads]
     texts = [question_text(t["title"], t["question"]) for t in site.threads]
     vectors = td.question_vectors(site.threads)
-    plain = td.problem_questions(site.threads, vectors=vectors)
-    linked = td.problem_questions(site.threads, vectors=vectors, links=True)
+    titles = [t["title"] for t in site.threads]
+    plain = [replace(q, title=title) for q, title in zip(td.problem_questions(site.threads, vectors=vectors), titles)]
+    linked = [replace(q, title=title)
+              for q, title in zip(td.problem_questions(site.threads, vectors=vectors, links=True), titles)]
     items = {x for pair in site.duplicates + site.related for x in pair}
     gold = gold_groups_from_pairs(site.duplicates)
     return evaluate(ids, texts, vectors, (plain, linked), gold, items, site.duplicates, site.related)
@@ -73,7 +76,7 @@ def stackfaq(data: Path) -> dict[str, dict]:
     from kb.engine.problems import Question, question_text
 
     faq = td.load_stackfaq(data / "stackfaq")
-    ids, texts, gold, questions = [], [], [], []
+    ids, texts, titles, gold, questions = [], [], [], [], []
     answer_vectors = td.embed([answer_text(a[0]) for a in faq.answers])
     for g, (title, group) in enumerate(zip(faq.titles, faq.paraphrases)):
         members = [(f"t{g}", title, answer_vectors[g])] + [(f"t{g}p{k}", p, None) for k, p in enumerate(group)]
@@ -81,9 +84,10 @@ def stackfaq(data: Path) -> dict[str, dict]:
         for item_id, text, answer in members:
             ids.append(item_id)
             texts.append(question_text(text, ""))
+            titles.append(text)
             questions.append((item_id, answer))
     vectors = td.embed(texts)
-    plain = [Question(item_id, vectors[i], answer, accepted=answer is not None)
+    plain = [Question(item_id, vectors[i], answer, accepted=answer is not None, title=titles[i])
              for i, (item_id, answer) in enumerate(questions)]
     return evaluate(ids, texts, vectors, (plain, None), gold, set(ids), [], [])
 

@@ -30,6 +30,7 @@ each is still a problem an article can answer.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -55,7 +56,7 @@ class Question:
 
     ``vector`` is the unit vector of "title + question text"; ``answer_vector``
     the unit vector of its best answer (accepted, else highest score), or None
-    when it has no answer. ``duplicate_of`` is the thread the source forum (or
+    when it has no answer. ``title`` is the thread's title. ``duplicate_of`` is the thread the source forum (or
     an editor) closed it as a duplicate of.
     """
 
@@ -65,6 +66,7 @@ class Question:
     accepted: bool = False
     score: int = 0
     duplicate_of: Hashable | None = None
+    title: str = ""  # for the contrast test ("minimum" against "maximum"); empty: no test
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,23 +116,64 @@ def answer_fit(lead: Question, other_vector: np.ndarray) -> float | None:
     return float(lead.answer_vector @ other_vector - lead.answer_vector @ lead.vector)
 
 
+# Opposite words that turn one problem into another ("the minimum amount" against "the maximum amount"). Only
+# content words: function words such as in/out, on/off or with/without are phrased either way for one problem.
+CONTRASTS = (
+    ("minimum", "maximum"), ("min", "max"), ("most", "least"), ("increase", "decrease"), ("more", "fewer"),
+    ("before", "after"), ("enable", "disable"), ("add", "remove"), ("buy", "sell"), ("send", "receive"),
+    ("deposit", "withdraw"), ("upgrade", "downgrade"), ("first", "last"), ("higher", "lower"),
+    ("highest", "lowest"), ("hot", "cold"), ("import", "export"), ("input", "output"), ("lock", "unlock"),
+    ("encrypt", "decrypt"), ("install", "uninstall"), ("mainnet", "testnet"),
+)
+_WORD = re.compile(r"[^\W_]+")
+
+
+def contrast(lead_title: str, title: str) -> str | None:
+    """Why two titles ask different things although they read alike, or None.
+
+    One names a word and the other its opposite (neither both), or both name numbers and none in common.
+    """
+    a, b = set(_WORD.findall(lead_title.lower())), set(_WORD.findall(title.lower()))
+    for x, y in CONTRASTS:
+        for one, other in ((x, y), (y, x)):
+            if one in a and other in b and other not in a and one not in b:
+                return f"it asks about “{other}” where the lead asks about “{one}”"
+    numbers_a, numbers_b = {w for w in a if w.isdigit()}, {w for w in b if w.isdigit()}
+    if numbers_a and numbers_b and not numbers_a & numbers_b:
+        return (f"it names {', '.join(sorted(numbers_b))} where the lead names "
+                f"{', '.join(sorted(numbers_a))}")
+    return None
+
+
 def judge(lead: Question, question: Question, rule: JoinRule) -> Membership | None:
-    """The membership of ``question`` under ``lead``, or None when the rule does not join them."""
+    """The membership of ``question`` under ``lead``, or None when the rule does not join them.
+
+    Titles that contrast (``contrast``) never join, however alike they read. Below the paraphrase level a
+    question joins only when an answer speaks to both: the lead's best answer fits the question, or,
+    while the lead has no answer, the question's own best answer fits the lead.
+    """
     similarity = float(lead.vector @ question.vector)
     fit = answer_fit(lead, question.vector)
     if question.duplicate_of is not None and question.duplicate_of == lead.id:
         return Membership(question.id, "duplicate", similarity, fit,
                           "the source closed it as a duplicate of the lead question")
-    if similarity < rule.min_similarity:
+    if similarity < rule.min_similarity or contrast(lead.title, question.title) is not None:
         return None
     if similarity >= rule.sure_similarity:
         return Membership(question.id, "similar", similarity, fit,
                           f"{similarity:.2f} similar to the lead question: a paraphrase")
-    if fit is not None and fit < rule.min_answer_fit:
-        return None
     reason = f"{similarity:.2f} similar to the lead question"
-    reason += (f"; the lead's best answer fits it {fit:+.2f} against the lead" if fit is not None
-               else "; the lead has no answer yet to compare")
+    if fit is not None:
+        if fit < rule.min_answer_fit:
+            return None
+        reason += f"; the lead's best answer fits it {fit:+.2f} against the lead"
+    elif question.answer_vector is not None:
+        own = float(question.answer_vector @ lead.vector - question.answer_vector @ question.vector)
+        if own < rule.min_answer_fit:
+            return None
+        reason += f"; the lead has no answer yet, and its own best answer fits the lead {own:+.2f} against itself"
+    else:
+        reason += "; neither has an answer yet to compare"
     return Membership(question.id, "similar", similarity, fit, reason)
 
 
