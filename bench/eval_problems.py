@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.append(str(Path(__file__).resolve().parent))
@@ -62,10 +61,8 @@ def stack_exchange(data: Path, folder: str) -> dict[str, dict]:
     ids = [t["id"] for t in site.threads]
     texts = [question_text(t["title"], t["question"]) for t in site.threads]
     vectors = td.question_vectors(site.threads)
-    titles = [t["title"] for t in site.threads]
-    plain = [replace(q, title=title) for q, title in zip(td.problem_questions(site.threads, vectors=vectors), titles)]
-    linked = [replace(q, title=title)
-              for q, title in zip(td.problem_questions(site.threads, vectors=vectors, links=True), titles)]
+    plain = td.problem_questions(site.threads, vectors=vectors)
+    linked = td.problem_questions(site.threads, vectors=vectors, links=True)
     items = {x for pair in site.duplicates + site.related for x in pair}
     gold = gold_groups_from_pairs(site.duplicates)
     return evaluate(ids, texts, vectors, (plain, linked), gold, items, site.duplicates, site.related)
