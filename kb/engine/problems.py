@@ -9,9 +9,12 @@ The rule, as an editor reads it (``JoinRule``): *a question joins when the
 source forum closed it as a duplicate of the lead, when its text is at least
 ``sure_similarity`` similar to the lead's (a paraphrase), or when it is at
 least ``min_similarity`` similar and the lead's best answer fits it nearly as
-well as it fits the lead (no more than ``-min_answer_fit`` less similar)*. The
-answer test is what "one article answers both" means: the answer that will
-become the article must speak to the newcomer too. The numbers are fitted by
+well as it fits the lead (no more than ``-min_answer_fit`` less similar; while
+the lead has no answer, the question's own best answer must fit the lead so),
+unless the two titles ask opposite things* (``contrast``: "minimum" against
+"maximum", numbers none in common). The answer test is what "one article
+answers both" means: the answer that will become the article must speak to the
+newcomer too. The numbers are fitted by
 ``bench/fit_problems.py`` on the shared Stack Exchange and StackFAQ data and
 kept in ``fitted/problems.json``.
 
@@ -56,8 +59,8 @@ class Question:
 
     ``vector`` is the unit vector of "title + question text"; ``answer_vector``
     the unit vector of its best answer (accepted, else highest score), or None
-    when it has no answer. ``title`` is the thread's title. ``duplicate_of`` is the thread the source forum (or
-    an editor) closed it as a duplicate of.
+    when it has no answer. ``title`` is the thread's title. ``duplicate_of``
+    is the thread the source forum (or an editor) closed it as a duplicate of.
     """
 
     id: Hashable
@@ -85,7 +88,9 @@ class JoinRule:
         sure = (f"at least {self.sure_similarity:.2f} similar to the lead question, or " if self.sure_similarity <= 1
                 else "")
         return (f"joins when {sure}at least {self.min_similarity:.2f} similar and the lead's best answer fits it "
-                f"nearly as well as the lead (at most {-self.min_answer_fit:.2f} less)")
+                f"nearly as well as the lead (at most {-self.min_answer_fit:.2f} less; while the lead has no answer, "
+                f"its own best answer must fit the lead so), unless the titles ask opposite things "
+                f"(minimum / maximum, other numbers)")
 
 
 @dataclass(frozen=True, slots=True)
