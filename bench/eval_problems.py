@@ -73,7 +73,7 @@ def stackfaq(data: Path) -> dict[str, dict]:
     from kb.engine.problems import Question, question_text
 
     faq = td.load_stackfaq(data / "stackfaq")
-    ids, texts, gold, questions = [], [], [], []
+    ids, texts, titles, gold, questions = [], [], [], [], []
     answer_vectors = td.embed([answer_text(a[0]) for a in faq.answers])
     for g, (title, group) in enumerate(zip(faq.titles, faq.paraphrases)):
         members = [(f"t{g}", title, answer_vectors[g])] + [(f"t{g}p{k}", p, None) for k, p in enumerate(group)]
@@ -81,9 +81,10 @@ def stackfaq(data: Path) -> dict[str, dict]:
         for item_id, text, answer in members:
             ids.append(item_id)
             texts.append(question_text(text, ""))
+            titles.append(text)
             questions.append((item_id, answer))
     vectors = td.embed(texts)
-    plain = [Question(item_id, vectors[i], answer, accepted=answer is not None)
+    plain = [Question(item_id, vectors[i], answer, accepted=answer is not None, title=titles[i])
              for i, (item_id, answer) in enumerate(questions)]
     return evaluate(ids, texts, vectors, (plain, None), gold, set(ids), [], [])
 

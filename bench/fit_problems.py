@@ -2,11 +2,13 @@
 
 Usage: python bench/fit_problems.py [DATA_DIR] [--write]
 
-The rule (``kb.engine.problems.JoinRule``) has three numbers: the least
+The rule (``kb.engine.problems.JoinRule``, applied here by ``joins``) has three numbers: the least
 similarity to the lead question, the least "answer fit" (how much less the
 lead's best answer matches the question than the lead itself), and the
 similarity from which a question is a paraphrase and the answer test is
-skipped. That last one is the lowest similarity from which the labelled pairs
+skipped. Two titles that contrast ("minimum" against "maximum", different
+numbers) never join, and while the lead has no answer the question's own best
+answer must fit the lead instead. That last one is the lowest similarity from which the labelled pairs
 are at least 95 % the same problem (mean of the sources' precisions). Labelled
 lead → question pairs, each with the product's own features:
 - StackFAQ: each human paraphrase under its own thread (same problem) and
@@ -47,9 +49,13 @@ def _lead_first(a: dict, b: dict) -> tuple[dict, dict]:
     return (a, b) if key(a) >= key(b) else (b, a)
 
 
-def stack_exchange_pairs(data: Path) -> list[tuple[str, int, float, float | None]]:
-    """(source, label, similarity, answer fit) for the links and hand labels of every dump."""
-    from kb.engine.problems import Question, answer_fit
+Row = tuple[str, int, float, float | None, bool, float | None]
+
+
+def stack_exchange_pairs(data: Path) -> list[Row]:
+    """(source, label, similarity, answer fit, titles contrast, own answer fit) for the links and hand labels
+    of every dump."""
+    from kb.engine.problems import Question, answer_fit, contrast
 
     hand = json.loads(LABELS.read_text())["pairs"]
     rows = []
@@ -62,11 +68,14 @@ def stack_exchange_pairs(data: Path) -> list[tuple[str, int, float, float | None
         labelled += [(*_ids(_lead_first(site.threads[pos[a]], site.threads[pos[b]])), 0) for a, b in site.related]
         labelled += [(*_ids(_lead_first(site.threads[pos[p["a"]]], site.threads[pos[p["b"]]])), int(p["same"]))
                      for p in hand if p["site"] == short]
-        answers = td.best_answer_vectors(site.threads, {pos[lead] for lead, _, _ in labelled})
+        answers = td.best_answer_vectors(site.threads, {pos[x] for lead, q, _ in labelled for x in (lead, q)})
         for lead_id, q_id, label in labelled:
             i, j = pos[lead_id], pos[q_id]
             lead = Question(lead_id, vectors[i], answers.get(i))
-            rows.append((short, label, float(vectors[i] @ vectors[j]), answer_fit(lead, vectors[j])))
+            member = Question(q_id, vectors[j], answers.get(j))
+            rows.append((short, label, float(vectors[i] @ vectors[j]), answer_fit(lead, vectors[j]),
+                         contrast(site.threads[i]["title"], site.threads[j]["title"]) is not None,
+                         answer_fit(member, vectors[i])))
     return rows
 
 
@@ -74,9 +83,9 @@ def _ids(pair: tuple[dict, dict]) -> tuple[str, str]:
     return pair[0]["id"], pair[1]["id"]
 
 
-def stackfaq_pairs(data: Path) -> list[tuple[str, int, float, float | None]]:
+def stackfaq_pairs(data: Path) -> list[Row]:
     from kb.engine.answers import answer_text
-    from kb.engine.problems import Question, answer_fit, question_text
+    from kb.engine.problems import Question, answer_fit, contrast, question_text
 
     faq = td.load_stackfaq(data / "stackfaq")
     leads = td.embed([question_text(t, "") for t in faq.titles])
@@ -91,15 +100,26 @@ def stackfaq_pairs(data: Path) -> list[tuple[str, int, float, float | None]]:
             h = int(other.argmax())
             for lead_row, label in ((g, 1), (h, 0)):
                 lead = Question(lead_row, leads[lead_row], answers[lead_row])
-                rows.append(("stackfaq", label, float(sims[k, lead_row]), answer_fit(lead, v)))
+                rows.append(("stackfaq", label, float(sims[k, lead_row]), answer_fit(lead, v),
+                             contrast(faq.titles[lead_row], group[k]) is not None, None))
     return rows
+
+
+def joins(sim: float, fit: float | None, con: bool, own: float | None, a: float, b: float, c: float) -> bool:
+    """``kb.engine.problems.judge`` on one labelled pair's features."""
+    if sim < a or con:
+        return False
+    if sim >= c:
+        return True
+    test = fit if fit is not None else own
+    return test is None or test >= b
 
 
 def scores(rows, a: float, b: float, sources: list[str], c: float = 1.01) -> dict[str, tuple[float, float, int]]:
     """Per source: (precision, recall, pairs joined) of the rule (similarity a, answer fit b, sure similarity c)."""
     out = {}
     for src in sources:
-        sel = [(label, sim >= a and (sim >= c or fit is None or fit >= b)) for s, label, sim, fit in rows if s == src]
+        sel = [(label, joins(sim, fit, con, own, a, b, c)) for s, label, sim, fit, con, own in rows if s == src]
         joined = sum(1 for _, ok in sel if ok)
         right = sum(1 for label, ok in sel if ok and label)
         positives = sum(label for label, _ in sel)
@@ -126,7 +146,7 @@ def sure_similarity(rows) -> float:
     same (the mean of the precisions of the sources with pairs that similar)."""
     for c in SURE:
         per_source = {}
-        for src, label, sim, _ in rows:
+        for src, label, sim, *_ in rows:
             if sim >= c:
                 per_source.setdefault(src, []).append(label)
         if not per_source or np.mean([sum(v) / len(v) for v in per_source.values()]) >= SURE_PRECISION:
@@ -168,9 +188,12 @@ def main() -> None:
         held[src] = {"similarity": ha, "answer_fit": hb, "sure_similarity": hc, "precision": round(p, 3),
                      "recall": round(r, 3)}
         print(f"  {src:<10} rule ({ha:.3f}, {hb:+.3f}, {hc:.3f}): precision {p:.3f}, recall {r:.3f}, {n} joined")
-    print("\nprecision / recall by similarity alone (answer fit off), per source:")
+    vetoed = [r for r in rows if r[4] and r[2] >= a]
+    print(f"\ntitles that contrast (kb.engine.problems.CONTRASTS, numbers) at similarity ≥ {a:.3f}: "
+          f"{len(vetoed)} pairs, {sum(r[1] for r in vetoed)} of them the same problem")
+    print("\nprecision / recall by similarity alone (answer fit and contrast off), per source:")
     for sim in SIMILARITY[::2]:
-        cells = scores(rows, sim, -9, sources)
+        cells = scores([(*r[:4], False, None) for r in rows], sim, -9, sources)
         print(f"  ≥ {sim:.3f}  " + "  ".join(f"{s} {p:.2f}/{r:.2f}" for s, (p, r, _) in cells.items()))
     if args.write:
         from kb.engine.problems import FITTED

@@ -192,5 +192,6 @@ def problem_questions(threads: list[dict], *, links: bool = False, vectors: np.n
         out.append(Question(
             id=t["id"], vector=vectors[i], answer_vector=answers.get(i), accepted=best is not None,
             score=int(t.get("score") or 0), duplicate_of=t.get("closed_as_duplicate_of") if links else None,
+            title=t["title"],
         ))
     return out

@@ -9,24 +9,31 @@ The rule, as an editor reads it (``JoinRule``): *a question joins when the
 source forum closed it as a duplicate of the lead, when its text is at least
 ``sure_similarity`` similar to the lead's (a paraphrase), or when it is at
 least ``min_similarity`` similar and the lead's best answer fits it nearly as
-well as it fits the lead (no more than ``-min_answer_fit`` less similar)*. The
-answer test is what "one article answers both" means: the answer that will
-become the article must speak to the newcomer too. The numbers are fitted by
+well as it fits the lead (no more than ``-min_answer_fit`` less similar; while
+the lead has no answer, the question's own best answer must fit the lead so),
+unless the two titles ask opposite things* (``contrast``: "minimum" against
+"maximum", numbers none in common). The answer test is what "one article
+answers both" means: the answer that will become the article must speak to the
+newcomer too. The numbers are fitted by
 ``bench/fit_problems.py`` on the shared Stack Exchange and StackFAQ data and
 kept in ``fitted/problems.json``.
 
-Leads are chosen greedily: a question with an accepted answer comes first (the
-article answers its lead, and the answer model places other threads' answers
-sparingly, so a lead without one gives an unconfirmed or empty solution while a
-member holds a confirmed one), then the question the rule would join the most
-others to (ties: any answer, higher score); it claims every unassigned question
-the rule accepts, and so on. Questions nobody claims stay
+Leads are chosen greedily: the question the rule would join the most others to
+comes first (ties: an accepted answer, any answer, higher score) and claims
+every unassigned question the rule accepts, and so on. The article answers its
+lead, so when a member of that group has a better confirmed answer than the
+question that formed it (accepted, then any answer, then a higher score) and the
+rule joins every other question of the group to that member too, the member
+leads instead. Joins first keeps a problem whole (an accepted question on one
+side of it would claim only its own side); the move gives the draft the
+confirmed solution whenever that costs no member. Questions nobody claims stay
 single: on a forum where most questions are unique that is most of them, and
 each is still a problem an article can answer.
 """
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -52,8 +59,8 @@ class Question:
 
     ``vector`` is the unit vector of "title + question text"; ``answer_vector``
     the unit vector of its best answer (accepted, else highest score), or None
-    when it has no answer. ``duplicate_of`` is the thread the source forum (or
-    an editor) closed it as a duplicate of.
+    when it has no answer. ``title`` is the thread's title. ``duplicate_of``
+    is the thread the source forum (or an editor) closed it as a duplicate of.
     """
 
     id: Hashable
@@ -62,6 +69,7 @@ class Question:
     accepted: bool = False
     score: int = 0
     duplicate_of: Hashable | None = None
+    title: str = ""  # for the contrast test ("minimum" against "maximum"); empty: no test
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +88,9 @@ class JoinRule:
         sure = (f"at least {self.sure_similarity:.2f} similar to the lead question, or " if self.sure_similarity <= 1
                 else "")
         return (f"joins when {sure}at least {self.min_similarity:.2f} similar and the lead's best answer fits it "
-                f"nearly as well as the lead (at most {-self.min_answer_fit:.2f} less)")
+                f"nearly as well as the lead (at most {-self.min_answer_fit:.2f} less; while the lead has no answer, "
+                f"its own best answer must fit the lead so), unless the titles ask opposite things "
+                f"(minimum / maximum, other numbers)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,23 +121,64 @@ def answer_fit(lead: Question, other_vector: np.ndarray) -> float | None:
     return float(lead.answer_vector @ other_vector - lead.answer_vector @ lead.vector)
 
 
+# Opposite words that turn one problem into another ("the minimum amount" against "the maximum amount"). Only
+# content words: function words such as in/out, on/off or with/without are phrased either way for one problem.
+CONTRASTS = (
+    ("minimum", "maximum"), ("min", "max"), ("most", "least"), ("increase", "decrease"), ("more", "fewer"),
+    ("before", "after"), ("enable", "disable"), ("add", "remove"), ("buy", "sell"), ("send", "receive"),
+    ("deposit", "withdraw"), ("upgrade", "downgrade"), ("first", "last"), ("higher", "lower"),
+    ("highest", "lowest"), ("hot", "cold"), ("import", "export"), ("input", "output"), ("lock", "unlock"),
+    ("encrypt", "decrypt"), ("install", "uninstall"), ("mainnet", "testnet"),
+)
+_WORD = re.compile(r"[^\W_]+")
+
+
+def contrast(lead_title: str, title: str) -> str | None:
+    """Why two titles ask different things although they read alike, or None.
+
+    One names a word and the other its opposite (neither both), or both name numbers and none in common.
+    """
+    a, b = set(_WORD.findall(lead_title.lower())), set(_WORD.findall(title.lower()))
+    for x, y in CONTRASTS:
+        for one, other in ((x, y), (y, x)):
+            if one in a and other in b and other not in a and one not in b:
+                return f"it asks about “{other}” where the lead asks about “{one}”"
+    numbers_a, numbers_b = {w for w in a if w.isdigit()}, {w for w in b if w.isdigit()}
+    if numbers_a and numbers_b and not numbers_a & numbers_b:
+        return (f"it names {', '.join(sorted(numbers_b))} where the lead names "
+                f"{', '.join(sorted(numbers_a))}")
+    return None
+
+
 def judge(lead: Question, question: Question, rule: JoinRule) -> Membership | None:
-    """The membership of ``question`` under ``lead``, or None when the rule does not join them."""
+    """The membership of ``question`` under ``lead``, or None when the rule does not join them.
+
+    Titles that contrast (``contrast``) never join, however alike they read. Below the paraphrase level a
+    question joins only when an answer speaks to both: the lead's best answer fits the question, or,
+    while the lead has no answer, the question's own best answer fits the lead.
+    """
     similarity = float(lead.vector @ question.vector)
     fit = answer_fit(lead, question.vector)
     if question.duplicate_of is not None and question.duplicate_of == lead.id:
         return Membership(question.id, "duplicate", similarity, fit,
                           "the source closed it as a duplicate of the lead question")
-    if similarity < rule.min_similarity:
+    if similarity < rule.min_similarity or contrast(lead.title, question.title) is not None:
         return None
     if similarity >= rule.sure_similarity:
         return Membership(question.id, "similar", similarity, fit,
                           f"{similarity:.2f} similar to the lead question: a paraphrase")
-    if fit is not None and fit < rule.min_answer_fit:
-        return None
     reason = f"{similarity:.2f} similar to the lead question"
-    reason += (f"; the lead's best answer fits it {fit:+.2f} against the lead" if fit is not None
-               else "; the lead has no answer yet to compare")
+    if fit is not None:
+        if fit < rule.min_answer_fit:
+            return None
+        reason += f"; the lead's best answer fits it {fit:+.2f} against the lead"
+    elif question.answer_vector is not None:
+        own = float(question.answer_vector @ lead.vector - question.answer_vector @ question.vector)
+        if own < rule.min_answer_fit:
+            return None
+        reason += f"; the lead has no answer yet, and its own best answer fits the lead {own:+.2f} against itself"
+    else:
+        reason += "; neither has an answer yet to compare"
     return Membership(question.id, "similar", similarity, fit, reason)
 
 
@@ -166,7 +217,12 @@ def _root(q: Question, questions: Sequence[Question], pos: Mapping[Hashable, int
 
 
 def _lead_key(q: Question, joins: int) -> tuple:
-    return (q.accepted, joins, q.answer_vector is not None, q.score)
+    return (joins, q.accepted, q.answer_vector is not None, q.score)
+
+
+def _answer_key(q: Question) -> tuple:
+    """How well confirmed a question's best answer is: accepted, then any answer, then a higher score."""
+    return (q.accepted, q.answer_vector is not None, q.score)
 
 
 def problem_clusters(
@@ -198,25 +254,44 @@ def problem_clusters(
             accepts[target][j] = judge(questions[target], q, rule)
     order = sorted(range(n), key=lambda i: _lead_key(questions[i], len(accepts[i])), reverse=True)
     # A question closed as a duplicate never leads while the question it duplicates is here.
-    order = [i for i in order if pos.get(questions[i].duplicate_of) is None] + \
-            [i for i in order if pos.get(questions[i].duplicate_of) is not None]
+    linked = {i for i in range(n) if pos.get(questions[i].duplicate_of) is not None}
+    order = [i for i in order if i not in linked] + [i for i in order if i in linked]
     assigned: set[int] = set()
     clusters: list[ProblemCluster] = []
     for i in order:
         if i in assigned:
             continue
-        joined = [m for j, m in sorted(accepts[i].items(), key=lambda kv: (-kv[1].similarity, kv[0]))
-                  if j not in assigned]
-        if not joined:
+        group = [j for j in accepts[i] if j not in assigned]
+        if not group:
             continue
-        lead = Membership(questions[i].id, "lead", 1.0, 0.0 if questions[i].answer_vector is not None else None,
+        lead, joined = _confirmed_lead(i, group, questions, linked, accepts, rule)
+        joined_list = [m for j, m in sorted(joined.items(), key=lambda kv: (-kv[1].similarity, kv[0]))]
+        q = questions[lead]
+        head = Membership(q.id, "lead", 1.0, 0.0 if q.answer_vector is not None else None,
                           "the question this article answers")
-        assigned.add(i)
-        assigned.update(pos[m.id] for m in joined)
-        clusters.append(ProblemCluster(questions[i].id, [lead, *joined]))
+        assigned.add(lead)
+        assigned.update(joined)
+        clusters.append(ProblemCluster(q.id, [head, *joined_list]))
     clusters = [c for c in clusters if len(c.members) >= min_size]
     clusters.sort(key=lambda c: -len(c.members))
     return clusters
+
+
+def _confirmed_lead(centre: int, group: Sequence[int], questions: Sequence[Question], linked: set[int],
+                    accepts: Sequence[Mapping[int, Membership]], rule: JoinRule) -> tuple[int, dict[int, Membership]]:
+    """The lead of the group ``centre`` claims, and every other member's membership.
+
+    The article answers its lead, so when a member's answer is better confirmed than the centre's (accepted,
+    then any answer, then a higher score) and the rule joins every other question of the group to that
+    member too, the member leads; otherwise the centre does. A linked duplicate never leads.
+    """
+    candidates = sorted((j for j in group if j not in linked and _answer_key(questions[j]) > _answer_key(
+        questions[centre])), key=lambda j: _answer_key(questions[j]), reverse=True)
+    for j in candidates:
+        kept = {o: accepts[j].get(o) or judge(questions[j], questions[o], rule) for o in [centre, *group] if o != j}
+        if all(m is not None for m in kept.values()):
+            return j, kept
+    return centre, {j: accepts[centre][j] for j in group}
 
 
 def problem_join(question: Question, leads: Iterable[Question], rule: JoinRule | None = None) -> tuple[

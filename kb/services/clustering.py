@@ -114,11 +114,12 @@ def _questions(ids: list[int], vectors: dict[int, np.ndarray], *, with_answers: 
     """The engine's ``Question`` for each id; the best answer is embedded only for ``with_answers``."""
     best = best_answers(thread_ids=with_answers)
     answer_vecs = answer_vectors(post_ids=best.values(), embedder=embedder) if best else {}
-    scores = dict(Thread.objects.filter(pk__in=ids).values_list("id", "score")) if ids else {}
+    rows = {pk: (score, title) for pk, score, title in Thread.objects.filter(pk__in=ids).values_list(
+        "id", "score", "title")} if ids else {}
     accepted = set(Thread.objects.filter(pk__in=with_answers, posts__is_accepted=True).values_list("id", flat=True))
     return {
         pk: Question(pk, vectors[pk], answer_vecs.get(best.get(pk)), accepted=pk in accepted,
-                     score=scores.get(pk, 0), duplicate_of=links.get(pk))
+                     score=rows.get(pk, (0, ""))[0], duplicate_of=links.get(pk), title=rows.get(pk, (0, ""))[1])
         for pk in ids
     }
 
@@ -371,9 +372,10 @@ def _join_leads(new: list[int], vectors: dict[int, np.ndarray], *, current: dict
     leads = {t: c for t, c in leads.items() if t in vectors}
     links = duplicate_links(new)
     lead_questions = _questions(list(leads), vectors, with_answers=set(leads), embedder=embedder, links={})
+    titles = dict(Thread.objects.filter(pk__in=new).values_list("id", "title"))
     joined, held, rest = [], [], []
     for pk in new:
-        question = Question(pk, vectors[pk], duplicate_of=links.get(pk))
+        question = Question(pk, vectors[pk], duplicate_of=links.get(pk), title=titles.get(pk, ""))
         target = None
         original = links.get(pk)
         if original is not None and original in current:

@@ -5,7 +5,15 @@ import numpy as np
 import pytest
 
 from kb.engine.answers import answer_text
-from kb.engine.problems import JoinRule, Question, judge, problem_clusters, problem_join, question_text
+from kb.engine.problems import (
+    JoinRule,
+    Question,
+    contrast,
+    judge,
+    problem_clusters,
+    problem_join,
+    question_text,
+)
 
 RULE = JoinRule.fitted()
 
@@ -73,6 +81,66 @@ def test_the_leads_answer_must_fit_a_question_that_is_only_close():
     assert judge(lead, misses, RULE) is None
     paraphrase = Question("paraphrase", _unit((0.95, -0.2, 0))[0])
     assert judge(lead, paraphrase, RULE).reason.endswith("a paraphrase")
+
+
+def test_the_question_most_others_join_leads_even_when_another_holds_the_accepted_answer():
+    """An accepted question close to one side of a problem must not split it: the centre leads all."""
+    centre = Question("centre", _unit((1, 0, 0))[0])
+    accepted = Question("accepted", _unit((0.85, 0.527, 0))[0], answer_vector=_unit((1, 0, 0))[0], accepted=True)
+    left = Question("left", _unit((0.85, -0.527, 0))[0])  # 0.45 similar to "accepted"
+    up = Question("up", _unit((0.85, 0, 0.527))[0])
+
+    clusters = problem_clusters([accepted, left, up, centre], rule=RULE)
+
+    assert [c.lead for c in clusters] == ["centre"]
+    assert set(clusters[0].ids) == {"centre", "accepted", "left", "up"}
+
+
+def test_a_member_with_an_accepted_answer_leads_when_it_joins_the_whole_group():
+    """The article answers its lead: a confirmed answer leads rather than an unanswered question."""
+    unanswered = Question("unanswered", _unit((1, 0, 0))[0], score=9)
+    accepted = Question("accepted", _unit((0.97, 0.243, 0))[0], answer_vector=_unit((1, 0.1, 0))[0], accepted=True)
+    other = Question("other", _unit((0.97, 0, 0.243))[0], answer_vector=_unit((1, 0, 0.1))[0])
+
+    clusters = problem_clusters([unanswered, other, accepted], rule=RULE)
+
+    assert [c.lead for c in clusters] == ["accepted"]
+    assert {m.id: m.relation for m in clusters[0].members} == {
+        "accepted": "lead", "unanswered": "similar", "other": "similar"}
+
+
+# Written for these tests: two questions that read alike but ask opposite things, and a rephrasing.
+MOST_BEACONS = "What is the maximum number of Beacons one H1 router can manage?"
+LEAST_BEACONS = "What is the minimum number of Beacons one H1 router needs?"
+MOST_AGAIN = "What is the maximum number of Beacons that a single H1 router can manage?"
+BEACONS_ANSWER = "One H1 manages at most 32 Beacons; beyond that, add a second router in bridge mode."
+
+
+def test_questions_that_ask_the_opposite_never_join_and_the_editor_reads_why(embedder):
+    vectors = embedder.encode([MOST_BEACONS, LEAST_BEACONS, MOST_AGAIN, BEACONS_ANSWER])
+    lead = Question("most", vectors[0], answer_vector=vectors[3], accepted=True, title=MOST_BEACONS)
+    least = Question("least", vectors[1], title=LEAST_BEACONS)
+    again = Question("again", vectors[2], title=MOST_AGAIN)
+
+    assert float(vectors[0] @ vectors[1]) >= RULE.min_similarity  # close enough to join on similarity alone
+    assert judge(lead, least, RULE) is None
+    assert judge(lead, again, RULE) is not None
+    assert contrast(MOST_BEACONS, LEAST_BEACONS) == (
+        "it asks about \u201cminimum\u201d where the lead asks about \u201cmaximum\u201d")
+    assert contrast("Reset the H1 after firmware 2.4", "H1 drops offline on firmware 3.1") == (
+        "it names 1, 3 where the lead names 2, 4")
+    assert contrast("Turn off guest Wi-Fi on the H1", "Turn on guest Wi-Fi on the H1") is None  # phrased either way
+
+
+def test_while_the_lead_has_no_answer_the_questions_own_answer_must_fit_the_lead():
+    lead = Question("lead", _unit((1, 0, 0))[0])
+    fits = Question("fits", _unit((0.8, 0.6, 0))[0], answer_vector=_unit((1, 0.2, 0))[0])
+    misses = Question("misses", _unit((0.8, 0.6, 0))[0], answer_vector=_unit((0.3, 1, 0))[0])
+    unanswered = Question("unanswered", _unit((0.8, 0.6, 0))[0])
+
+    assert "its own best answer fits the lead" in judge(lead, fits, RULE).reason
+    assert judge(lead, misses, RULE) is None
+    assert judge(lead, unanswered, RULE).reason.endswith("neither has an answer yet to compare")
 
 
 def test_a_source_duplicate_link_joins_whatever_the_similarity():
