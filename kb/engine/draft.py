@@ -123,7 +123,7 @@ def draft_cluster(
         questions[t.id] = Question(t.id, question_vectors[t.id],
                                    answer_vectors[best.id] if best is not None else None,
                                    accepted=any(a.accepted for a in t.answers), score=t.score,
-                                   duplicate_of=t.duplicate_of)
+                                   duplicate_of=t.duplicate_of, title=t.title)
     lead_id = lead if lead is not None else choose_lead(threads, questions, rule)
     lead_thread = by_id[lead_id]
     members = [Membership(lead_id, "lead", 1.0, None, "the question this article answers")]
