@@ -32,12 +32,12 @@ def _no_search_indexing(settings):
     settings.SEARCH_AUTO_INDEX = False
     settings.KB_AUTO_CLUSTER = False
 
-def write_big_dump(folder: Path) -> int:
-    """A Posts.xml in the real dump layout with QUESTIONS threads; returns the post count."""
+def write_big_dump(folder: Path, questions: int = QUESTIONS) -> int:
+    """A Posts.xml in the real dump layout with ``questions`` threads; returns the post count."""
     folder.mkdir(parents=True)
     rows = []
     post_id = 0
-    for q in range(QUESTIONS):
+    for q in range(questions):
         post_id += 1
         question_id = post_id
         tag = TOPICS[q % len(TOPICS)]
