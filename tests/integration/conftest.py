@@ -86,16 +86,16 @@ app.worker_main(["worker", *sys.argv[2:]])
 
 
 def worker_start(*, queues: list[str], name: str, env: dict, log: Path,
-                 transport_options: dict | None = None) -> subprocess.Popen:
-    """Start a solo-pool worker consuming ``queues``; its output goes to ``log``.
+                 transport_options: dict | None = None, pool: str = "solo") -> subprocess.Popen:
+    """Start a worker with one slot consuming ``queues``; its output goes to ``log``.
 
-    The worker runs tasks in its own process, so ``kill -9`` of the returned process is
-    a worker killed mid-task.
+    A solo worker runs tasks in its own process, so ``kill -9`` of the returned process is
+    a worker killed mid-task. A ``prefork`` one runs them in a child process, as in production.
     """
     with open(log, "w") as out:
         return subprocess.Popen(
             [sys.executable, "-c", WORKER, json.dumps(transport_options or {}),
-             "--pool=solo", "--concurrency=1", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             f"--pool={pool}", "--concurrency=1", "--without-gossip", "--without-mingle", "--without-heartbeat",
              "-l", "info", "-Q", ",".join(queues), "-n", f"{name}@%h"],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
