@@ -153,6 +153,9 @@ def source_harvest(
         message = "stopped before the end of the source (a topic or thread cap); nothing was marked deleted"
     else:
         message = f"{message}; nothing was marked deleted (only a run that reads everything cleanly does)"
+    # Threads the interrupted runs of this chain stored count as changed by this one: their
+    # processes died before reporting them (to clustering, among others).
+    changed = sorted(store.changed_thread_ids | set(ledger.changed()))
     ledger.close(delete=True)  # a finished run is never resumed
     _resolve_duplicates(source)
 
@@ -169,7 +172,6 @@ def source_harvest(
             source.checkpoint["fingerprint"] = fingerprint
         fields.append("checkpoint")
     source.save(update_fields=fields)
-    changed = sorted(store.changed_thread_ids)
     harvest_finished.send(sender=HarvestRun, run_id=run.pk, thread_ids=changed, auto_cluster=auto_cluster)
     if progress:
         progress(run)

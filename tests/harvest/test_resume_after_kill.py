@@ -1,5 +1,6 @@
 """``manage.py harvest`` killed with SIGKILL midway resumes from its checkpoint:
-no duplicate posts, nothing lost, totals right. Runs on SQLite and PostgreSQL."""
+no duplicate posts, nothing lost, totals right, and the resumed run reports every thread
+of the chain as harvested. Runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import os
@@ -18,6 +19,7 @@ from django.db.models import Count
 from community.models import Post, Thread
 from harvest.models import HarvestRun
 from harvest.services import source_create, source_harvest
+from harvest.signals import harvest_finished
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTIONS, ANSWERS_EACH = 1500, 3
@@ -106,7 +108,16 @@ def test_harvest_killed_with_sigkill_resumes_without_duplicates_or_losses(tmp_pa
     assert killed.cursor.get("phase") == "posts"
 
     # The killed process is gone from this host: the next run sees that at once and resumes.
-    resumed = source_harvest(source=source)
+    reported: list[int] = []
+
+    def report(sender, thread_ids=None, **kwargs) -> None:
+        reported.extend(thread_ids or ())
+
+    harvest_finished.connect(report, dispatch_uid="test-resume-report")
+    try:
+        resumed = source_harvest(source=source)
+    finally:
+        harvest_finished.disconnect(dispatch_uid="test-resume-report")
 
     killed.refresh_from_db()
     assert killed.status == HarvestRun.Status.INTERRUPTED
@@ -121,3 +132,5 @@ def test_harvest_killed_with_sigkill_resumes_without_duplicates_or_losses(tmp_pa
     assert (resumed.updated_count, resumed.failed_count, resumed.deleted_count) == (0, 0, 0)
     assert posts.filter(is_accepted=True).count() == QUESTIONS  # accepted flags survive the resume
     assert Thread.objects.filter(source=source, is_deleted=True).count() == 0  # the seen-set survived too
+    # The threads the killed process stored are reported as harvested too (clustering reads them).
+    assert sorted(reported) == sorted(Thread.objects.filter(source=source).values_list("id", flat=True))
