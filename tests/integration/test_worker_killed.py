@@ -1,6 +1,6 @@
 """A Celery worker killed with SIGKILL in the middle of a harvest: the broker hands the task
 to a new worker, which resumes the run from its checkpoint. Nothing is stored twice, nothing
-is lost, and every harvested thread ends up indexed for search.
+is lost, and every harvested thread ends up indexed for search (no beat runs here).
 
 The worker here is one of our own, not the session's: it is killed, and it gets a short
 visibility timeout (Redis hands an unacknowledged task to another worker once it is older
@@ -110,9 +110,7 @@ class Harvest:
         assert not threads.filter(is_deleted=True).exists()
         assert posts.filter(is_question=False).count() == QUESTIONS * ANSWERS_EACH
 
-        # The resumed run queues its own threads for indexing; those the killed run stored keep
-        # their dirty flag for the periodic sweep, sent here as beat sends it.
-        app.send_task("search.tasks.index_dirty", queue=self.name, connection=self.conn)
+        # No beat here: the resumed run queues the killed run's threads for indexing with its own.
         thread_ids = set(threads.values_list("id", flat=True))
 
         def all_indexed():
