@@ -23,8 +23,9 @@ def harvest_source(self, source_id: int) -> dict:
         return {"skipped": "source missing or disabled"}
     try:
         run = services.source_harvest(source=source)
-    except ServiceError as exc:  # already running elsewhere: not an error, try later
-        logger.info("harvest of %s not started: %s", source.slug, exc.message)
+    except ServiceError as exc:  # already running elsewhere (try later), or killed again and again
+        level = logging.WARNING if exc.code == "stalled" else logging.INFO
+        logger.log(level, "harvest of %s not started: %s", source.slug, exc.message)
         return {"skipped": exc.message}
     except Exception as exc:  # transient (database restart, disk): retry with a delay
         raise self.retry(exc=exc) from exc

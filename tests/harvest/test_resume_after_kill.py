@@ -23,6 +23,7 @@ from harvest.signals import harvest_finished
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTIONS, ANSWERS_EACH = 1500, 3
+STALLED = 3  # resumed runs in a row that stored nothing before the chain is given up
 TOPICS = ["beacon", "mesh", "firmware", "guest-network", "port-forwarding", "parental-controls"]
 
 
@@ -134,3 +135,53 @@ def test_harvest_killed_with_sigkill_resumes_without_duplicates_or_losses(tmp_pa
     assert Thread.objects.filter(source=source, is_deleted=True).count() == 0  # the seen-set survived too
     # The threads the killed process stored are reported as harvested too (clustering reads them).
     assert sorted(reported) == sorted(Thread.objects.filter(source=source).values_list("id", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_run_killed_again_and_again_at_one_checkpoint_is_not_resumed_forever(tmp_path):
+    """A batch too big for the memory kills its process each time; the task goes back to the
+    broker each time. After three resumed runs in a row stored nothing, the chain fails with a
+    message saying what to do, and the run after that starts over."""
+    from harvest.tasks import harvest_source
+
+    total = write_big_dump(tmp_path / "dump", questions=20)
+    source = source_create(name="Big Hearthlink dump", kind="stackexchange", path=str(tmp_path / "dump"))
+    cursor = {"phase": "posts", "last_id": 9}
+    first = HarvestRun.objects.create(source=source, status=HarvestRun.Status.INTERRUPTED, cursor=cursor,
+                                      new_count=9, worker="elsewhere:1")
+    last = first
+    for _ in range(STALLED):
+        last = HarvestRun.objects.create(source=source, status=HarvestRun.Status.INTERRUPTED, cursor=cursor,
+                                         resumed_from=last, worker="elsewhere:2")
+
+    result = harvest_source.delay(source.pk).get()
+
+    assert "killed at the same checkpoint" in result["skipped"]
+    assert "HARVEST_BATCH_SIZE" in result["skipped"]
+    last.refresh_from_db()
+    assert last.status == HarvestRun.Status.FAILED
+    assert "not resumed again" in last.message
+    assert HarvestRun.objects.filter(source=source).count() == STALLED + 1
+    assert not Post.objects.filter(thread__source=source).exists()
+
+    again = source_harvest(source=source)
+    assert again.resumed_from_id is None
+    assert again.status == HarvestRun.Status.SUCCEEDED, again.message
+    assert Post.objects.filter(thread__source=source).count() == total
+
+
+@pytest.mark.django_db
+def test_a_run_killed_twice_without_storing_is_still_resumed(tmp_path):
+    total = write_big_dump(tmp_path / "dump", questions=20)
+    source = source_create(name="Big Hearthlink dump", kind="stackexchange", path=str(tmp_path / "dump"))
+    last = None
+    for _ in range(STALLED - 1):
+        last = HarvestRun.objects.create(source=source, status=HarvestRun.Status.INTERRUPTED,
+                                         cursor={"phase": "posts", "last_id": 0}, resumed_from=last,
+                                         worker="elsewhere:2")
+
+    resumed = source_harvest(source=source)
+
+    assert resumed.resumed_from_id == last.pk
+    assert resumed.status == HarvestRun.Status.SUCCEEDED, resumed.message
+    assert Post.objects.filter(thread__source=source).count() == total
