@@ -394,3 +394,7 @@ class ThreadStore:
         if self.cursor is not None:
             update["cursor"] = self.cursor
         HarvestRun.objects.filter(pk=self.run.pk).update(**update)
+        if self.ledger is not None and counts.changed_threads:
+            # Before the batch commits: a kill in between lists threads the resumed run
+            # stores again anyway, never misses one.
+            self.ledger.add_changed(counts.changed_threads)

@@ -4,8 +4,9 @@ A full snapshot such as a Stack Exchange dump says what vanished only by what it
 no longer holds, so the run remembers every thread and answer id it read. Any run
 can also meet evidence of a deletion (a 404 thread page, a post missing from a
 complete thread); it is put off here and applied only if the run turns out
-complete. Kept in SQLite next to the data, so memory stays bounded whatever the
-dump's size and a run killed midway hands its ledger to the run that resumes it.
+complete. It also lists the threads each stored batch changed. Kept in SQLite next to
+the data, so memory stays bounded whatever the dump's size and a run killed midway hands
+its ledger to the run that resumes it.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-_TABLES = ("seen", "seen_posts", "deferred_threads", "deferred_posts")
+_TABLES = ("seen", "seen_posts", "deferred_threads", "deferred_posts", "changed_threads")
 
 
 class SeenSet:
@@ -44,6 +45,14 @@ class SeenSet:
     def defer_posts(self, post_ids: Iterable[int]) -> None:
         """Posts (primary keys) missing from a complete thread, to mark deleted likewise."""
         self._add("deferred_posts", post_ids)
+
+    def add_changed(self, thread_ids: Iterable[int]) -> None:
+        """Threads (primary keys) a batch stored or changed, so the run that resumes a killed
+        one reports them with its own when it finishes."""
+        self._add("changed_threads", thread_ids)
+
+    def changed(self) -> list[int]:
+        return [int(row[0]) for row in self._db.execute("SELECT id FROM changed_threads")]
 
     def deferred_threads(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT id FROM deferred_threads")]

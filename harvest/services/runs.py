@@ -26,11 +26,20 @@ logger = logging.getLogger(__name__)
 
 # A run whose heartbeat is older than this is taken as dead (killed, crashed) and resumed.
 STALE_AFTER = timedelta(seconds=120)
+# A harvest task whose process is killed goes back to the broker and resumes (``harvest.tasks``).
+# One batch that kills its process each time (too big for the memory) would loop forever:
+# after this many resumed runs in a row that stored nothing, the chain is failed instead.
+STALLED_RESUMES = 3
 FULL_SNAPSHOT_KINDS = {Source.Kind.STACKEXCHANGE}
 
 
 def _start_run(source: Source, *, resume: bool) -> tuple[HarvestRun, dict | None]:
-    """Open a run; when the last one died midway, continue from its checkpoint."""
+    """Open a run; when the last one died midway, continue from its checkpoint.
+
+    Raises ServiceError when the source is being harvested, or when its last runs died one
+    after the other at one checkpoint without storing anything (see ``STALLED_RESUMES``).
+    """
+    stalled = ""
     with transaction.atomic():
         Source.objects.select_for_update().get(pk=source.pk)
         last = HarvestRun.objects.filter(source=source).order_by("-started_at").first()
@@ -44,13 +53,37 @@ def _start_run(source: Source, *, resume: bool) -> tuple[HarvestRun, dict | None
         cursor = None
         resumed_from = None
         if resume and last and last.status == HarvestRun.Status.INTERRUPTED and last.cursor:
-            cursor, resumed_from = last.cursor, last
+            if _stalled_resumes(last) >= STALLED_RESUMES:
+                stalled = (f"{source.name}: the last {STALLED_RESUMES} runs were killed at the same checkpoint "
+                           "before storing anything (out of memory?); not resumed again. The next run starts "
+                           "over; a smaller HARVEST_BATCH_SIZE or more memory for the worker may get it through.")
+                last.status = HarvestRun.Status.FAILED
+                last.message = stalled
+                last.save(update_fields=["status", "message"])
+            else:
+                cursor, resumed_from = last.cursor, last
         elif source.checkpoint and source.kind == Source.Kind.DISCOURSE:
             cursor = source.checkpoint  # incremental sources continue after the last complete run
-        run = HarvestRun.objects.create(
-            source=source, resumed_from=resumed_from, cursor=cursor or {}, worker=f"{_HOST}:{os.getpid()}"
-        )
+        if not stalled:
+            run = HarvestRun.objects.create(
+                source=source, resumed_from=resumed_from, cursor=cursor or {}, worker=f"{_HOST}:{os.getpid()}"
+            )
+    if stalled:
+        # Outside the transaction, which keeps the failed run: the task that was given back
+        # each time its process died ends here instead of being killed forever.
+        raise ServiceError(stalled, code="stalled")
     return run, cursor
+
+
+def _stalled_resumes(run: HarvestRun) -> int:
+    """How many interrupted runs in a row, from ``run`` back, stored nothing at all."""
+    count, current = 0, run
+    while (current is not None and current.status == HarvestRun.Status.INTERRUPTED
+           and not (current.new_count or current.updated_count or current.unchanged_count
+                    or current.deleted_count or current.failed_count)):
+        count += 1
+        current = current.resumed_from
+    return count
 
 
 _HOST = socket.gethostname()
@@ -92,7 +125,8 @@ def source_harvest(
     not read again (every post counts unchanged) unless ``force``. ``auto_cluster`` goes out
     with ``harvest_finished``: False asks the knowledge base not to cluster the harvested
     threads now (the caller clusters later, as the demo does once after all its sources).
-    Raises ServiceError when the source is already being harvested.
+    Raises ServiceError when the source is already being harvested, or when its last runs
+    were killed one after the other at one checkpoint without storing anything.
     """
     run, cursor = _start_run(source, resume=resume)
     fingerprint = dump_fingerprint(source)
@@ -153,6 +187,9 @@ def source_harvest(
         message = "stopped before the end of the source (a topic or thread cap); nothing was marked deleted"
     else:
         message = f"{message}; nothing was marked deleted (only a run that reads everything cleanly does)"
+    # Threads the interrupted runs of this chain stored count as changed by this one: their
+    # processes died before reporting them (to clustering, among others).
+    changed = sorted(store.changed_thread_ids | set(ledger.changed()))
     ledger.close(delete=True)  # a finished run is never resumed
     _resolve_duplicates(source)
 
@@ -169,7 +206,6 @@ def source_harvest(
             source.checkpoint["fingerprint"] = fingerprint
         fields.append("checkpoint")
     source.save(update_fields=fields)
-    changed = sorted(store.changed_thread_ids)
     harvest_finished.send(sender=HarvestRun, run_id=run.pk, thread_ids=changed, auto_cluster=auto_cluster)
     if progress:
         progress(run)

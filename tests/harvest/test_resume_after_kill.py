@@ -1,5 +1,6 @@
 """``manage.py harvest`` killed with SIGKILL midway resumes from its checkpoint:
-no duplicate posts, nothing lost, totals right. Runs on SQLite and PostgreSQL."""
+no duplicate posts, nothing lost, totals right, and the resumed run reports every thread
+of the chain as harvested. Runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import os
@@ -18,9 +19,11 @@ from django.db.models import Count
 from community.models import Post, Thread
 from harvest.models import HarvestRun
 from harvest.services import source_create, source_harvest
+from harvest.signals import harvest_finished
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTIONS, ANSWERS_EACH = 1500, 3
+STALLED = 3  # resumed runs in a row that stored nothing before the chain is given up
 TOPICS = ["beacon", "mesh", "firmware", "guest-network", "port-forwarding", "parental-controls"]
 
 
@@ -32,12 +35,12 @@ def _no_search_indexing(settings):
     settings.SEARCH_AUTO_INDEX = False
     settings.KB_AUTO_CLUSTER = False
 
-def write_big_dump(folder: Path) -> int:
-    """A Posts.xml in the real dump layout with QUESTIONS threads; returns the post count."""
+def write_big_dump(folder: Path, questions: int = QUESTIONS) -> int:
+    """A Posts.xml in the real dump layout with ``questions`` threads; returns the post count."""
     folder.mkdir(parents=True)
     rows = []
     post_id = 0
-    for q in range(QUESTIONS):
+    for q in range(questions):
         post_id += 1
         question_id = post_id
         tag = TOPICS[q % len(TOPICS)]
@@ -106,7 +109,16 @@ def test_harvest_killed_with_sigkill_resumes_without_duplicates_or_losses(tmp_pa
     assert killed.cursor.get("phase") == "posts"
 
     # The killed process is gone from this host: the next run sees that at once and resumes.
-    resumed = source_harvest(source=source)
+    reported: list[int] = []
+
+    def report(sender, thread_ids=None, **kwargs) -> None:
+        reported.extend(thread_ids or ())
+
+    harvest_finished.connect(report, dispatch_uid="test-resume-report")
+    try:
+        resumed = source_harvest(source=source)
+    finally:
+        harvest_finished.disconnect(dispatch_uid="test-resume-report")
 
     killed.refresh_from_db()
     assert killed.status == HarvestRun.Status.INTERRUPTED
@@ -121,3 +133,55 @@ def test_harvest_killed_with_sigkill_resumes_without_duplicates_or_losses(tmp_pa
     assert (resumed.updated_count, resumed.failed_count, resumed.deleted_count) == (0, 0, 0)
     assert posts.filter(is_accepted=True).count() == QUESTIONS  # accepted flags survive the resume
     assert Thread.objects.filter(source=source, is_deleted=True).count() == 0  # the seen-set survived too
+    # The threads the killed process stored are reported as harvested too (clustering reads them).
+    assert sorted(reported) == sorted(Thread.objects.filter(source=source).values_list("id", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_run_killed_again_and_again_at_one_checkpoint_is_not_resumed_forever(tmp_path):
+    """A batch too big for the memory kills its process each time; the task goes back to the
+    broker each time. After three resumed runs in a row stored nothing, the chain fails with a
+    message saying what to do, and the run after that starts over."""
+    from harvest.tasks import harvest_source
+
+    total = write_big_dump(tmp_path / "dump", questions=20)
+    source = source_create(name="Big Hearthlink dump", kind="stackexchange", path=str(tmp_path / "dump"))
+    cursor = {"phase": "posts", "last_id": 9}
+    first = HarvestRun.objects.create(source=source, status=HarvestRun.Status.INTERRUPTED, cursor=cursor,
+                                      new_count=9, worker="elsewhere:1")
+    last = first
+    for _ in range(STALLED):
+        last = HarvestRun.objects.create(source=source, status=HarvestRun.Status.INTERRUPTED, cursor=cursor,
+                                         resumed_from=last, worker="elsewhere:2")
+
+    result = harvest_source.delay(source.pk).get()
+
+    assert "killed at the same checkpoint" in result["skipped"]
+    assert "HARVEST_BATCH_SIZE" in result["skipped"]
+    last.refresh_from_db()
+    assert last.status == HarvestRun.Status.FAILED
+    assert "not resumed again" in last.message
+    assert HarvestRun.objects.filter(source=source).count() == STALLED + 1
+    assert not Post.objects.filter(thread__source=source).exists()
+
+    again = source_harvest(source=source)
+    assert again.resumed_from_id is None
+    assert again.status == HarvestRun.Status.SUCCEEDED, again.message
+    assert Post.objects.filter(thread__source=source).count() == total
+
+
+@pytest.mark.django_db
+def test_a_run_killed_twice_without_storing_is_still_resumed(tmp_path):
+    total = write_big_dump(tmp_path / "dump", questions=20)
+    source = source_create(name="Big Hearthlink dump", kind="stackexchange", path=str(tmp_path / "dump"))
+    last = None
+    for _ in range(STALLED - 1):
+        last = HarvestRun.objects.create(source=source, status=HarvestRun.Status.INTERRUPTED,
+                                         cursor={"phase": "posts", "last_id": 0}, resumed_from=last,
+                                         worker="elsewhere:2")
+
+    resumed = source_harvest(source=source)
+
+    assert resumed.resumed_from_id == last.pk
+    assert resumed.status == HarvestRun.Status.SUCCEEDED, resumed.message
+    assert Post.objects.filter(thread__source=source).count() == total

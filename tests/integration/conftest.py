@@ -5,6 +5,7 @@ integration tests skip with a message saying so.
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -58,23 +59,9 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, smtp_cap
         "EMAIL_HOST": "",
     }
     log = tmp_path_factory.mktemp("celery") / "worker.log"
-    with open(log, "w") as out:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info",
-             "-Q", f"{queue},{clustering}",
-             "-n", f"{queue}@%h"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
+    worker = worker_start(queues=[queue, clustering], name=queue, env=env, log=log)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if worker.poll() is not None:
-                pytest.fail(f"celery worker exited with {worker.returncode}:\n{log.read_text()[-3000:]}")
-            if any(queue in name for reply in app.control.ping(timeout=1.0) for name in reply):
-                break
-        else:
-            pytest.fail(f"celery worker did not answer within 60 s:\n{log.read_text()[-3000:]}")
+        worker_wait_ready(worker, log=log, name=queue)
         yield worker
     finally:
         app.conf.task_default_queue = "celery"
@@ -85,6 +72,45 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, smtp_cap
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+# Runs a worker with broker transport options of the caller's (``argv[1]``, JSON) on top of the
+# settings' ones: a test may give its worker a short visibility timeout without changing the product.
+WORKER = """
+import json, os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from config.celery import app
+app.conf.broker_transport_options = {**app.conf.broker_transport_options, **json.loads(sys.argv[1])}
+app.worker_main(["worker", *sys.argv[2:]])
+"""
+
+
+def worker_start(*, queues: list[str], name: str, env: dict, log: Path,
+                 transport_options: dict | None = None, pool: str = "solo") -> subprocess.Popen:
+    """Start a worker with one slot consuming ``queues``; its output goes to ``log``.
+
+    A solo worker runs tasks in its own process, so ``kill -9`` of the returned process is
+    a worker killed mid-task. A ``prefork`` one runs them in a child process, as in production.
+    """
+    with open(log, "w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-c", WORKER, json.dumps(transport_options or {}),
+             f"--pool={pool}", "--concurrency=1", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "-l", "info", "-Q", ",".join(queues), "-n", f"{name}@%h"],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+
+
+def worker_wait_ready(worker: subprocess.Popen, *, log: Path, name: str, timeout: float = 60.0) -> None:
+    """Wait until the worker says it is ready (consuming) in ``log``, a file of its own."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            pytest.fail(f"celery worker exited with {worker.returncode}:\n{log.read_text()[-3000:]}")
+        if f"{name}@" in (text := log.read_text()) and " ready." in text:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"celery worker did not say it was ready within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
 
 
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):

@@ -1,6 +1,7 @@
 """Two indexing runs over the same threads at once converge: no IntegrityError on
 ``search_document_unique`` or ``search_passage_position``, and the stored documents and
-passages are those one run alone writes.
+passages are those one run alone writes. Likewise two processes upserting the same
+articles' documents (``document_upsert``) at once.
 
 Two real processes (what a worker and ``manage.py demo`` are) on the test database; each
 loads the model, then both start indexing at the same moment. PostgreSQL only: SQLite
@@ -20,6 +21,7 @@ from django.db import connection
 from community.models import Thread
 from harvest.services import source_create, source_harvest
 from search.models import Document, Passage
+from search.services.documents import document_hash
 from search.services.indexing import threads_index
 from tests.integration.conftest import REPO, _database_url
 
@@ -34,6 +36,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 from search.embeddings import get_embedder
+from search.services.documents import document_hash
 from search.services.indexing import threads_index
 get_embedder().encode(["warm up"])
 barrier, me, ids = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
@@ -84,3 +87,52 @@ def test_two_indexing_runs_at_once_converge_without_errors(harvested, tmp_path, 
     Document.objects.all().delete()
     threads_index(thread_ids=harvested)
     assert end_state() == concurrent
+
+
+# Two writers of the same articles' documents (a worker publishing, ``manage.py demo`` loading):
+# each upserts every article, first as created, then as edited, in the same order, in step.
+UPSERT = """
+import json, os, sys, time
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+from search.services.documents import document_upsert
+barrier, me, ids = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+open(os.path.join(barrier, me), "w").close()
+deadline = time.monotonic() + 60
+while len(os.listdir(barrier)) < 2 and time.monotonic() < deadline:
+    time.sleep(0.001)
+for edition in (1, 2):
+    for n in ids:
+        document_upsert(kind="article", object_id=n, title=f"Beacon placement tip {n}, edition {edition}",
+                        text=f"Keep Beacon {n} away from the microwave (edition {edition}).",
+                        url=f"/kb/articles/{n}/", tags=["beacon", "mesh"], source="kb",
+                        visibility="public", is_active=True, synonyms=f"where to put beacon {n}")
+"""
+
+
+def test_two_processes_upserting_the_same_documents_converge(tmp_path, search_index_dir):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers collide on PostgreSQL; set DATABASE_URL=postgres://…")
+    ids = list(range(1, 301))
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    # Indexing is queued after each commit; an in-memory broker takes the tasks and nobody runs them.
+    env = {**os.environ, "DATABASE_URL": _database_url(connection.settings_dict), "CELERY_BROKER_URL": "memory://",
+           "CELERY_TASK_ALWAYS_EAGER": "false", "SEARCH_INDEX_DIR": str(search_index_dir)}
+    runs = [subprocess.Popen([sys.executable, "-c", UPSERT, str(barrier), name, json.dumps(ids)],
+                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for name in ("first", "second")]
+    outputs = [run.communicate(timeout=300) for run in runs]
+
+    for run, (_, err) in zip(runs, outputs):
+        assert run.returncode == 0, err[-3000:]
+        assert "IntegrityError" not in err
+    documents = Document.objects.filter(kind=Document.Kind.ARTICLE)
+    assert sorted(documents.values_list("object_id", flat=True)) == ids
+    for doc in documents:
+        n = doc.object_id
+        assert doc.title == f"Beacon placement tip {n}, edition 2"
+        assert doc.content_hash == document_hash(title=doc.title, text=doc.text, synonyms=doc.synonyms)
+        assert doc.text == f"Keep Beacon {n} away from the microwave (edition 2)."
+        assert (doc.tags, doc.source, doc.is_active) == ("beacon mesh", "kb", True)
