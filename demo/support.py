@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from community.models import Post, Thread
 from core.errors import ServiceError
 from kb.models import Article, ClusterMember
-from kb.services import article_edit, article_from_cluster, article_transition
+from kb.services import article_edit, article_from_cluster, article_transition, cluster_split
 from support.models import Contact, ContactMessage
 from support.services import contact_create, message_append
 
@@ -45,11 +45,18 @@ def fixture_post(ref: dict) -> Post | None:
     return Post.objects.filter(thread__source__kind=ref["source"], external_id=ref["post"]).first()
 
 
+def _cites(article: Article, solution: Post) -> bool:
+    return article.sources.filter(role="solution", post=solution).exists()
+
+
 def demo_articles_publish(*, editor, path: Path = ARTICLES) -> tuple[int, list[str]]:
     """Apply each curated article to its cluster's draft and take it through review to published.
 
-    Returns (published, problems): an article whose question is in no cluster, or whose
-    cluster's draft no longer cites the labelled answer, is left in the queue and named.
+    When another question leads the candidate holding the article's question and the draft
+    does not cite the labelled answer, the editor splits the question out first (the
+    candidate's other threads keep their draft). Returns (published, problems): an article
+    whose question is in no cluster, or whose draft still does not cite the labelled answer,
+    is left in the queue and named.
     """
     if Article.objects.filter(status=Article.Status.PUBLISHED).exists():
         return 0, []
@@ -63,7 +70,13 @@ def demo_articles_publish(*, editor, path: Path = ARTICLES) -> tuple[int, list[s
         try:
             article = article_from_cluster(editor=editor, cluster=member.cluster)
             solution = fixture_post(item["solved_by"])
-            if solution is None or not article.sources.filter(role="solution", post=solution).exists():
+            if solution is not None and not _cites(article, solution) and member.cluster.lead_id != thread.pk \
+                    and member.cluster.size > 1:
+                # Another question leads the candidate and its draft answers that one: as an editor
+                # would, split this question out into a candidate of its own and draft from it.
+                split = cluster_split(editor=editor, cluster=member.cluster, thread_ids=[thread.pk])
+                article = article_from_cluster(editor=editor, cluster=split)
+            if solution is None or not _cites(article, solution):
                 problems.append(f"{item['title']}: the draft does not cite the answer that solves it")
                 continue
             article_edit(editor=editor, article=article, title=item["title"], problem=item["problem"],

@@ -7,11 +7,12 @@ any other answer its cluster holds. No machine draft is published."""
 from __future__ import annotations
 
 import re
+from io import StringIO
 from pathlib import Path
 
 import pytest
 
-from community.models import Post, Source
+from community.models import Post
 from demo.community import demo_community_load, demo_users_create
 from demo.support import curated_articles, demo_articles_publish, fixture_post, fixture_thread
 from kb.models import Article, ArticleSource
@@ -36,18 +37,17 @@ def share_from(text: str, source: str) -> float:
 
 @pytest.fixture
 def demo_published(embedder, settings, tmp_path):
-    from harvest.services import source_create, source_harvest
     from django.contrib.auth import get_user_model
+
+    from demo.sources import demo_sources_harvest
 
     settings.SEARCH_AUTO_INDEX = False
     settings.DATA_DIR = tmp_path / "data"
     settings.SEARCH_INDEX_DIR = tmp_path / "index"
     demo_community_load(directory=REPO / "fixtures" / "demo" / "community")
     demo_users_create()
-    source = source_create(name="Hearthlink on Stack Exchange", kind=Source.Kind.STACKEXCHANGE,
-                           path=str(REPO / "fixtures" / "harvest" / "stackexchange" / "hearthlink"),
-                           base_url="https://hearthlink.stackexchange.example", trust=0.6)
-    assert source_harvest(source=source, auto_cluster=False).status == "succeeded"
+    # Every source the demo harvests (its Stack Exchange dump, forum and board), as `manage.py demo` does.
+    demo_sources_harvest(StringIO())
     clusters_rebuild(embedder=embedder)
     editor = get_user_model().objects.get(username="emery")
     return editor, demo_articles_publish(editor=editor)
