@@ -50,7 +50,8 @@ def test_editor_curates_the_demo_queue(drafted_demo, editor, new_browser_page):
     page.get_by_role("link", name=re.compile("^Open the article")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(first.article.title)
 
-    # Edit with the live preview.
+    # Edit with the live preview (htmx listens once the page's scripts have run).
+    page.wait_for_load_state("load")
     solution = page.get_by_label("Solution", exact=True)
     solution.fill("**Update the router first** (Settings > Firmware in the Hearthlink app), then follow the steps below.")
     # The preview is a debounced request to the server: give a loaded test machine time for it.
