@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from bench.harvest_damaged import bad_bytes, truncate  # the same damage the benchmark measures
 from community.models import Post, Thread
 from demo.fixture_server import FixtureServer, Reply
 from harvest.models import HarvestRun
@@ -34,17 +35,6 @@ def _no_search_indexing(settings):
 def visible(source) -> tuple[int, int]:
     return (Thread.objects.filter(source=source, is_deleted=False).count(),
             Post.objects.filter(thread__source=source, is_deleted=False).count())
-
-
-def truncate(posts: Path) -> None:
-    data = posts.read_bytes()
-    posts.write_bytes(data[: len(data) // 2])
-
-
-def bad_bytes(posts: Path) -> None:
-    data = posts.read_bytes()
-    middle = data.index(b"<row", len(data) // 3)
-    posts.write_bytes(data[:middle] + b"<row Id=\"\xc3\x28\xff\" " + data[middle + 5:])
 
 
 def assert_nothing_hidden(run: HarvestRun, source, before: tuple[int, int]) -> None:
