@@ -1,0 +1,66 @@
+"""Bad input to the newer pages and endpoints (notifications, mail links, the live console sidebar, the
+contact form's suggestions, bulk queue actions, harvest management, closing as duplicate, joining, the
+inbound mail gateway, the search API) gets an answer a person can act on, never a server error, whoever asks."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+def test_bad_input_never_gives_a_server_error(client_for, alice, agent, editor, admin_user, question, settings):
+    settings.INBOUND_EMAIL_SECRET = "s" * 30
+    from support.services import contact_create
+    c = contact_create(channel="email", customer_email="x@example.com", customer_name="X", subject="Hi", body="help")
+    out = []
+    def hit(user, method, url, data=None, **kw):
+        cl = client_for(user)
+        try:
+            r = getattr(cl, method)(url, data or {}, **kw)
+            code = r.status_code
+        except Exception as e:
+            code = f"EXC {type(e).__name__}: {e}"
+        out.append((url, method, code))
+    for u in (None, alice, agent, editor, admin_user):
+        hit(u, "get", "/notifications/99999/")
+        hit(u, "post", "/notifications/99999/read/")
+        hit(u, "post", "/notifications/follow/", {"kind": "nonsense", "id": "abc"})
+        hit(u, "post", "/notifications/follow/", {"kind": "question", "id": "999999"})
+        hit(u, "post", "/notifications/unfollow/", {"kind": "question", "id": "x"})
+        hit(u, "post", "/notifications/preferences/", {"answer_created_site": "bogus"})
+        hit(u, "get", "/notifications/unsubscribe/garbage/")
+        hit(u, "post", "/notifications/unsubscribe/garbage/")
+        hit(u, "get", "/mail/unsubscribe/garbage/")
+        hit(u, "post", "/mail/unsubscribe/garbage/")
+        hit(u, "get", "/mail/confirm/garbage/")
+        hit(u, "post", "/mail/confirm/garbage/")
+        hit(u, "post", f"/console/contacts/{c.pk}/suggestions/live/", "not json", content_type="application/json")
+        hit(u, "post", f"/console/contacts/{c.pk}/suggestions/live/", {"draft": "x" * 100000})
+        hit(u, "post", "/console/contacts/99999/suggestions/live/", {"draft": "hi"})
+        hit(u, "get", f"/console/contacts/{c.pk}/attachments/99999/")
+        hit(u, "get", "/help/contact/suggest/", {"subject": "x" * 50000, "message": ""})
+        hit(u, "get", "/help/contact/suggestions/99999/")
+        hit(u, "post", "/kb/bulk/", {"items": ["article:abc", "cluster:", "bogus"], "operation": "assign", "assignee": "nobody"})
+        hit(u, "post", "/kb/bulk/", {"items": ["article:99999"], "operation": "explode"})
+        hit(u, "post", "/kb/preview/", {"solution": "x" * 300000})
+        hit(u, "post", "/harvest/add/", {"kind": "discourse", "name": "", "base_url": "javascript:alert(1)"})
+        hit(u, "post", "/harvest/add/", {"kind": "stackexchange", "name": "x", "dump_path": "/etc/passwd"})
+        hit(u, "post", "/harvest/add/", {"kind": "bogus"})
+        hit(u, "post", "/harvest/errors/99999/retry/")
+        hit(u, "get", "/harvest/nope/progress/")
+        hit(u, "post", "/harvest/nope/test/")
+        hit(u, "post", "/harvest/nope/schedule/", {"schedule_minutes": "-5"})
+        hit(u, "get", "/posts/99999/close-duplicate/")
+        hit(u, "get", f"/posts/{question.posts.first().pk}/close-duplicate/", {"target": "abc"})
+        hit(u, "post", f"/posts/{question.posts.first().pk}/close-duplicate/", {"target": "999999", "confirm": "1"})
+        hit(u, "post", "/community/join/", {"display_name": "x" * 500})
+        hit(u, "post", "/api/inbound/email/", "garbage", content_type="message/rfc822", HTTP_X_INBOUND_SECRET="s" * 30)
+        hit(u, "post", "/api/inbound/email/", b"\xff\xfe\x00garbage", content_type="message/rfc822", HTTP_X_INBOUND_SECRET="s" * 30)
+        hit(u, "post", "/api/inbound/email/", "garbage", content_type="message/rfc822", HTTP_X_INBOUND_SECRET="wrong")
+        hit(u, "post", "/api/search", "{bad json", content_type="application/json")
+        hit(u, "post", "/api/search", '{"q": 5}', content_type="application/json")
+        hit(u, "post", "/api/search", '[1,2]', content_type="application/json")
+        hit(u, "get", "/api/kb/queue/", {"topic": "abc"})
+        hit(u, "get", "/kb/", {"topic": "abc"})
+        hit(u, "get", "/search/", {"q": "x", "tag": "a" * 500})
+    bad = [o for o in out if not isinstance(o[2], int) or o[2] >= 500]
+    assert not bad, bad
