@@ -189,7 +189,10 @@ def source_harvest(
         message = f"{message}; nothing was marked deleted (only a run that reads everything cleanly does)"
     # Threads the interrupted runs of this chain stored count as changed by this one: their
     # processes died before reporting them (to clustering, among others).
-    changed = sorted(store.changed_thread_ids | set(ledger.changed()))
+    # The ledger is written before each batch commits, so a kill can leave ids of threads that
+    # were rolled back (the resumed run stored them again under new ids): report only real ones.
+    changed = sorted((store.changed_thread_ids | set(ledger.changed()))
+                     & set(Thread.objects.filter(source=source).values_list("id", flat=True)))
     ledger.close(delete=True)  # a finished run is never resumed
     _resolve_duplicates(source)
 
