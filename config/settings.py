@@ -225,6 +225,8 @@ CELERY_TASK_ROUTES = {
 SEARCH_INDEX_INTERVAL = env_float("SEARCH_INDEX_INTERVAL", 2.0, minimum=0.1)
 # How often beat checks that the index files are there and readable (seconds).
 SEARCH_INDEX_CHECK_INTERVAL = env_float("SEARCH_INDEX_CHECK_INTERVAL", 60.0, minimum=1.0)
+# How often beat tries deferred and rate-limited mail again (seconds; see MAIL_RETRY_LATER).
+MAIL_SWEEP_INTERVAL = env_float("MAIL_SWEEP_INTERVAL", 300.0, minimum=1.0)
 
 
 def _every(seconds: float, task: str) -> dict:
@@ -240,6 +242,8 @@ CELERY_BEAT_SCHEDULE = {
     "kb-cluster-pending": _every(5 * 60.0, "kb.tasks.cluster_pending"),
     # Anonymous help-center visitors get sessions; expired ones are deleted once a day.
     "sessions-clear-expired": _every(24 * 60 * 60.0, "support.tasks.sessions_clear"),
+    # Mail the server refused for a while, or the per-recipient limit held, is tried again when due.
+    "mail-sweep": _every(MAIL_SWEEP_INTERVAL, "mail.tasks.sweep"),
     # Notification digests (UTC). A run the workers could not take in time expires instead of
     # piling up: the next run sends everything still due.
     "notifications-digest-daily": {
@@ -355,6 +359,11 @@ MAIL_RATE_PER_RECIPIENT = env_rate("MAIL_RATE_PER_RECIPIENT", "20/hour")
 # Sending retries on SMTP or connection errors, with exponential backoff from MAIL_RETRY_DELAY seconds.
 MAIL_SEND_RETRIES = env_int("MAIL_SEND_RETRIES", 6, minimum=0, maximum=20)
 MAIL_RETRY_DELAY = env_int("MAIL_RETRY_DELAY", 30, minimum=1)
+# When those retries are used up, the beat sweep (every MAIL_SWEEP_INTERVAL seconds, above) tries the
+# mail again MAIL_RETRY_LATER seconds later, and so on until MAIL_SEND_MAX_ATTEMPTS attempts in
+# all; then it fails for good. Mail held by the rate limit is tried again the same way.
+MAIL_RETRY_LATER = env_int("MAIL_RETRY_LATER", 3600, minimum=1)
+MAIL_SEND_MAX_ATTEMPTS = env_int("MAIL_SEND_MAX_ATTEMPTS", 20, minimum=1)
 # How long a confirmation link stays valid (days).
 MAIL_CONFIRM_DAYS = env_int("MAIL_CONFIRM_DAYS", 14, minimum=1)
 # Inbound mail (support): replies reach reply+<signed token>@REPLY_DOMAIN, which the mail gateway

@@ -18,7 +18,7 @@ class EmailAddressAdmin(admin.ModelAdmin):
 
 @admin.register(OutgoingMessage)
 class OutgoingMessageAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "to", "kind", "subject", "status", "attempts", "sent_at")
+    list_display = ("created_at", "to", "kind", "subject", "status", "attempts", "next_attempt_at", "sent_at", "detail")
     list_filter = ("status", "kind")
     search_fields = ("to", "subject", "message_id")
     readonly_fields = [field.name for field in OutgoingMessage._meta.fields]

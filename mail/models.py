@@ -4,7 +4,9 @@
 the first time anything is sent or confirmed for it: confirmed when its owner followed a
 signed confirmation link, suppressed when it bounced or its owner complained. An
 ``Unsubscription`` is one kind of mail an address no longer wants. ``OutgoingMessage``
-is each mail as rendered, with its status: the send task loads it by primary key.
+is each mail as rendered, with its status: the send task loads it by primary key, and the
+beat sweep (``mail.tasks.sweep``) tries a deferred or rate-limited one again when its
+``next_attempt_at`` comes.
 """
 from __future__ import annotations
 
@@ -61,7 +63,8 @@ class OutgoingMessage(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         BLOCKED = "blocked", "Not sent: the address may not be mailed"
-        RATE_LIMITED = "rate_limited", "Not sent: too many mails to this address"
+        RATE_LIMITED = "rate_limited", "Not sent yet: too many mails to this address"
+        DEFERRED = "deferred", "Not sent yet: the mail server failed, will try again"
 
     to = models.CharField(max_length=254, db_index=True, help_text="Normalised address.")
     kind = models.CharField(max_length=60, db_index=True)
@@ -73,7 +76,10 @@ class OutgoingMessage(models.Model):
     message_id = models.CharField(max_length=255, unique=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
     detail = models.TextField(blank=True, help_text="Why it was not sent, or the last sending error.")
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, help_text="Tries to send it, held ones included.")
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, db_index=True,
+        help_text="When the sweep tries a deferred or rate-limited message again; empty once it is settled.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

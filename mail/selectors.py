@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from core.errors import ServiceError
 from mail.addresses import normalize
-from mail.models import EmailAddress, Unsubscription
+from mail.models import EmailAddress, OutgoingMessage, Unsubscription
 
 CONFIRMATION = "confirmation"
 NOT_CONFIRMED = "the address is not confirmed"
@@ -45,3 +45,11 @@ def is_confirmed(address: str) -> bool:
     row = address_get(address)
     return bool(row and row.is_confirmed)
 
+
+
+def messages_due(*, now):
+    """Deferred and rate-limited messages whose ``next_attempt_at`` has come, oldest first."""
+    return (OutgoingMessage.objects
+            .filter(status__in=[OutgoingMessage.Status.DEFERRED, OutgoingMessage.Status.RATE_LIMITED],
+                    next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id"))

@@ -378,7 +378,10 @@ def _mail_note(message, contact: Contact) -> str:
         OutgoingMessage.Status.QUEUED: f"Being e-mailed to {mail.to}.",
         OutgoingMessage.Status.FAILED: f"Could not be e-mailed: {mail.detail}",
         OutgoingMessage.Status.BLOCKED: f"Not e-mailed: {mail.detail}.",
-        OutgoingMessage.Status.RATE_LIMITED: "Not e-mailed: too many mails to this address just now.",
+        OutgoingMessage.Status.RATE_LIMITED: "Not e-mailed yet: too many mails to this address just now "
+                                             "(it is tried again later).",
+        OutgoingMessage.Status.DEFERRED: f"Not e-mailed yet: the mail server failed, it is tried again later "
+                                         f"({mail.detail}).",
     }[mail.status]
 
 

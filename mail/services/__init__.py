@@ -3,13 +3,16 @@
 - ``messages``: ``message_send`` (render, check, count, queue), ``message_deliver`` and
   ``message_fail`` (the send task's steps).
 - ``addresses``: confirm, suppress, unsubscribe.
+- ``sweep``: ``messages_retry_due`` (the beat sweep) and ``message_retry``: deferred and
+  rate-limited mail tried again once due.
 - ``confirmation``: ``address_confirmation_send``, the one mail an unconfirmed address may get.
 """
 from mail.services.addresses import address_confirm, address_get_or_create, address_suppress, address_unsubscribe
 from mail.services.confirmation import address_confirmation_send
-from mail.services.messages import message_deliver, message_fail, message_send
+from mail.services.messages import message_defer, message_deliver, message_fail, message_send
+from mail.services.sweep import message_retry, messages_retry_due
 
 __all__ = [
     "address_confirm", "address_confirmation_send", "address_get_or_create", "address_suppress", "address_unsubscribe", "message_deliver",
-    "message_fail", "message_send",
+    "message_defer", "message_fail", "message_retry", "message_send", "messages_retry_due",
 ]

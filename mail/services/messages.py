@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import timedelta
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.template.loader import get_template
 from django.utils import timezone
 
 from core.queueing import delay_on_commit
-from core.ratelimit import over_limit
+from core.ratelimit import over_limit, parse_rate
 from mail.addresses import normalize
 from mail.models import EmailAddress, OutgoingMessage
 from mail.selectors import mail_refusal
@@ -75,7 +76,8 @@ def message_send(
     Always returns the stored ``OutgoingMessage``; its ``status`` says what happened:
     ``queued`` (sent after commit), ``blocked`` (``can_mail`` said no: unconfirmed, suppressed
     or unsubscribed; ``detail`` says which) or ``rate_limited`` (over
-    ``MAIL_RATE_PER_RECIPIENT`` for this address). ``ServiceError`` when ``to`` is no address.
+    ``MAIL_RATE_PER_RECIPIENT`` for this address; the sweep tries it again when the window has
+    passed). ``ServiceError`` when ``to`` is no address.
     """
     address = normalize(to)
     full_context = {**context, "brand": _brand(), "site_url": settings.SITE_URL,
@@ -93,15 +95,29 @@ def message_send(
     refusal = mail_refusal(address, kind=kind)
     if refusal:
         message.status, message.detail = OutgoingMessage.Status.BLOCKED, refusal
-    elif over_limit(f"mail:to:{address}", settings.MAIL_RATE_PER_RECIPIENT):
-        message.status = OutgoingMessage.Status.RATE_LIMITED
-        message.detail = f"more than {settings.MAIL_RATE_PER_RECIPIENT} mails to this address"
+    elif over_rate(address):
+        message.status, message.detail = OutgoingMessage.Status.RATE_LIMITED, rate_detail()
+        message.next_attempt_at = rate_window_end()
     message.save()
     if message.status == OutgoingMessage.Status.QUEUED:
         delay_on_commit(SEND_TASK, message.pk, what=f"mail {message.pk} to {address}")
     else:
         logger.info("mail: %s to %s not sent: %s", kind, address, message.detail)
     return message
+
+
+def over_rate(address: str) -> bool:
+    """Count one mail to ``address``; True when it is over ``MAIL_RATE_PER_RECIPIENT``."""
+    return over_limit(f"mail:to:{address}", settings.MAIL_RATE_PER_RECIPIENT)
+
+
+def rate_detail() -> str:
+    return f"more than {settings.MAIL_RATE_PER_RECIPIENT} mails to this address"
+
+
+def rate_window_end():
+    """When a mail held by the rate limit may go: one window from now (the window opened at or before now)."""
+    return timezone.now() + timedelta(seconds=parse_rate(settings.MAIL_RATE_PER_RECIPIENT)[1])
 
 
 def _email(message: OutgoingMessage) -> EmailMultiAlternatives:
@@ -151,9 +167,22 @@ def message_deliver(*, message: OutgoingMessage) -> bool:
 
 
 def message_fail(*, message: OutgoingMessage, detail: str) -> None:
-    """Give up on ``message`` (retries used up, or a permanent refusal), saying why."""
+    """Give up on ``message`` for good (a permanent refusal, or ``MAIL_SEND_MAX_ATTEMPTS`` used up), saying why."""
     logger.warning("mail: %s to %s failed: %s", message.kind, message.to, detail)
-    _set(message, status=OutgoingMessage.Status.FAILED, detail=detail)
+    _set(message, status=OutgoingMessage.Status.FAILED, detail=detail, next_attempt_at=None)
+
+
+def message_defer(*, message: OutgoingMessage, error: str) -> None:
+    """The send task's retries are used up on a transient error: the sweep tries again after
+    ``MAIL_RETRY_LATER`` seconds, until ``MAIL_SEND_MAX_ATTEMPTS`` attempts, then it fails for good
+    ("gave up after N attempts: <error>")."""
+    if message.attempts >= settings.MAIL_SEND_MAX_ATTEMPTS:
+        message_fail(message=message, detail=f"gave up after {message.attempts} attempts: {error}")
+        return
+    when = timezone.now() + timedelta(seconds=settings.MAIL_RETRY_LATER)
+    logger.info("mail: %s to %s deferred after %d attempts: %s", message.kind, message.to, message.attempts, error)
+    _set(message, status=OutgoingMessage.Status.DEFERRED, next_attempt_at=when,
+         detail=f"{message.attempts} attempts so far, next after {when:%Y-%m-%d %H:%M} UTC: {error}")
 
 
 def _set(message: OutgoingMessage, **fields) -> None:
