@@ -377,6 +377,13 @@ if INBOUND_EMAIL_SECRET and len(INBOUND_EMAIL_SECRET) < 24:
         "INBOUND_EMAIL_SECRET is too short: use at least 24 random characters, "
         "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
     )
+# Support's own addresses (help@example.com, …): a fresh mail to one opens a new e-mail contact
+# for its sender (the gateway must deliver them to /api/inbound/email/ too). Empty: only replies
+# to a contact's reply address are taken.
+SUPPORT_EMAIL_ADDRESSES = [address.lower() for address in env_list("SUPPORT_EMAIL_ADDRESSES", [])]
+for _address in SUPPORT_EMAIL_ADDRESSES:
+    if not re.fullmatch(r"[^@\s<>]+@[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?", _address):
+        raise ImproperlyConfigured(f"SUPPORT_EMAIL_ADDRESSES: {_address!r} is not an address, e.g. help@example.com")
 INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 10 * 1024 * 1024, minimum=10_000)
 INBOUND_MAX_ATTACHMENTS = env_int("INBOUND_MAX_ATTACHMENTS", 5, minimum=0)
 INBOUND_MAX_ATTACHMENT_BYTES = env_int("INBOUND_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024, minimum=1)

@@ -5,9 +5,12 @@ A plain Django view rather than a DRF one: the body is bytes of any size up to
 parse it or stop at ``DATA_UPLOAD_MAX_MEMORY_SIZE``), and the caller is a gateway with a
 shared secret, not a user with a session, so CSRF does not apply.
 
-Answers (JSON): 201 a contact message was stored; 200 a duplicate, a bounce or complaint
-(suppressed or ignored); 400 refused (no contact's reply address, a forged one, an unknown
-contact, nothing to read: ``code`` says which; a gateway should not retry); 403 wrong or
+Answers (JSON): 201 a contact message was stored (``result``: ``message``) or a fresh mail to
+a support address opened a contact (``contact``); 200 a duplicate, a bounce or complaint
+(suppressed or ignored), or a fresh mail a machine sent (ignored: an auto-reply, a list, a
+mailer-daemon; ``detail`` says which); 400 refused (neither a contact's reply address nor a
+support address, a forged reply address, an unknown contact, no sender, nothing to read:
+``code`` says which; a gateway should not retry); 403 wrong or
 missing ``X-Inbound-Secret``, or inbound mail is off; 413 larger than ``INBOUND_MAX_BYTES``.
 """
 from __future__ import annotations
@@ -55,4 +58,4 @@ def inbound_email(request):
         outcome = inbound_mail_receive(raw=raw)
     except InboundRefused as refused:
         return _error(413 if refused.code == "too_large" else 400, refused.code, refused.message)
-    return JsonResponse(outcome.as_dict(), status=201 if outcome.result == "message" else 200)
+    return JsonResponse(outcome.as_dict(), status=201 if outcome.stored else 200)

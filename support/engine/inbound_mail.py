@@ -5,13 +5,16 @@
 - a ``Reply``: a customer's answer to a contact, found by its signed reply address
   (``support.engine.reply_address``), with the quoted history and the signature cut off,
   an HTML-only body turned into text, and attachments kept up to the limits (the others
-  listed as refused, with the reason); or
+  listed as refused, with the reason); or, with ``contact_id`` None, a fresh mail to one of
+  the support addresses (a new request), read the same way; or
+- an ``Ignored``: a fresh mail to a support address that a machine sent (an auto-reply, a
+  list or bulk mail, a mailer-daemon, our own address): answering it could start a loop; or
 - a ``Feedback``: a bounce (a DSN, ``multipart/report; report-type=delivery-status``, with
   a permanent failure) or a complaint (an ARF report, ``report-type=feedback-report``),
   naming the addresses that must not be mailed again;
 
 or raises ``InboundRefused`` with a code and a reason: too large, not a reply to any
-contact, a forged reply address, nothing to read. Callers store and log; nothing here
+contact nor to a support address, a forged reply address, no sender, nothing to read. Callers store and log; nothing here
 touches a database.
 """
 from __future__ import annotations
@@ -62,7 +65,7 @@ class RefusedAttachment:
 
 @dataclass
 class Reply:
-    contact_id: int
+    contact_id: int | None  # None: a fresh mail to a support address, not a reply to a contact
     to_address: str
     from_address: str
     from_name: str
@@ -72,6 +75,12 @@ class Reply:
     from_html: bool = False
     attachments: list[Attachment] = field(default_factory=list)
     refused_attachments: list[RefusedAttachment] = field(default_factory=list)
+
+
+@dataclass
+class Ignored:
+    reason: str
+    from_address: str = ""
 
 
 @dataclass
@@ -86,8 +95,12 @@ def _message(raw: bytes) -> EmailMessage:
     return message_from_bytes(raw, policy=policy.default)
 
 
-def parse_inbound(raw: bytes, *, keys: list[bytes], reply_domain: str, limits: Limits = Limits()) -> Reply | Feedback:
-    """One raw MIME message as a ``Reply`` or a ``Feedback``; ``InboundRefused`` otherwise (see the module)."""
+def parse_inbound(raw: bytes, *, keys: list[bytes], reply_domain: str, limits: Limits = Limits(),
+                  support_addresses: tuple[str, ...] = (), own_addresses: tuple[str, ...] = ()
+                  ) -> Reply | Feedback | Ignored:
+    """One raw MIME message as a ``Reply``, a ``Feedback`` or an ``Ignored``; ``InboundRefused``
+    otherwise (see the module). ``support_addresses`` (lower case) take fresh mail; mail from
+    ``own_addresses`` or the reply domain is ours coming back, never a new request."""
     if len(raw) > limits.max_bytes:
         raise InboundRefused("too_large", f"The message is {len(raw):,} bytes; the limit is {limits.max_bytes:,}.")
     if not raw.strip():
@@ -97,12 +110,20 @@ def parse_inbound(raw: bytes, *, keys: list[bytes], reply_domain: str, limits: L
         feedback = _feedback(message)
         if feedback is not None:
             return feedback
-    to_address, contact_id = _recipient(message, keys=keys, reply_domain=reply_domain)
+    to_address, contact_id = _recipient(message, keys=keys, reply_domain=reply_domain,
+                                        support_addresses=support_addresses)
+    name, address = parseaddr(str(message.get("From", "")))
+    if contact_id is None:
+        if not address or "@" not in address:
+            raise InboundRefused("no_sender", "The message has no sender address to answer.", address=to_address)
+        reason = automatic_reason(message, sender=address.strip().lower(), reply_domain=reply_domain,
+                                  own_addresses=(*own_addresses, *support_addresses))
+        if reason:
+            return Ignored(reason, address.strip().lower())
     text, from_html = _body_text(message)
     attachments, refused = _attachments(message, limits)
     if not text and not attachments:
         raise InboundRefused("empty", "The reply has no text and no attachment.", address=to_address)
-    name, address = parseaddr(str(message.get("From", "")))
     return Reply(
         contact_id=contact_id, to_address=to_address, from_address=address.strip().lower(), from_name=name.strip(),
         subject=" ".join(str(message.get("Subject", "")).split()), message_id=str(message.get("Message-ID", "")).strip(),
@@ -120,10 +141,17 @@ def _header_addresses(message: Message, name: str) -> list[str]:
     return [address for _, address in getaddresses(values) if address]
 
 
-def _recipient(message: Message, *, keys: list[bytes], reply_domain: str) -> tuple[str, int]:
-    forged = ""
+def _recipient(message: Message, *, keys: list[bytes], reply_domain: str,
+               support_addresses: tuple[str, ...] = ()) -> tuple[str, int | None]:
+    """The address it was sent to and the contact it answers; ``None`` for a fresh mail to a
+    support address. A signed reply address wins over a support address in Cc; a forged one
+    is refused even when a support address is also named (it may be an attempt to reach a contact)."""
+    forged, support = "", ""
     for name in RECIPIENT_HEADERS:
         for address in _header_addresses(message, name):
+            if address.lower() in support_addresses:
+                support = support or address.lower()
+                continue
             if not is_reply_address(address, domain=reply_domain):
                 continue
             contact_id = contact_id_from(address, keys=keys, domain=reply_domain)
@@ -133,8 +161,41 @@ def _recipient(message: Message, *, keys: list[bytes], reply_domain: str) -> tup
     if forged:
         raise InboundRefused("forged_reply_address",
                              f"The reply address {forged} was not signed by us (altered or forged).", address=forged)
+    if support:
+        return support, None
     raise InboundRefused("unknown_recipient",
-                         f"The message is not addressed to any contact's reply address (reply+…@{reply_domain}).")
+                         f"The message is not addressed to any contact's reply address (reply+…@{reply_domain})"
+                         " nor to a support address.")
+
+
+# --- mail a machine sent ---------------------------------------------------------------------------
+
+_MACHINE_SENDERS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply", "do-not-reply"}
+
+
+def automatic_reason(message: Message, *, sender: str, reply_domain: str, own_addresses: tuple[str, ...]) -> str:
+    """Why a fresh mail looks sent by a machine, not a person ("" when it does not): an
+    auto-reply or an auto-generated mail (RFC 3834 ``Auto-Submitted``, the common
+    ``X-Autoreply``/``X-Autorespond``), bulk or list mail (``Precedence``), a bounce's null
+    ``Return-Path``, a mailer-daemon or no-reply sender, or one of our own addresses. Answering
+    any of them (with a confirmation) could start a mail loop or mail someone who never wrote."""
+    auto = str(message.get("Auto-Submitted", "")).strip().lower()
+    if auto and auto != "no":
+        return f"Auto-Submitted: {auto}"
+    for header in ("X-Autoreply", "X-Autorespond"):
+        if message.get(header) is not None:
+            return f"{header} header"
+    precedence = str(message.get("Precedence", "")).strip().lower()
+    if precedence in ("bulk", "list", "junk", "auto_reply"):
+        return f"Precedence: {precedence}"
+    if str(message.get("Return-Path", "")).strip() == "<>":
+        return "null Return-Path (a bounce)"
+    local, _, domain = sender.rpartition("@")
+    if local in _MACHINE_SENDERS:
+        return f"sent by {local}"
+    if sender in own_addresses or domain == reply_domain:
+        return "sent from our own address (a loop)"
+    return ""
 
 
 # --- the text ---------------------------------------------------------------------------------

@@ -1,5 +1,11 @@
 """Contacts by e-mail, inbound: a raw mail from the gateway or a mailbox becomes a contact message,
-or suppresses the addresses a bounce or a complaint names.
+opens a new contact (a fresh mail to a support address), or suppresses the addresses a bounce or
+a complaint names.
+
+A fresh mail's sender is whoever the From header says, which anyone can write: the new contact
+is linked to no account, and its customer gets the plain confirmation mail (signed link) and
+nothing else until the address is confirmed (``contact_create``). Mail a machine sent
+(auto-replies, lists, mailer-daemons, our own address) opens nothing, so no loop can start.
 
 Both entry points (``POST /api/inbound/email/`` and ``manage.py inbound_mail``) call
 ``inbound_mail_receive``; the parsing itself is ``support.engine.inbound_mail``.
@@ -9,13 +15,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from email.utils import parseaddr
+
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from core.errors import ServiceError
+from mail.addresses import normalize
 from mail.models import EmailAddress, OutgoingMessage
 from mail.services import address_suppress
-from support.engine.inbound_mail import Feedback, InboundRefused, Limits, Reply, parse_inbound
+from support.engine.inbound_mail import Feedback, Ignored, InboundRefused, Limits, Reply, parse_inbound
 from support.models import MESSAGE_MAX_LENGTH, Contact, ContactAttachment, ContactMessage
 from support.services.contacts import contact_create, message_append
 from support.services.email import reply_keys
@@ -27,19 +38,26 @@ __all__ = ["InboundOutcome", "InboundRefused", "inbound_mail_receive"]
 
 @dataclass
 class InboundOutcome:
-    """What became of one inbound mail. ``result``: ``message`` (stored), ``duplicate`` (stored
-    before: same Message-ID), ``suppressed`` (a bounce or complaint; ``addresses`` stopped) or
-    ``ignored`` (a bounce or complaint about no address we mailed)."""
+    """What became of one inbound mail. ``result``: ``message`` (stored on a contact), ``contact``
+    (a fresh mail opened a new contact), ``duplicate`` (stored before: same Message-ID),
+    ``suppressed`` (a bounce or complaint; ``addresses`` stopped) or ``ignored`` (a bounce or
+    complaint about no address we mailed, or a fresh mail a machine sent; ``detail`` says why)."""
 
     result: str
     contact_id: int | None = None
     message_id: int | None = None
     addresses: list[str] = field(default_factory=list)
     refused_attachments: list[str] = field(default_factory=list)
+    detail: str = ""
+
+    @property
+    def stored(self) -> bool:
+        return self.result in ("message", "contact")
 
     def as_dict(self) -> dict:
-        return {"result": self.result, "contact": self.contact_id, "message": self.message_id,
-                "addresses": self.addresses, "refused_attachments": self.refused_attachments}
+        answer = {"result": self.result, "contact": self.contact_id, "message": self.message_id,
+                  "addresses": self.addresses, "refused_attachments": self.refused_attachments}
+        return {**answer, "detail": self.detail} if self.detail else answer
 
 
 def _limits() -> Limits:
@@ -47,13 +65,26 @@ def _limits() -> Limits:
                   max_attachment_bytes=settings.INBOUND_MAX_ATTACHMENT_BYTES)
 
 
+def _own_addresses() -> tuple[str, ...]:
+    return tuple(filter(None, (parseaddr(a)[1].strip().lower() for a in (settings.DEFAULT_FROM_EMAIL,
+                                                                          settings.SERVER_EMAIL))))
+
+
 def inbound_mail_receive(*, raw: bytes) -> InboundOutcome:
     """Store one raw MIME mail (see the module). ``InboundRefused`` (logged) when it is too large,
-    addressed to no contact, to an unknown contact, or to a forged reply address; nothing is stored then."""
+    addressed to no contact nor support address, to an unknown contact, or to a forged reply
+    address, or has no sender; nothing is stored then."""
     try:
-        parsed = parse_inbound(raw, keys=reply_keys(), reply_domain=settings.REPLY_DOMAIN, limits=_limits())
+        parsed = parse_inbound(raw, keys=reply_keys(), reply_domain=settings.REPLY_DOMAIN, limits=_limits(),
+                               support_addresses=tuple(settings.SUPPORT_EMAIL_ADDRESSES),
+                               own_addresses=_own_addresses())
         if isinstance(parsed, Feedback):
             return _feedback_apply(parsed)
+        if isinstance(parsed, Ignored):
+            logger.info("inbound mail from %s to support ignored: %s", parsed.from_address, parsed.reason)
+            return InboundOutcome("ignored", addresses=[parsed.from_address], detail=parsed.reason)
+        if parsed.contact_id is None:
+            return _new_contact_store(parsed)
         return _reply_store(parsed)
     except InboundRefused as refused:
         logger.warning("inbound mail refused (%s): %s", refused.code, refused.message)
@@ -115,15 +146,47 @@ def _reply_store(reply: Reply) -> InboundOutcome:
     else:
         message = message_append(contact=contact, sender=ContactMessage.Sender.CUSTOMER, author=contact.customer,
                                  body=body, email=email)
-    files = [(a.filename, a.content_type, a.content) for a in reply.attachments]
+    _attachments_store(message, reply, whole)
+    if reply.from_address and reply.from_address != contact.customer_email.strip().lower():
+        logger.info("inbound reply to contact %s from %s, not the customer's own %s", contact.pk,
+                    reply.from_address, contact.customer_email)
+    return InboundOutcome("message", contact_id=contact.pk, message_id=message.pk,
+                          refused_attachments=[r.filename for r in reply.refused_attachments])
+
+
+def _attachments_store(message: ContactMessage, mail: Reply, whole: bytes | None) -> None:
+    files = [(a.filename, a.content_type, a.content) for a in mail.attachments]
     if whole is not None:
         files.append(("message.txt", "text/plain", whole))
     for filename, content_type, content in files:
         attachment = ContactAttachment(message=message, filename=filename, content_type=content_type[:100],
                                        size=len(content))
         attachment.file.save(filename, ContentFile(content), save=True)
-    if reply.from_address and reply.from_address != contact.customer_email.strip().lower():
-        logger.info("inbound reply to contact %s from %s, not the customer's own %s", contact.pk,
-                    reply.from_address, contact.customer_email)
-    return InboundOutcome("message", contact_id=contact.pk, message_id=message.pk,
-                          refused_attachments=[r.filename for r in reply.refused_attachments])
+
+
+@transaction.atomic
+def _new_contact_store(mail: Reply) -> InboundOutcome:
+    """A fresh mail to a support address: a new e-mail contact for its sender (see the module)."""
+    try:
+        sender = normalize(mail.from_address)
+    except ServiceError:
+        raise InboundRefused("no_sender", f"The sender {mail.from_address!r} is not an address to answer.",
+                             address=mail.to_address) from None
+    if mail.message_id and ContactMessage.objects.filter(
+            email_message_id=mail.message_id[:255], sender=ContactMessage.Sender.CUSTOMER,
+            contact__channel=Contact.Channel.EMAIL, contact__customer_email__iexact=sender).exists():
+        existing = ContactMessage.objects.filter(email_message_id=mail.message_id[:255]).values_list(
+            "contact_id", flat=True).first()
+        return InboundOutcome("duplicate", contact_id=existing)
+    body, whole = _body(mail)
+    # AnonymousUser: the From header proves nothing, so, as for a visitor on the web form, the
+    # address is where replies go (once confirmed) and the contact joins no one's account.
+    contact = contact_create(channel=Contact.Channel.EMAIL, customer_email=sender,
+                             customer_name=mail.from_name[:150], subject=mail.subject or "(no subject)",
+                             body=body, opened_by=AnonymousUser(),
+                             email={"email_from": sender, "email_message_id": mail.message_id[:255]})
+    message = contact.messages.get()
+    _attachments_store(message, mail, whole)
+    logger.info("inbound mail from %s to %s opened contact %s", sender, mail.to_address, contact.pk)
+    return InboundOutcome("contact", contact_id=contact.pk, message_id=message.pk,
+                          refused_attachments=[r.filename for r in mail.refused_attachments])

@@ -1,5 +1,6 @@
-"""``manage.py inbound_mail --maildir PATH | --mbox PATH``: read customers' replies, bounces and
-complaints from a mailbox, as the gateway endpoint does (``support.services.inbound_mail_receive``).
+"""``manage.py inbound_mail --maildir PATH | --mbox PATH``: read customers' replies, fresh mail to a
+support address (new contacts), bounces and complaints from a mailbox, as the gateway endpoint
+does (``support.services.inbound_mail_receive``).
 
 A maildir's messages are marked seen (moved to ``cur/`` with the ``S`` flag) once handled,
 refused ones included, and seen ones are skipped on the next run; nothing is deleted.
@@ -17,7 +18,8 @@ from support.services import InboundRefused, inbound_mail_receive
 
 
 class Command(BaseCommand):
-    help = "Store customers' e-mail replies (and bounces and complaints) from a maildir or an mbox file."
+    help = ("Store customers' e-mail replies and new requests to a support address (and bounces and "
+            "complaints) from a maildir or an mbox file.")
 
     def add_arguments(self, parser):
         source = parser.add_mutually_exclusive_group(required=True)
