@@ -7,12 +7,26 @@ confirmation links expire after ``MAIL_CONFIRM_DAYS``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
 UNSUBSCRIBE_SALT = "mail.unsubscribe"
+UNDO_SALT = "mail.unsubscribe.undo"
 CONFIRM_SALT = "mail.confirm"
+UNDO_MAX_AGE = 7 * 86400
+
+
+@dataclass(frozen=True)
+class UnsubscribeLink:
+    """What an unsubscribe link names: the address, the kind of mail, and what the kind's app put in
+    it (``data``, e.g. the account and events of a notification mail; empty for a plain kind)."""
+
+    address: str
+    kind: str
+    data: dict = field(default_factory=dict, hash=False)
 
 
 def absolute(path: str) -> str:
@@ -20,17 +34,46 @@ def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def unsubscribe_url(*, address: str, kind: str) -> str:
-    """The one-click link that stops mails of ``kind`` to ``address`` (give it to ``message_send``)."""
-    token = signing.dumps({"a": address.strip().lower(), "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
-    return absolute(reverse("mail:unsubscribe", args=[token]))
+def unsubscribe_token(*, address: str, kind: str, data: dict | None = None) -> str:
+    payload = {"a": address.strip().lower(), "k": kind}
+    if data:
+        payload["d"] = data
+    return signing.dumps(payload, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
-def unsubscribe_token_read(token: str) -> tuple[str, str] | None:
-    """``(address, kind)`` from an unsubscribe link's token, or None when it is not one we signed."""
+def unsubscribe_url(*, address: str, kind: str, data: dict | None = None) -> str:
+    """The one-click link that stops mails of ``kind`` to ``address`` (give it to ``message_send``).
+
+    ``data`` (JSON-able, signed into the link) is for the kind's ``UnsubscribeHandler``
+    (``mail.kinds``), when an app decides what its links turn off."""
+    return absolute(reverse("mail:unsubscribe", args=[unsubscribe_token(address=address, kind=kind, data=data)]))
+
+
+def unsubscribe_token_read(token: str) -> UnsubscribeLink | None:
+    """What an unsubscribe link's token names, or None when it is not one we signed. Links made
+    before ``data`` existed (address and kind only) read the same, with empty ``data``."""
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        return str(data["a"]), str(data["k"])
+        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        data = payload.get("d") or {}
+        if not isinstance(data, dict):
+            return None
+        return UnsubscribeLink(str(payload["a"]), str(payload["k"]), data)
+    except (signing.BadSignature, KeyError, TypeError, AttributeError):
+        return None
+
+
+def undo_token(*, link: UnsubscribeLink, state: dict) -> str:
+    """The signed state the unsubscribed page's Undo button posts back (valid a week, for this link only)."""
+    return signing.dumps({"l": [link.address, link.kind, link.data], "s": state}, salt=UNDO_SALT, compress=True)
+
+
+def undo_token_read(token: str, *, link: UnsubscribeLink) -> dict | None:
+    """The state ``undo_token`` signed for ``link``, or None (forged, expired, or for another link)."""
+    try:
+        payload = signing.loads(token, salt=UNDO_SALT, max_age=UNDO_MAX_AGE)
+        if payload["l"] != [link.address, link.kind, link.data] or not isinstance(payload["s"], dict):
+            return None
+        return payload["s"]
     except (signing.BadSignature, KeyError, TypeError):
         return None
 

@@ -1,5 +1,7 @@
-"""Signed one-click unsubscribe tokens: who, and which events' e-mails to stop. No expiry: a mail
-may be read months later, and the worst a leaked token does is stop some notification mails."""
+"""The signed tokens of unsubscribe links in notification mails sent before the one unsubscribe page
+(``/notifications/unsubscribe/<token>/``): who, and which events' e-mails to stop. New mails link to
+the mail layer's page (``notifications.unsubscribe``); these are still read, because a mail may be
+read months later. ``unsubscribe_token`` makes one, for the tests of those old links."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
@@ -23,3 +25,9 @@ def unsubscribe_read(token: str):
     events = [e for e in data.get("e", []) if e in EVENT_BY_CODE] if isinstance(data, dict) else []
     user = get_user_model().objects.filter(pk=data.get("u"), is_active=True).first() if events else None
     return (user, events) if user is not None else None
+
+
+def unsubscribe_data(*, user, events) -> dict:
+    """What a notification mail's link to the one unsubscribe page carries (``mail.tokens.unsubscribe_url``'s
+    ``data``): the account and the events, read back by ``notifications.unsubscribe``."""
+    return {"u": user.pk, "e": sorted(set(events))}

@@ -10,13 +10,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from community.models import Tag, Thread
+from mail import views as mail_views
 from core.errors import NotAllowed, ServiceError
-from core.views import forbidden, redirect_back
+from core.views import redirect_back
 from kb.models import Article
 from notifications import permissions, selectors, services
-from notifications.events import EVENT_BY_CODE
 from notifications.forms import FollowForm, PreferencesForm
 from notifications.signing import unsubscribe_read
+from notifications.unsubscribe import unsubscribe_token_from_old
 from support.models import Contact
 
 MODELS = {"question": Thread, "article": Article, "tag": Tag, "contact": Contact}
@@ -113,21 +114,18 @@ def unfollow(request):
 
 
 @csrf_exempt  # the signed token is the credential; RFC 8058 one-click POSTs come from mail clients
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token: str):
-    """One-click unsubscribe from a notification mail: no sign-in; the signed token names the user and events.
+    """An unsubscribe link in a notification mail sent before the one unsubscribe page: still works.
 
-    GET shows a confirm button (mail scanners follow links); POST, from that button or a mail
-    client's RFC 8058 one-click request, turns e-mail off for those events.
+    A GET goes to the one page (``mail:unsubscribe``) for what the link names; a POST (a mail
+    client's RFC 8058 one-click request, which follows no redirect) is answered by that page here.
     """
     found = unsubscribe_read(token)
     if found is None:
-        return forbidden(NotAllowed("This unsubscribe link is not valid. Sign in and open your notification "
-                                    "preferences instead."))
+        return render(request, "mail/bad_link.html", {"what": "unsubscribe"}, status=400)
     user, events = found
-    labels = [EVENT_BY_CODE[event].label for event in events]
+    new_token = unsubscribe_token_from_old(user=user, events=events)
     if request.method == "POST":
-        for event in events:
-            services.preference_unsubscribe(user=user, event=event)
-        return render(request, "notifications/unsubscribed.html", {"labels": labels, "done": True})
-    return render(request, "notifications/unsubscribed.html", {"labels": labels, "done": False})
+        return mail_views.unsubscribe(request, new_token)
+    return redirect("mail:unsubscribe", new_token)

@@ -2,8 +2,8 @@
 
 Mail goes through ``mail.services.message_send`` (rendering, the never-mail-unconfirmed rule,
 the per-recipient rate limit, sending from a task with retries). Every mail carries a
-one-click unsubscribe link that turns e-mail off for its event types in the recipient's
-preferences (``notifications.views.unsubscribe``). An account whose address is not yet
+one-click unsubscribe link to the mail layer's one unsubscribe page, which turns e-mail off for
+its event types in the recipient's preferences (``notifications.unsubscribe``). An account whose address is not yet
 confirmed gets the mail layer's confirmation mail instead (at most one an hour); what was
 due is not mailed later, it stays in the inbox.
 """
@@ -18,17 +18,19 @@ from django.utils import timezone
 
 from mail.selectors import is_confirmed
 from mail.services import address_confirmation_send, message_send
-from mail.tokens import absolute
+from mail.tokens import absolute, unsubscribe_url
 from notifications.events import DAILY, EVENT_BY_CODE, INSTANT, WEEKLY
 from notifications.models import Notification
-from notifications.signing import unsubscribe_token
+from notifications.signing import unsubscribe_data
 
 DIGEST_MAX = 50
 KIND_PREFIX = "notification."
 
 
-def _unsubscribe_url(user, events) -> str:
-    return absolute(reverse("notifications:unsubscribe", args=[unsubscribe_token(user=user, events=list(events))]))
+def _unsubscribe_url(user, kind: str, events) -> str:
+    """The link to the one unsubscribe page (``mail.views.unsubscribe``), which asks
+    ``notifications.unsubscribe`` what it turns off: e-mail for ``events`` in ``user``'s preferences."""
+    return unsubscribe_url(address=user.email, kind=kind, data=unsubscribe_data(user=user, events=events))
 
 
 def _mailable(user) -> bool:
@@ -68,7 +70,7 @@ def notifications_email_send(*, notification_ids: list[int]) -> int:
                 context={"user_name": user.public_name, "item": _item(notification),
                          "preferences_url": absolute(reverse("notifications:preferences"))},
                 kind=KIND_PREFIX + notification.event,
-                unsubscribe_url=_unsubscribe_url(user, [notification.event]),
+                unsubscribe_url=_unsubscribe_url(user, KIND_PREFIX + notification.event, [notification.event]),
             )
             sent += 1
     return sent
@@ -104,7 +106,7 @@ def digest_send(*, period: str) -> int:
                          "inbox_url": absolute(reverse("notifications:inbox")),
                          "preferences_url": absolute(reverse("notifications:preferences"))},
                 kind=f"{KIND_PREFIX}digest.{period}",
-                unsubscribe_url=_unsubscribe_url(user, events),
+                unsubscribe_url=_unsubscribe_url(user, f"{KIND_PREFIX}digest.{period}", events),
             )
             sent += 1
     return sent

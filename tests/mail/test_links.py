@@ -1,6 +1,7 @@
 """The signed links in mails: one-click unsubscribe (RFC 8058) and address confirmation, with no login."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -8,7 +9,7 @@ from django.test import Client
 
 from mail.models import EmailAddress, Unsubscription
 from mail.selectors import can_mail, is_confirmed
-from mail.services import address_confirm
+from mail.services import address_confirm, address_unsubscribe
 from mail.signals import address_confirmed
 from mail.tokens import confirm_url, unsubscribe_url
 
@@ -78,3 +79,48 @@ def test_an_expired_confirmation_link_is_refused(client, settings):
     settings.MAIL_CONFIRM_DAYS = 0  # every link is now older than its validity
     assert client.post(link).status_code == 400
     assert not EmailAddress.objects.filter(confirmed_at__isnull=False).exists()
+
+
+def undo_form(html: str) -> tuple[str, dict]:
+    """The unsubscribed page's Undo form: its action and fields (CSRF token included)."""
+    form = re.search(r'<form method="post" action="([^"]+/undo/)">(.*?)</form>', html, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2)))
+    return form.group(1), fields
+
+
+def test_the_unsubscribed_page_says_what_stopped_and_undo_puts_it_back(client):
+    address_confirm(address=RILEY)
+    browser = Client(enforce_csrf_checks=True)
+    link = path(unsubscribe_url(address=RILEY, kind="contact_reply"))
+    done = browser.post(link).content.decode()
+    assert "We will no longer send replies to your support requests to <strong>riley@example.com</strong>" in done
+    assert not can_mail(RILEY, kind="contact_reply")
+    action, fields = undo_form(done)
+    assert browser.post(action, {"undo": fields["undo"]}).status_code == 403  # a page form: CSRF applies
+    again = browser.post(action, fields)
+    assert again.status_code == 200 and "You are subscribed again" in again.content.decode()
+    assert "We will send replies to your support requests to <strong>riley@example.com</strong> again" in (
+        again.content.decode())
+    assert can_mail(RILEY, kind="contact_reply") and not Unsubscription.objects.exists()
+
+
+def test_undo_restores_only_what_the_click_changed(client):
+    address_confirm(address=RILEY)
+    address_unsubscribe(address=RILEY, kind="digest")  # stopped long before, from another mail
+    link = path(unsubscribe_url(address=RILEY, kind="digest"))
+    action, fields = undo_form(client.post(link).content.decode())
+    client.post(action, fields)
+    assert not can_mail(RILEY, kind="digest")
+
+
+def test_a_forged_undo_or_one_from_another_link_changes_nothing(client):
+    address_confirm(address=RILEY)
+    address_confirm(address="morgan@example.com")
+    riley = path(unsubscribe_url(address=RILEY, kind="digest"))
+    morgan = path(unsubscribe_url(address="morgan@example.com", kind="digest"))
+    riley_action, riley_fields = undo_form(client.post(riley).content.decode())
+    client.post(morgan)
+    morgan_action, _ = undo_form(client.post(morgan).content.decode())
+    assert client.post(morgan_action, riley_fields).status_code == 400  # Riley's undo on Morgan's link
+    assert client.post(riley_action, {"undo": riley_fields["undo"][:-2] + "xx"}).status_code == 400
+    assert not can_mail(RILEY, kind="digest") and not can_mail("morgan@example.com", kind="digest")

@@ -85,3 +85,27 @@ def test_a_customer_account_joins_in_one_step(new_browser_page, make_user):
     page.get_by_label("I accept the community rules").check()
     page.get_by_role("button", name="Join and ask").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ask the community")
+
+
+def test_unsubscribing_from_a_notification_mail_and_undoing_it(new_browser_page, alice):
+    """From the link in a mail, signed out: the page says what stops, stops it, and Undo puts it back."""
+    from playwright.sync_api import expect
+
+    from mail.tokens import unsubscribe_url
+    from notifications.models import Preference
+    from notifications.services import preference_set
+
+    preference_set(user=alice, event="answer_new", email="instant")
+    link = unsubscribe_url(address=alice.email, kind="notification.answer_new",
+                           data={"u": alice.pk, "e": ["answer_new"]})
+    page = new_browser_page()
+    page.goto(link.removeprefix("http://localhost:8000"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Stop these e-mails?")
+    expect(page.get_by_text("We will no longer send e-mails about “A new answer to a question you follow” "
+                            "to alice@example.com.")).to_be_visible()
+    page.get_by_role("button", name="Unsubscribe").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are unsubscribed")
+    assert Preference.objects.get(user=alice, event="answer_new").email == "off"
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are subscribed again")
+    assert Preference.objects.get(user=alice, event="answer_new").email == "instant"

@@ -38,11 +38,13 @@ def test_an_instant_mail_has_both_bodies_the_link_and_a_one_click_unsubscribe(
     assert f'href="{link}"' in mail.get_body(("html",)).get_content()
     unsubscribe = "".join(str(mail["List-Unsubscribe"]).split()).strip("<>")
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert unsubscribe.startswith("http://localhost:8000/notifications/unsubscribe/")
+    assert unsubscribe.startswith("http://localhost:8000/mail/unsubscribe/")  # the one unsubscribe page
     # The mail client's one-click POST, with no session and no CSRF token.
     response = client_for(None, enforce_csrf_checks=True).post(unsubscribe.removeprefix("http://localhost:8000"),
                                                                {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
+    assert "e-mails about “A new answer to a question you follow” to <strong>alice@example.com</strong>" in (
+        response.content.decode())
     assert Preference.objects.get(user=alice, event="answer_new").email == "off"
     assert Notification.objects.get(user=alice).emailed_at is not None
 
@@ -121,11 +123,14 @@ def test_a_bad_digest_period_is_refused():
         digest_send(period="hourly")
 
 
-def test_the_unsubscribe_page_is_reached_from_the_url_in_the_mail(smtp_server, confirmed, client_for, alice):
+def test_a_link_in_a_mail_sent_before_the_one_page_still_opens_it(smtp_server, confirmed, client_for, alice):
     from notifications.signing import unsubscribe_token
 
     path = reverse("notifications:unsubscribe", args=[unsubscribe_token(user=alice, events=["answer_new"])])
-    assert "Stop e-mails about" in client_for(None).get(path).content.decode()
+    page = client_for(None).get(path, follow=True)
+    assert page.redirect_chain[0][0].startswith("/mail/unsubscribe/")
+    assert "Stop these e-mails?" in page.content.decode()
+    assert "e-mails about “A new answer to a question you follow”" in page.content.decode()
 
 
 def test_editors_are_mailed_a_flag_at_once_saying_why_they_get_it(smtp_server, agent, editor, article, on_commit):

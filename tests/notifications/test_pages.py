@@ -154,9 +154,10 @@ def test_editors_choose_their_own_events(client_for, editor):
 
 
 def test_one_click_unsubscribe_needs_no_sign_in(client_for, alice):
+    """An old link (``/notifications/unsubscribe/…``, in mails sent before the one page) still works."""
     token = unsubscribe_token(user=alice, events=["answer_new", "comment_new"])
     anonymous = client_for(None, enforce_csrf_checks=True)
-    page = anonymous.get(reverse("notifications:unsubscribe", args=[token])).content.decode()
+    page = anonymous.get(reverse("notifications:unsubscribe", args=[token]), follow=True).content.decode()
     assert "A new answer to a question you follow" in page and not Preference.objects.exists()
     # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click", with no CSRF token.
     response = anonymous.post(reverse("notifications:unsubscribe", args=[token]),
@@ -170,7 +171,7 @@ def test_a_forged_unsubscribe_link_is_refused(client_for, alice):
     token = unsubscribe_token(user=alice, events=["answer_new"])
     forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     response = client_for(None).post(reverse("notifications:unsubscribe", args=[forged]))
-    assert response.status_code == 403
+    assert response.status_code == 400 and "This link does not work" in response.content.decode()
     assert not Preference.objects.exists()
 
 
@@ -190,3 +191,39 @@ def test_harvested_threads_offer_no_follow(client_for, carol):
     client = client_for(carol)
     assert "Follow this question" not in client.get(thread.get_absolute_url()).content.decode()
     assert client.post("/notifications/follow/", {"kind": "question", "target": thread.pk}).status_code == 404
+
+
+def test_the_one_unsubscribe_page_turns_off_a_notification_mail_and_undo_puts_back_the_choice(client_for, alice):
+    from mail.tokens import unsubscribe_url
+    from notifications.services import preference_set
+
+    preference_set(user=alice, event="answer_new", email="instant")  # not the default (daily)
+    preference_set(user=alice, event="comment_new", email="weekly")
+    link = unsubscribe_url(address=alice.email, kind="notification.digest.weekly",
+                           data={"u": alice.pk, "e": ["answer_new", "comment_new"]})
+    browser = client_for(None, enforce_csrf_checks=True)
+    page = browser.post(link.removeprefix("http://localhost:8000"), {"List-Unsubscribe": "One-Click"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "You are unsubscribed" in html
+    assert "<li>e-mails about “A new answer to a question you follow”</li>" in html
+    assert "<li>e-mails about “A comment on a question you follow”</li>" in html
+    assert 'href="/notifications/preferences/"' in html
+    assert dict(Preference.objects.filter(user=alice).values_list("event", "email")) == {
+        "answer_new": "off", "comment_new": "off"}
+    form = re.search(r'<form method="post" action="([^"]+/undo/)">(.*?)</form>', html, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2)))
+    undone = browser.post(form.group(1), fields)
+    assert undone.status_code == 200 and "You are subscribed again" in undone.content.decode()
+    assert dict(Preference.objects.filter(user=alice).values_list("event", "email")) == {
+        "answer_new": "instant", "comment_new": "weekly"}
+
+
+def test_a_link_for_a_closed_account_does_not_work(client_for, alice):
+    from mail.tokens import unsubscribe_url
+
+    link = unsubscribe_url(address=alice.email, kind="notification.answer_new", data={"u": alice.pk, "e": ["answer_new"]})
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+    response = client_for(None).post(link.removeprefix("http://localhost:8000"))
+    assert response.status_code == 400 and "This link does not work" in response.content.decode()
+    assert not Preference.objects.exists()
