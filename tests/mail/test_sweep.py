@@ -142,3 +142,41 @@ def test_two_sweeps_at_once_send_a_message_once(smtp_server, django_capture_on_c
         assert messages_retry_due(now=later(hours=2)) == 1
         assert [message_retry(message=message) for message in first] == [False]
     assert [m["Subject"] for m in smtp_server.messages] == ["Your answer", "Held"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_racing_on_postgresql_send_a_message_once(smtp_server, settings):
+    """Two sweeps in two connections read the same due message, then both try to claim it at the
+    same moment: PostgreSQL makes the second UPDATE wait for the first and then match nothing."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a race between two connections needs PostgreSQL (DATABASE_URL=postgres://…)")
+    settings.MAIL_RATE_PER_RECIPIENT = "1/hour"
+    address_confirm(address=RILEY)
+    send()
+    held = send(subject="Held")
+    cache.delete(f"mail:to:{RILEY}")
+    both_read = threading.Barrier(2)
+    claimed = []
+
+    def sweep():
+        try:
+            [due] = list(messages_due(now=later(hours=2)))
+            both_read.wait(timeout=10)
+            claimed.append(message_retry(message=due))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(claimed) == [False, True]
+    smtp_server.wait_for(2)
+    held.refresh_from_db()
+    assert held.status == OutgoingMessage.Status.SENT
+    assert [m["Subject"] for m in smtp_server.messages] == ["Your answer", "Held"]
