@@ -2,7 +2,11 @@
 commit by the web side, sent by the worker, its row updated."""
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from mail.models import EmailAddress, OutgoingMessage
 from mail.services import address_confirm, message_send
@@ -34,3 +38,22 @@ def test_a_recipient_the_server_refuses_for_good_is_suppressed_by_the_worker(cel
     assert wait_for(lambda: OutgoingMessage.objects.get(pk=message.pk).status == OutgoingMessage.Status.FAILED)
     assert EmailAddress.objects.get(address="gone@example.org").suppressed_reason == "bounce"
     assert smtp_server.messages == []
+
+
+def test_the_worker_sweeps_a_held_mail_out_once_it_is_due(celery_worker, smtp_server, settings):
+    from mail.tasks import sweep
+
+    settings.MAIL_RATE_PER_RECIPIENT = "1/hour"
+    address_confirm(address="morgan@example.com")
+    first = send("morgan@example.com")
+    held = send("morgan@example.com")
+    assert held.status == OutgoingMessage.Status.RATE_LIMITED
+    assert wait_for(lambda: OutgoingMessage.objects.get(pk=first.pk).status == OutgoingMessage.Status.SENT)
+    # The hour has passed: the worker's own rate window is empty, and the held mail is due.
+    OutgoingMessage.objects.filter(pk=held.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=1))
+    sweep.delay()
+    sweep.delay()  # a second sweep at the same time sends nothing more
+    smtp_server.wait_for(2, timeout=30)
+    assert wait_for(lambda: OutgoingMessage.objects.get(pk=held.pk).status == OutgoingMessage.Status.SENT)
+    time.sleep(1)
+    assert [m["Message-ID"] for m in smtp_server.messages] == [first.message_id, held.message_id]

@@ -180,3 +180,21 @@ def test_two_sweeps_racing_on_postgresql_send_a_message_once(smtp_server, settin
     held.refresh_from_db()
     assert held.status == OutgoingMessage.Status.SENT
     assert [m["Subject"] for m in smtp_server.messages] == ["Your answer", "Held"]
+
+
+def test_beat_runs_the_sweep_task(smtp_server, django_capture_on_commit_callbacks, settings):
+    from config.celery import app
+    from mail.tasks import sweep
+
+    [entry] = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "mail.tasks.sweep"]
+    assert entry["schedule"] == settings.MAIL_SWEEP_INTERVAL and "mail.tasks.sweep" in app.tasks
+    settings.MAIL_RATE_PER_RECIPIENT = "1/hour"
+    address_confirm(address=RILEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        send()
+        held = send(subject="Held")
+    cache.delete(f"mail:to:{RILEY}")
+    OutgoingMessage.objects.filter(pk=held.pk).update(next_attempt_at=later(minutes=-1))  # its hour has passed
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep.delay().get() == 1
+    assert [m["Subject"] for m in smtp_server.messages] == ["Your answer", "Held"]
