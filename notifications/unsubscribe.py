@@ -31,9 +31,11 @@ class NotificationUnsubscribe:
 
     @staticmethod
     def _target(link: UnsubscribeLink):
-        events = [e for e in link.data.get("e", []) if e in EVENT_BY_CODE]
-        user = get_user_model().objects.filter(pk=link.data.get("u"), is_active=True).first() if events else None
-        return user, events
+        named, user_id = link.data.get("e"), link.data.get("u")
+        events = [e for e in named if e in EVENT_BY_CODE] if isinstance(named, list) else []
+        if not events or not isinstance(user_id, int):
+            return None, []
+        return get_user_model().objects.filter(pk=user_id, is_active=True).first(), events
 
     def describe(self, link: UnsubscribeLink) -> list[str]:
         user, events = self._target(link)

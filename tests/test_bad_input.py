@@ -9,6 +9,11 @@ pytestmark = pytest.mark.django_db
 
 def test_bad_input_never_gives_a_server_error(client_for, alice, agent, editor, admin_user, question, settings):
     settings.INBOUND_EMAIL_SECRET = "s" * 30
+    settings.SUPPORT_EMAIL_ADDRESSES = ["help@example.com"]
+    from mail.tokens import unsubscribe_url
+    good_link = unsubscribe_url(address="x@example.com", kind="digest").removeprefix(settings.SITE_URL)
+    odd_link = unsubscribe_url(address="x@example.com", kind="notification.answer_new",
+                               data={"u": "abc", "e": ["answer_new"]}).removeprefix(settings.SITE_URL)
     from support.services import contact_create
     c = contact_create(channel="email", customer_email="x@example.com", customer_name="X", subject="Hi", body="help")
     out = []
@@ -31,6 +36,13 @@ def test_bad_input_never_gives_a_server_error(client_for, alice, agent, editor, 
         hit(u, "post", "/notifications/unsubscribe/garbage/")
         hit(u, "get", "/mail/unsubscribe/garbage/")
         hit(u, "post", "/mail/unsubscribe/garbage/")
+        hit(u, "post", "/mail/unsubscribe/garbage/undo/", {"undo": "garbage"})
+        hit(u, "post", good_link + "undo/", {"undo": "garbage"})
+        hit(u, "post", odd_link)
+        hit(u, "post", "/api/inbound/email/", b"To: help@example.com\nFrom: <>\n\nhello", content_type="message/rfc822",
+            HTTP_X_INBOUND_SECRET="s" * 30)
+        hit(u, "post", "/api/inbound/email/", b"To: help@example.com\nFrom: nobody\n\nhello", content_type="message/rfc822",
+            HTTP_X_INBOUND_SECRET="s" * 30)
         hit(u, "get", "/mail/confirm/garbage/")
         hit(u, "post", "/mail/confirm/garbage/")
         hit(u, "post", f"/console/contacts/{c.pk}/suggestions/live/", "not json", content_type="application/json")
