@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from core.errors import ServiceError
+from core.ratelimit import over_limit
 from mail.addresses import normalize
 from mail.models import EmailAddress, OutgoingMessage
 from mail.services import address_suppress
@@ -179,12 +180,26 @@ def _new_contact_store(mail: Reply) -> InboundOutcome:
             "contact_id", flat=True).first()
         return InboundOutcome("duplicate", contact_id=existing)
     body, whole = _body(mail)
+    email = {"email_from": sender, "email_message_id": mail.message_id[:255]}
+    crowded = over_limit(f"inbound:new:{sender}", settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["contact"])
+    latest = (Contact.objects.filter(channel=Contact.Channel.EMAIL, customer_email__iexact=sender)
+              .exclude(status=Contact.Status.CLOSED).order_by("-created_at", "-id").first()) if crowded else None
+    if latest is not None:
+        # More new requests from one address than the contact form allows (RATE_CONTACT): a mail
+        # loop with a machine that hides it, or a flood under someone's address. Nothing is lost
+        # and the queue is not flooded: the mail joins the sender's latest open request.
+        message = message_append(contact=latest, sender=ContactMessage.Sender.CUSTOMER, author=None,
+                                 body=f"[New e-mail: {mail.subject or '(no subject)'}]\n\n{body}"[:MESSAGE_MAX_LENGTH],
+                                 email=email)
+        _attachments_store(message, mail, whole)
+        logger.warning("inbound mail from %s: over the new-request limit, added to contact %s", sender, latest.pk)
+        return InboundOutcome("message", contact_id=latest.pk, message_id=message.pk,
+                              refused_attachments=[r.filename for r in mail.refused_attachments])
     # AnonymousUser: the From header proves nothing, so, as for a visitor on the web form, the
     # address is where replies go (once confirmed) and the contact joins no one's account.
     contact = contact_create(channel=Contact.Channel.EMAIL, customer_email=sender,
                              customer_name=mail.from_name[:150], subject=mail.subject or "(no subject)",
-                             body=body, opened_by=AnonymousUser(),
-                             email={"email_from": sender, "email_message_id": mail.message_id[:255]})
+                             body=body, opened_by=AnonymousUser(), email=email)
     message = contact.messages.get()
     _attachments_store(message, mail, whole)
     logger.info("inbound mail from %s to %s opened contact %s", sender, mail.to_address, contact.pk)

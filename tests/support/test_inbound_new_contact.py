@@ -163,3 +163,19 @@ def test_the_command_opens_contacts_from_a_maildir_and_skips_auto_replies(tmp_pa
     assert f"contact (contact #{contact.pk})" in out.getvalue()
     assert [m["Subject"] for m in smtp_server.messages] == ["Please confirm your e-mail address"]
     assert OutgoingMessage.objects.get().kind == "confirmation"
+
+
+def test_a_flood_from_one_address_joins_its_latest_request_instead_of_filling_the_queue(client, settings,
+                                                                                      smtp_server):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+                                                          "contact": "2/hour"}}
+    answers = [post(client, fresh(Message_ID=f"<flood-{n}@example.net>", Subject=f"Still broken {n}")).json()
+               for n in range(4)]
+    assert [a["result"] for a in answers] == ["contact", "contact", "message", "message"]
+    assert Contact.objects.count() == 2
+    latest = Contact.objects.get(pk=answers[1]["contact"])
+    assert answers[2]["contact"] == answers[3]["contact"] == latest.pk
+    bodies = list(latest.messages.values_list("body", flat=True))
+    assert len(bodies) == 3 and bodies[2].startswith("[New e-mail: Still broken 3]\n\nHello,")
+    assert len(smtp_server.messages) <= 1  # one confirmation at most, however many mails
