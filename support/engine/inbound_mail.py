@@ -75,6 +75,7 @@ class Reply:
     from_html: bool = False
     attachments: list[Attachment] = field(default_factory=list)
     refused_attachments: list[RefusedAttachment] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)  # Message-IDs in In-Reply-To and References
 
 
 @dataclass
@@ -128,7 +129,20 @@ def parse_inbound(raw: bytes, *, keys: list[bytes], reply_domain: str, limits: L
         contact_id=contact_id, to_address=to_address, from_address=address.strip().lower(), from_name=name.strip(),
         subject=" ".join(str(message.get("Subject", "")).split()), message_id=str(message.get("Message-ID", "")).strip(),
         text=text, from_html=from_html, attachments=attachments, refused_attachments=refused,
+        references=_references(message),
     )
+
+
+def _references(message: Message) -> list[str]:
+    """The Message-IDs the mail answers (``In-Reply-To`` and ``References``), in order, once each."""
+    found = []
+    for name in ("In-Reply-To", "References"):
+        try:
+            values = [str(value) for value in message.get_all(name, [])]
+        except Exception:  # noqa: BLE001 - a malformed header the policy cannot even render
+            continue
+        found += re.findall(r"<[^<>\s]+>", " ".join(values))
+    return list(dict.fromkeys(found))[:50]
 
 
 # --- who it is for ----------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from mail.addresses import normalize
 from mail.models import EmailAddress, OutgoingMessage
 from mail.services import address_suppress
 from support.engine.inbound_mail import Feedback, Ignored, InboundRefused, Limits, Reply, parse_inbound
-from support.models import MESSAGE_MAX_LENGTH, Contact, ContactAttachment, ContactMessage
+from support.models import MAILED_CHANNELS, MESSAGE_MAX_LENGTH, Contact, ContactAttachment, ContactMessage
 from support.services.contacts import contact_create, message_append
 from support.services.email import reply_keys
 
@@ -181,18 +181,24 @@ def _new_contact_store(mail: Reply) -> InboundOutcome:
         return InboundOutcome("duplicate", contact_id=existing)
     body, whole = _body(mail)
     email = {"email_from": sender, "email_message_id": mail.message_id[:255]}
+    # An answer to a mail we sent this address (the confirmation: it has no reply address, so
+    # "Reply" reaches the support address) belongs with the request it was about, not a new one.
+    answers_us = bool(mail.references) and OutgoingMessage.objects.filter(
+        to=sender, message_id__in=mail.references).exists()
     crowded = over_limit(f"inbound:new:{sender}", settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["contact"])
-    latest = (Contact.objects.filter(channel=Contact.Channel.EMAIL, customer_email__iexact=sender)
-              .exclude(status=Contact.Status.CLOSED).order_by("-created_at", "-id").first()) if crowded else None
+    latest = (Contact.objects.filter(channel__in=MAILED_CHANNELS, customer_email__iexact=sender)
+              .exclude(status=Contact.Status.CLOSED).order_by("-created_at", "-id").first()
+              ) if crowded or answers_us else None
     if latest is not None:
-        # More new requests from one address than the contact form allows (RATE_CONTACT): a mail
-        # loop with a machine that hides it, or a flood under someone's address. Nothing is lost
-        # and the queue is not flooded: the mail joins the sender's latest open request.
+        # Or more new requests from one address than the contact form allows (RATE_CONTACT): a
+        # mail loop with a machine that hides it, or a flood under someone's address. Nothing is
+        # lost and the queue is not flooded: the mail joins the sender's latest open request.
         message = message_append(contact=latest, sender=ContactMessage.Sender.CUSTOMER, author=None,
                                  body=f"[New e-mail: {mail.subject or '(no subject)'}]\n\n{body}"[:MESSAGE_MAX_LENGTH],
                                  email=email)
         _attachments_store(message, mail, whole)
-        logger.warning("inbound mail from %s: over the new-request limit, added to contact %s", sender, latest.pk)
+        logger.info("inbound mail from %s added to contact %s (%s)", sender, latest.pk,
+                    "an answer to our mail" if answers_us else "over the new-request limit")
         return InboundOutcome("message", contact_id=latest.pk, message_id=message.pk,
                               refused_attachments=[r.filename for r in mail.refused_attachments])
     # AnonymousUser: the From header proves nothing, so, as for a visitor on the web form, the

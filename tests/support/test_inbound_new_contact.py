@@ -179,3 +179,16 @@ def test_a_flood_from_one_address_joins_its_latest_request_instead_of_filling_th
     bodies = list(latest.messages.values_list("body", flat=True))
     assert len(bodies) == 3 and bodies[2].startswith("[New e-mail: Still broken 3]\n\nHello,")
     assert len(smtp_server.messages) <= 1  # one confirmation at most, however many mails
+
+
+def test_answering_the_confirmation_mail_joins_the_request_it_was_about(client, smtp_server,
+                                                                        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        opened = post(client, fixture_mail("new_request.eml")).json()
+    [confirmation] = smtp_server.messages
+    answer = fresh(Message_ID="<answer-1@example.net>", Subject="Re: Please confirm your e-mail address",
+                   In_Reply_To=confirmation["Message-ID"])
+    response = post(client, answer)
+    assert response.status_code == 201 and response.json()["result"] == "message"
+    assert response.json()["contact"] == opened["contact"] and Contact.objects.count() == 1
+    assert Contact.objects.get().messages.count() == 2
