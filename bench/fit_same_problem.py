@@ -202,8 +202,9 @@ def main() -> None:
     rule = JoinRule.fitted()
     floor = args.floor
     pairs = stack_exchange(data) + stackfaq(data)
-    print("pairs: " + ", ".join(f"{s} {sum(p.source == s for p in pairs)} ({sum(p.label for p in pairs if p.source == s)}"
-                                f" same)" for s in sorted({p.source for p in pairs})))
+    counts = {s: (sum(p.source == s for p in pairs), sum(p.label for p in pairs if p.source == s))
+              for s in sorted({p.source for p in pairs})}
+    print("pairs: " + ", ".join(f"{s} {n} ({same} same)" for s, (n, same) in counts.items()))
     probs = held_out_probabilities(pairs)
     print(f"\nleave-one-source-out (model fitted without the source it is scored on), candidate floor {floor:.2f};"
           f" right/joined, precision, recall per source:")

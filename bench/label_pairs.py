@@ -70,7 +70,11 @@ def main() -> None:
     parser.add_argument("--chars", type=int, default=500)
     args = parser.parse_args()
     data = td.data_dir(args.data)
-    clip = lambda text: (lambda s: s if len(s) <= args.chars else s[:args.chars] + "…")(" ".join(text.split()))  # noqa: E731
+
+    def clip(text: str) -> str:
+        flat = " ".join(text.split())
+        return flat if len(flat) <= args.chars else flat[:args.chars] + "…"
+
     for name in args.sites:
         site, pairs = draw(data, name, min_similarity=args.min, per_site=args.per_site, seed=args.seed)
         print(f"##### {name}: {len(pairs)} pairs")

@@ -1,7 +1,8 @@
 """The editor's flow in a real browser on the demo community.
 
-The demo community and its Stack Exchange dump are clustered with the real model (the dump's
-duplicate links form the multi-question clusters), each cluster with a drafted article; the editor opens the queue and a cluster, edits its article with the live
+The demo community and its Stack Exchange dump are clustered with the real model (the
+dump's duplicate links form the multi-question clusters), each cluster with a drafted
+article; the editor opens the queue and a cluster, edits its article with the live
 preview, merges another draft into it, publishes it publicly and a second one internally.
 """
 from __future__ import annotations
