@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from community.models import Post, Thread
 from core.errors import ServiceError
 from kb.models import Article, ClusterMember
-from kb.services import article_edit, article_from_cluster, article_transition, cluster_split
+from kb.services import article_edit, article_from_cluster, article_transition, cluster_split, cluster_start
 from support.models import Contact, ContactMessage
 from support.services import contact_create, message_append
 
@@ -54,8 +54,9 @@ def demo_articles_publish(*, editor, path: Path = ARTICLES) -> tuple[int, list[s
 
     When another question leads the candidate holding the article's question and the draft
     does not cite the labelled answer, the editor splits the question out first (the
-    candidate's other threads keep their draft). Returns (published, problems): an article
-    whose question is in no cluster, or whose draft still does not cite the labelled answer,
+    candidate's other threads keep their draft); when its question is in no cluster, the editor
+    starts a candidate for it (``cluster_start``). Returns (published, problems): an article whose
+    question is not in the demo data, or whose draft still does not cite the labelled answer,
     is left in the queue and named.
     """
     if Article.objects.filter(status=Article.Status.PUBLISHED).exists():
@@ -63,11 +64,16 @@ def demo_articles_publish(*, editor, path: Path = ARTICLES) -> tuple[int, list[s
     published, problems = 0, []
     for item in curated_articles(path):
         thread = fixture_thread(item["question"])
-        member = ClusterMember.objects.filter(thread=thread).select_related("cluster").first() if thread else None
-        if member is None:
-            problems.append(f"{item['title']}: its question is in no cluster")
+        if thread is None:
+            problems.append(f"{item['title']}: its question is not in the demo data")
             continue
         try:
+            member = ClusterMember.objects.filter(thread=thread).select_related("cluster").first()
+            if member is None:
+                # Nobody else asked it in the lead's words: the editor starts its candidate, as for any
+                # single question worth an article.
+                member = ClusterMember.objects.select_related("cluster").get(
+                    cluster=cluster_start(editor=editor, thread=thread), thread=thread)
             article = article_from_cluster(editor=editor, cluster=member.cluster)
             solution = fixture_post(item["solved_by"])
             if solution is not None and not _cites(article, solution) and member.cluster.lead_id != thread.pk \

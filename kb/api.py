@@ -15,6 +15,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from community.models import Thread
 from core.api import name_nested_serializers
 from core.errors import ServiceError
 from kb import permissions, selectors, services
@@ -113,6 +114,21 @@ class ClusterDraftApi(APIView):
         cluster = _cluster_for_editor(request, cluster_id)
         article = services.article_from_cluster(editor=request.user, cluster=cluster)
         return _article_out(request, article, 201)
+
+
+class ClusterStartApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        thread_id = serializers.IntegerField(help_text="a visible question that no candidate holds")
+
+    @extend_schema(summary="Start a candidate for a question no cluster holds", request=InputSerializer,
+                   responses={201: ClusterOutput})
+    def post(self, request):
+        permissions.check_can_edit(request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        thread = get_object_or_404(Thread.objects.visible(), pk=data.validated_data["thread_id"])
+        cluster = services.cluster_start(editor=request.user, thread=thread)
+        return Response(ClusterOutput(cluster).data, status=status.HTTP_201_CREATED)
 
 
 class ClusterSplitApi(APIView):

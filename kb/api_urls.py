@@ -5,6 +5,7 @@ from kb import api
 app_name = "kb-api"
 urlpatterns = [
     path("queue/", api.QueueApi.as_view(), name="queue"),
+    path("clusters/", api.ClusterStartApi.as_view(), name="clusters"),
     path("clusters/<int:cluster_id>/", api.ClusterDetailApi.as_view(), name="cluster"),
     path("clusters/<int:cluster_id>/article/", api.ClusterDraftApi.as_view(), name="cluster-draft"),
     path("clusters/<int:cluster_id>/split/", api.ClusterSplitApi.as_view(), name="cluster-split"),

@@ -156,21 +156,21 @@ def fixture_server():
         yield server
 
 
+# Each topic's questions ask one problem in nearly the same words (a problem cluster joins only paraphrases).
 GUEST = [
     ("How do I set up a guest network on my Hearthlink H1?",
      "I want visitors to get Wi-Fi without seeing my own devices. Where is the guest network setting on the H1?"),
-    ("Creating a separate guest Wi-Fi on the Hearthlink router",
-     "Friends come over often. How can I give them a separate guest Wi-Fi network on my Hearthlink router?"),
-    ("Where is the guest Wi-Fi option in the Hearthlink app?",
-     "I cannot find how to turn on a guest Wi-Fi network for visitors in the Hearthlink app on my H1."),
+    ("How do I set up a guest network on the Hearthlink H1?",
+     "I want my visitors to get Wi-Fi without them seeing my devices. Where is the H1's guest network setting?"),
+    ("How can I set up a guest network on my Hearthlink H1?",
+     "Visitors should get Wi-Fi without seeing my own devices. Where do I find the guest network setting on the H1?"),
 ]
 BEACON = [
     ("Beacon satellite keeps dropping off the mesh every night",
      "My Beacon mesh satellite loses its connection to the H1 router every night and the light turns amber."),
-    ("My Beacon mesh satellite disconnects from the router constantly",
-     "The Beacon satellite keeps disconnecting from the Hearthlink mesh; the ring goes amber several times a day."),
+    ("My Beacon satellite keeps dropping off the mesh every night",
+     "The Beacon mesh satellite loses its connection to my H1 router each night and its light turns amber."),
 ]
-
 
 @pytest.fixture
 def small_corpus(db, alice, bob):

@@ -6,17 +6,19 @@ article answers all of them. Membership is never decided through a chain of
 neighbours: every member is compared with the lead question itself.
 
 The rule, as an editor reads it (``JoinRule``): *a question joins when the
-source forum closed it as a duplicate of the lead, when its text is at least
-``sure_similarity`` similar to the lead's (a paraphrase), or when it is at
-least ``min_similarity`` similar and the lead's best answer fits it nearly as
-well as it fits the lead (no more than ``-min_answer_fit`` less similar; while
-the lead has no answer, the question's own best answer must fit the lead so),
-unless the two titles ask opposite things* (``contrast``: "minimum" against
-"maximum", numbers none in common). The answer test is what "one article
-answers both" means: the answer that will become the article must speak to the
-newcomer too. The numbers are fitted by
-``bench/fit_problems.py`` on the shared Stack Exchange and StackFAQ data and
-kept in ``fitted/problems.json``.
+source forum closed it as a duplicate of the lead, or when its text is at least
+``sure_similarity`` similar to the lead's (a paraphrase), unless the two titles
+ask opposite things* (``contrast``: "minimum" against "maximum", numbers none in
+common). Below the paraphrase level ``JoinRule`` can also join a question at
+``min_similarity`` or more when an answer speaks to both (the lead's best answer
+fits it nearly as well as it fits the lead, no more than ``-min_answer_fit`` less
+similar; ``both_ways``: its own best answer fits the lead so too; while the lead
+has no answer, its own best answer must fit the lead so). The shipped rule does not:
+on the labelled neighbours of the shared Stack Exchange dumps, questions that read
+0.75–0.90 alike mostly ask another thing about the same subject, and neither the
+answers nor the titles tell them apart, so ``min_similarity`` equals
+``sure_similarity``. The numbers are chosen by ``bench/fit_problems.py`` on the
+shared Stack Exchange and StackFAQ data and kept in ``fitted/problems.json``.
 
 Leads are chosen greedily: the question the rule would join the most others to
 comes first (ties: an accepted answer, any answer, higher score) and claims
@@ -77,20 +79,27 @@ class JoinRule:
     min_similarity: float
     min_answer_fit: float
     sure_similarity: float = 1.01  # at or above this, a paraphrase: no answer test (1.01: never)
+    both_ways: bool = False  # when both have an answer, each must fit the other question
 
     @classmethod
     def fitted(cls) -> "JoinRule":
         data = json.loads(FITTED.read_text())
         return cls(min_similarity=float(data["min_similarity"]), min_answer_fit=float(data["min_answer_fit"]),
-                   sure_similarity=float(data.get("sure_similarity", 1.01)))
+                   sure_similarity=float(data.get("sure_similarity", 1.01)), both_ways=bool(data.get("both_ways")))
 
     def explain(self) -> str:
-        sure = (f"at least {self.sure_similarity:.2f} similar to the lead question, or " if self.sure_similarity <= 1
-                else "")
-        return (f"joins when {sure}at least {self.min_similarity:.2f} similar and the lead's best answer fits it "
-                f"nearly as well as the lead (at most {-self.min_answer_fit:.2f} less; while the lead has no answer, "
-                f"its own best answer must fit the lead so), unless the titles ask opposite things "
-                f"(minimum / maximum, other numbers)")
+        if self.sure_similarity <= self.min_similarity:
+            ask = f"at least {self.min_similarity:.2f} similar to the lead question (a paraphrase)"
+        else:
+            sure = (f"at least {self.sure_similarity:.2f} similar to the lead question (a paraphrase), or "
+                    if self.sure_similarity <= 1 else "")
+            answers = ("the lead's best answer and its own each fit the other question nearly as well as their own"
+                       if self.both_ways else "the lead's best answer fits it nearly as well as the lead")
+            ask = (f"{sure}at least {self.min_similarity:.2f} similar and {answers} (at most "
+                   f"{-self.min_answer_fit:.2f} less; while the lead has no answer, its own best answer must fit "
+                   f"the lead so)")
+        return (f"joins when the source closed it as a duplicate of the lead, or when {ask}, unless the titles ask "
+                f"opposite things (minimum / maximum, other numbers)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,14 +175,19 @@ def judge(lead: Question, question: Question, rule: JoinRule) -> Membership | No
         return None
     if similarity >= rule.sure_similarity:
         return Membership(question.id, "similar", similarity, fit,
-                          f"{similarity:.2f} similar to the lead question: a paraphrase")
-    reason = f"{similarity:.2f} similar to the lead question"
+                          f"same problem: {similarity:.2f} similar to the lead question, a paraphrase")
+    reason = f"same problem: {similarity:.2f} similar to the lead question"
+    own = (float(question.answer_vector @ lead.vector - question.answer_vector @ question.vector)
+           if question.answer_vector is not None else None)
     if fit is not None:
         if fit < rule.min_answer_fit:
             return None
         reason += f"; the lead's best answer fits it {fit:+.2f} against the lead"
-    elif question.answer_vector is not None:
-        own = float(question.answer_vector @ lead.vector - question.answer_vector @ question.vector)
+        if rule.both_ways and own is not None:
+            if own < rule.min_answer_fit:
+                return None
+            reason += f", and its own best answer fits the lead {own:+.2f} against itself"
+    elif own is not None:
         if own < rule.min_answer_fit:
             return None
         reason += f"; the lead has no answer yet, and its own best answer fits the lead {own:+.2f} against itself"

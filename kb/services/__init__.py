@@ -37,7 +37,13 @@ from kb.services.clustering import (
     locked_cluster_ids,
 )
 from kb.services.demand import cluster_demand, cluster_demand_refresh, clusters_demand_update
-from kb.services.clusters import article_from_cluster, article_merge, cluster_dismiss, cluster_split
+from kb.services.clusters import (
+    article_from_cluster,
+    article_merge,
+    cluster_dismiss,
+    cluster_split,
+    cluster_start,
+)
 from kb.services.drafts import article_draft_from_cluster, post_hash
 from kb.services.freshness import (
     article_check_feedback,
@@ -56,7 +62,8 @@ __all__ = [
     "article_flag_get_or_create", "article_from_cluster", "article_mark_needs_review", "article_mark_reviewed",
     "article_merge", "article_proposal_publish", "article_restore_version", "article_schedule_review", "article_search_sync",
     "article_transition", "article_view_record", "articles_check_sources", "cluster_demand",
-    "cluster_demand_refresh", "cluster_dismiss", "cluster_split", "clustering_pending", "clusters_demand_update",
+    "cluster_demand_refresh", "cluster_dismiss", "cluster_split", "cluster_start", "clustering_pending",
+    "clusters_demand_update",
     "clusters_rebuild", "clusters_request",
     "clusters_refresh", "clusters_update", "frozen_cluster_ids", "item_assign", "locked_cluster_ids", "post_hash",
     "source_change_reasons", "topics_rebuild", "version_save",

@@ -1,4 +1,4 @@
-"""Editorial writes on candidates: merge, split, dismiss, and the draft an editor asks for.
+"""Editorial writes on candidates: merge, split, dismiss, start one, and the draft an editor asks for.
 
 Every function assumes ``kb.permissions.check_can_edit(editor)`` passed (check, then do)
 and raises ``ServiceError`` with a readable message when a business rule says no. Every
@@ -166,6 +166,23 @@ def _article_after_split(*, article: Article, cluster: Cluster, new: Cluster, mo
         article_mark_needs_review(article=article, reason=(
             f"split: {count} thread{'s' if count != 1 else ''} moved to candidate #{new.pk}; "
             f"the article still uses answers from {len(used)} of them"))
+
+
+@transaction.atomic
+def cluster_start(*, editor, thread) -> Cluster:
+    """A candidate of its own for a question no cluster holds, led by it and frozen.
+
+    Precondition: ``check_can_edit(editor)``. Problem clusters join only questions that ask
+    the lead's problem, so most questions stay single; an editor who wants an article for one
+    starts its candidate here and drafts it with ``article_from_cluster``.
+    """
+    if ClusterMember.objects.filter(thread=thread).exists():
+        raise ServiceError("This question is already in a candidate.", code="clustered")
+    cluster = Cluster.objects.create(label=thread.title[:500], status=C.CANDIDATE, frozen=True, lead=thread)
+    ClusterMember.objects.create(cluster=cluster, thread=thread, pinned=True, relation=ClusterMember.Relation.LEAD,
+                                 similarity=1.0, reason="started by an editor: the question this article answers")
+    _recount(cluster)
+    return cluster
 
 
 @transaction.atomic

@@ -23,11 +23,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 # Before any worker starts (it inherits os.environ): the worker and this test share lock files.
 os.environ.setdefault("SEARCH_INDEX_DIR", tempfile.mkdtemp(prefix="gleaner-test-index-"))
 
+# Two questions asked twice in nearly the same words, so that each pair forms a problem cluster.
 QUESTIONS = [
     ("Beacon drops off the mesh every night", "Around 2 am the Beacon light turns amber and it goes offline."),
-    ("Beacon goes offline at night and turns amber", "Every night the satellite loses the mesh until morning."),
+    ("My Beacon drops off the mesh every night", "At about 2 am the Beacon light turns amber and it goes offline."),
     ("Guest network password changes by itself", "Visitors say the guest key differs every week."),
-    ("Guest Wi-Fi key keeps changing every week", "The guest password is never the one I set."),
+    ("The guest network password changes by itself", "My visitors say the guest key differs each week."),
 ]
 
 

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from kb.models import Article, Cluster
-from tests.kb.editorial import make_article, make_cluster
+from tests.kb.editorial import make_article, make_cluster, make_thread
 
 
 @pytest.fixture
@@ -109,3 +109,17 @@ def test_restoring_a_published_article_proposes_unless_publish_is_asked(api):
     assert proposed["solution"] == "Factory reset the Beacon." and proposed["version"] == 3
     live = post(api, f"/api/kb/articles/{article.pk}/versions/1/restore/", {"publish": True}).json()
     assert "halfway" in live["solution"] and live["status"] == "published"
+
+
+def test_an_editor_starts_a_candidate_for_a_single_question_once(api):
+    single = make_thread("Port forwarding ignored by the H1")
+
+    started = post(api, "/api/kb/clusters/", {"thread_id": single.pk})
+
+    assert started.status_code == 201
+    body = started.json()
+    assert body["size"] == 1 and body["frozen"] and Cluster.objects.get(pk=body["id"]).lead == single
+    again = post(api, "/api/kb/clusters/", {"thread_id": single.pk})
+    assert again.status_code == 400 and "already in a candidate" in again.json()["detail"]
+    assert post(api, "/api/kb/clusters/", {"thread_id": 999999}).status_code == 404
+    assert post(api, "/api/kb/clusters/", {}).status_code == 400

@@ -1,28 +1,24 @@
 """The editor's flow in a real browser on the demo community.
 
-Clusters of planted near-duplicates are found by the real model, each with a drafted
+The demo community and its Stack Exchange dump are clustered with the real model (the
+dump's duplicate links form the multi-question clusters), each cluster with a drafted
 article; the editor opens the queue and a cluster, edits its article with the live
 preview, merges another draft into it, publishes it publicly and a second one internally.
 """
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-
 pytestmark = pytest.mark.browser
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def drafted_demo(db, process_embedder):
-    from demo.community import demo_community_load
+def drafted_demo(demo_corpus, process_embedder):
+    """The demo community and its Stack Exchange dump, clustered and drafted."""
     from kb.services.clustering import clusters_rebuild
 
-    demo_community_load(directory=REPO / "fixtures" / "demo" / "community")
     clusters_rebuild(embedder=process_embedder)
 
 
@@ -33,7 +29,7 @@ def test_editor_curates_the_demo_queue(drafted_demo, editor, new_browser_page):
     from kb.models import Article
 
     drafted = [item for item in selectors.queue(user=editor) if item.article is not None and item.cluster.size >= 2]
-    assert len(drafted) >= 3, "the demo's near-duplicates should form several drafted clusters"
+    assert len(drafted) >= 3, "the dump's duplicate-linked questions should form several drafted clusters"
     first, second, third = drafted[:3]
 
     page = new_browser_page()
@@ -44,7 +40,7 @@ def test_editor_curates_the_demo_queue(drafted_demo, editor, new_browser_page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Knowledge base queue")
     expect(page.get_by_role("link", name="KB queue")).to_be_visible()
 
-    # The queue shows the cluster; its page lists the near-duplicate questions and the drafted article.
+    # The queue shows the cluster; its page lists the same-problem questions and the drafted article.
     page.get_by_role("link", name=first.title, exact=True).first.click()
     expect(page.locator("tr.kb-thread")).to_have_count(first.cluster.size)
     page.get_by_role("link", name=re.compile("^Open the article")).click()

@@ -16,6 +16,9 @@ from kb.engine.problems import (
 )
 
 RULE = JoinRule.fitted()
+# The answer tests below the paraphrase level, for the tests of how they work (the shipped rule joins only
+# paraphrases, so it never reaches them).
+WITH_ANSWER_TEST = JoinRule(min_similarity=0.75, min_answer_fit=-0.05, sure_similarity=0.9)
 
 # Written for these tests: three phrasings of one problem, and a question on the same topic ("reset")
 # that another article answers.
@@ -39,7 +42,7 @@ def _unit(*rows) -> np.ndarray:
     return m / np.linalg.norm(m, axis=1, keepdims=True)
 
 
-def test_phrasings_of_one_problem_join_the_lead_and_the_same_topic_stays_out(embedder):
+def test_a_rephrasing_joins_the_lead_and_a_looser_one_or_the_same_topic_stays_out(embedder):
     texts = [question_text(t, b) for t, b in (RESET, RESET_AGAIN, RESET_WIPE, APP_PASSWORD)]
     vectors = embedder.encode(texts)
     answer = embedder.encode([answer_text(RESET_ANSWER)])[0]
@@ -48,12 +51,33 @@ def test_phrasings_of_one_problem_join_the_lead_and_the_same_topic_stays_out(emb
 
     clusters = problem_clusters(questions, rule=RULE)
 
+    # "wipe" reads as the same problem to a person, but only as closely as many neighbouring questions that
+    # ask something else: left single, it is a second draft an editor can merge, never a wrong member.
     assert len(clusters) == 1
     assert clusters[0].lead == "reset"
-    assert sorted(clusters[0].ids) == ["again", "reset", "wipe"]
-    for member in clusters[0].members[1:]:
-        assert member.similarity >= RULE.min_similarity
-        assert "similar to the lead question" in member.reason
+    assert sorted(clusters[0].ids) == ["again", "reset"]
+    member = clusters[0].members[1]
+    assert member.similarity >= RULE.min_similarity
+    assert member.reason.startswith("same problem: 0.9") and member.reason.endswith("a paraphrase")
+
+
+# Written for these tests: one tool, one subject, two asks (restoring a CLI wallet into the app against using
+# the app's wallet from the CLI); neighbouring questions like these read 0.75-0.88 alike.
+CLI_INTO_APP = ("How do I restore a wallet made with the Hearthlink CLI into the Hearthlink app?",
+                "I created my wallet keys on the command line. Can I open that wallet in the desktop app?")
+APP_FROM_CLI = ("How do I use my Hearthlink app wallet from the CLI?",
+                "I have a wallet in the desktop app. How can I use it from the command line to sign a transfer?")
+
+
+def test_a_neighbouring_question_with_another_ask_never_joins(embedder):
+    vectors = embedder.encode([question_text(*CLI_INTO_APP), question_text(*APP_FROM_CLI)])
+    lead = Question("into-app", vectors[0], title=CLI_INTO_APP[0])
+    other = Question("from-cli", vectors[1], title=APP_FROM_CLI[0])
+
+    assert float(vectors[0] @ vectors[1]) >= WITH_ANSWER_TEST.min_similarity  # what used to join
+    assert judge(lead, other, RULE) is None
+    assert problem_clusters([lead, other], rule=RULE) == []
+    assert "0.90 similar to the lead question (a paraphrase)" in RULE.explain()
 
 
 def test_a_chain_of_neighbours_never_joins_its_ends():
@@ -77,8 +101,8 @@ def test_the_leads_answer_must_fit_a_question_that_is_only_close():
     fits = Question("fits", _unit((0.8, 0.3, 0))[0])
     misses = Question("misses", _unit((0.8, -0.6, 0))[0])  # as close to the lead, but away from its answer
 
-    assert judge(lead, fits, RULE) is not None
-    assert judge(lead, misses, RULE) is None
+    assert judge(lead, fits, WITH_ANSWER_TEST) is not None
+    assert judge(lead, misses, WITH_ANSWER_TEST) is None
     paraphrase = Question("paraphrase", _unit((0.95, -0.2, 0))[0])
     assert judge(lead, paraphrase, RULE).reason.endswith("a paraphrase")
 
@@ -90,7 +114,7 @@ def test_the_question_most_others_join_leads_even_when_another_holds_the_accepte
     left = Question("left", _unit((0.85, -0.527, 0))[0])  # 0.45 similar to "accepted"
     up = Question("up", _unit((0.85, 0, 0.527))[0])
 
-    clusters = problem_clusters([accepted, left, up, centre], rule=RULE)
+    clusters = problem_clusters([accepted, left, up, centre], rule=WITH_ANSWER_TEST)
 
     assert [c.lead for c in clusters] == ["centre"]
     assert set(clusters[0].ids) == {"centre", "accepted", "left", "up"}
@@ -138,9 +162,22 @@ def test_while_the_lead_has_no_answer_the_questions_own_answer_must_fit_the_lead
     misses = Question("misses", _unit((0.8, 0.6, 0))[0], answer_vector=_unit((0.3, 1, 0))[0])
     unanswered = Question("unanswered", _unit((0.8, 0.6, 0))[0])
 
-    assert "its own best answer fits the lead" in judge(lead, fits, RULE).reason
-    assert judge(lead, misses, RULE) is None
-    assert judge(lead, unanswered, RULE).reason.endswith("neither has an answer yet to compare")
+    assert "its own best answer fits the lead" in judge(lead, fits, WITH_ANSWER_TEST).reason
+    assert judge(lead, misses, WITH_ANSWER_TEST) is None
+    assert judge(lead, unanswered, WITH_ANSWER_TEST).reason.endswith("neither has an answer yet to compare")
+
+
+def test_both_ways_each_answer_must_fit_the_other_question():
+    rule = JoinRule(min_similarity=0.75, min_answer_fit=-0.05, sure_similarity=0.9, both_ways=True)
+    lead = Question("lead", _unit((1, 0, 0))[0], answer_vector=_unit((1, 0.3, 0))[0])
+    fits = Question("fits", _unit((0.8, 0.6, 0))[0], answer_vector=_unit((1, 0.2, 0))[0])
+    own_misses = Question("own-misses", _unit((0.8, 0.6, 0))[0], answer_vector=_unit((0.2, 1, 0))[0])
+
+    assert judge(lead, fits, rule).reason.endswith(
+        "the lead's best answer fits it -0.02 against the lead, and its own best answer fits the lead +0.08 against "
+        "itself")
+    assert judge(lead, own_misses, rule) is None
+    assert judge(lead, own_misses, WITH_ANSWER_TEST) is not None
 
 
 def test_a_source_duplicate_link_joins_whatever_the_similarity():
@@ -197,5 +234,5 @@ def test_stackfaq_problem_clusters_are_pure_where_topic_clusters_are_not(shared_
 
     precision, recall, _ = bcubed(problems, gold, items=ids)
     assert precision >= 0.95
-    assert recall > 0.3
+    assert recall > 0.15  # only paraphrases join: many rewordings stay single, never another problem
     assert bcubed(topics, gold, items=ids)[0] < precision

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from kb.models import Article
-from tests.kb.editorial import make_article, make_cluster
+from tests.kb.editorial import make_article, make_cluster, make_thread
 
 ROLES = ("anonymous", "member", "agent", "editor", "admin")
 
@@ -16,8 +16,10 @@ def world(db, alice, agent, editor, admin_user):
     other = make_cluster(["Guest Wi-Fi setup", "Guest network password"])
     third = make_cluster(["Where is my order?"])
     article = make_article(cluster=make_cluster(["Firmware stuck at 80%", "Update hangs"]), title="Firmware stuck")
+    single = make_thread("Port forwarding ignored by the H1")  # in no cluster
     users = {"anonymous": None, "member": alice, "agent": agent, "editor": editor, "admin": admin_user}
-    return {"cluster": cluster, "other": other, "third": third, "article": article, "users": users}
+    return {"cluster": cluster, "other": other, "third": third, "article": article, "single": single,
+            "users": users}
 
 
 def client_as(world, role: str) -> Client:
@@ -52,6 +54,7 @@ def api_requests(world):
         ("post", f"/api/kb/clusters/{c}/assign/", {"assignee": None}, 200),
         ("post", f"/api/kb/clusters/{c}/split/", {"thread_ids": [t]}, 201),
         ("post", f"/api/kb/clusters/{c}/merge/", {"other_cluster": o}, 200),
+        ("post", "/api/kb/clusters/", {"thread_id": world["single"].pk}, 201),
         ("post", "/api/kb/articles/", {"title": "Port forwarding on the H2 Pro"}, 201),
         ("patch", f"/api/kb/articles/{a}/", {"title": "Firmware stuck at 80 percent"}, 200),
         ("post", f"/api/kb/articles/{a}/transition/", {"action": "request_review"}, 200),

@@ -32,6 +32,21 @@ def test_editor_drafts_an_article_from_a_cluster_once(small_corpus, process_embe
     assert article.versions.count() == 1
 
 
+def test_editor_starts_a_candidate_for_a_question_no_cluster_holds(small_corpus, process_embedder, editor):
+    thread = small_corpus["beacon"][0]
+
+    cluster = services.cluster_start(editor=editor, thread=thread)
+    article = services.article_from_cluster(editor=editor, cluster=cluster)
+
+    cluster.refresh_from_db()
+    assert cluster.frozen and cluster.lead == thread and cluster.size == 1
+    member = cluster.members.get()
+    assert member.relation == "lead" and member.pinned and member.reason.startswith("started by an editor")
+    assert article.title == thread.title and "closer to the router" in article.solution
+    with pytest.raises(ServiceError, match="already in a candidate"):
+        services.cluster_start(editor=editor, thread=thread)
+
+
 def test_split_out_candidate_can_still_be_drafted_and_stays_frozen(small_corpus, process_embedder, editor):
     threads = small_corpus["guest"] + small_corpus["beacon"]
     cluster = Cluster.objects.create(label=threads[0].title, size=5)
