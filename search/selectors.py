@@ -137,10 +137,15 @@ def search_documents(
     limit = max(1, min(int(limit), MAX_LIMIT))
 
     visibilities = permissions.allowed_visibilities(user)
+    excluded = _document_ids(exclude)
     candidates = permissions.search_candidates(user, visibilities=visibilities, kinds=kinds, tag=tag, source=source,
-                                               exclude=_document_ids(exclude))
+                                               exclude=excluded)
 
-    ranking = rank(cleaned, limit=limit, candidates=candidates, ranker=ranker)
+    # Relevance is judged among everything the user may see: a type, tag or source filter narrows
+    # what is shown, never how likely a result is to answer.
+    judged_among = (permissions.search_candidates(user, visibilities=visibilities, exclude=excluded)
+                    if kinds or tag or source else None)
+    ranking = rank(cleaned, limit=limit, candidates=candidates, ranker=ranker, judged_among=judged_among)
     results = SearchResults(_materialize(ranking.hits, cleaned, user=user, visibilities=visibilities,
                                          candidates=candidates),
                             query=cleaned, mode=ranking.mode)

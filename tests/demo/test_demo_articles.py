@@ -86,3 +86,30 @@ def test_no_machine_draft_is_published_and_the_three_wrong_articles_now_answer_t
     assert "reset button" in reset.solution
     # "Do the Beacons need to be updated one by one?" is not published with another question's answer.
     assert not Article.objects.filter(status="published", solution__startswith="They work.").exists()
+
+
+def test_the_demo_console_suggests_an_article_only_where_one_answers_the_conversation(demo_published, client):
+    from bs4 import BeautifulSoup
+    from django.contrib.auth import get_user_model
+
+    from demo.support import demo_contacts_open
+    from search.services.rebuild import index_rebuild
+    from support.models import Contact
+
+    index_rebuild()
+    demo_contacts_open()
+    client.force_login(get_user_model().objects.get(username="avery"))
+
+    def sidebar(subject: str) -> tuple[list[str], bool]:
+        contact = Contact.objects.get(subject=subject)
+        page = BeautifulSoup(client.get(f"/console/contacts/{contact.pk}/").content, "html.parser")
+        titles = [a.get_text(strip=True) for a in page.select("#suggestions .suggestion-title a")]
+        return titles, page.select_one("#suggestions .no-confident") is not None
+
+    # Asked what no published article covers, the agent is told so instead of being handed the
+    # Beacon article because it was the best of a dozen.
+    for subject in ("Order not shipped after a week", "Smart plugs won't join the network",
+                    "Firmware update stuck, router lights orange"):
+        assert sidebar(subject) == ([], True), subject
+    assert sidebar("Xbox says NAT type strict")[0][0] == "Strict NAT on an Xbox behind the Hearthlink router"
+    assert sidebar("Guest network option disappeared")[0][0] == "Guest Wi-Fi option vanished from Settings after the 3.5 update"
