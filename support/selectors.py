@@ -283,11 +283,14 @@ def agent_search(*, query: str, agent, limit: int = AGENT_SEARCH_LIMIT):
     return search_documents(query=query, user=agent, limit=limit, channel="agent")
 
 
-def reply_insert_texts(*, title: str, url: str, excerpt: str) -> dict[str, str]:
+def reply_insert_texts(*, title: str, url: str, excerpt: str, internal: bool = False) -> dict[str, str]:
     """What "Insert link" and "Insert excerpt" put into the reply box (``url`` absolute): the excerpt is
-    quoted, then followed by the link, once."""
-    link = f"{title}: {url}"
+    quoted, then followed by the link, once. An internal article's page is closed to customers, so it
+    has no link to insert and its excerpt goes alone: a link would be a dead end for the customer."""
     quoted = "\n".join(f"> {line}" for line in excerpt.splitlines() if line.strip())
+    if internal:
+        return {"excerpt": quoted}
+    link = f"{title}: {url}"
     return {"link": link, "excerpt": f"{quoted}\n\n{link}" if quoted else link}
 
 

@@ -160,7 +160,7 @@ def test_contact_page_shows_context_conversation_and_labelled_suggestions(client
     assert console_kb["draft"].title not in html
     # The internal article is labelled as such; public ones as public.
     first = html[html.index('class="suggestion internal"'):]
-    assert first.index("Internal</span>") < first.index("Insert link")
+    assert first.index("Internal</span>") < first.index("Insert excerpt")
     assert "Public</span>" in html
     # Snippets carry only <mark> as markup; the matched passage is there as text.
     for snippet in re.findall(r'<p class="suggestion-snippet">(.*?)</p>', html, re.S):
@@ -324,6 +324,27 @@ def test_insert_excerpt_quotes_the_solution_once_with_one_link(client_for, agent
     inserts = re.findall(r'data-insert="([^"]*)"[^>]*>Insert excerpt', page)
     assert inserts and inserts[0].startswith("> Turn on the guest network")
     assert all("Visitors need Wi-Fi" not in text for text in inserts)
+
+
+def test_an_internal_article_offers_its_solution_but_never_a_link_the_customer_cannot_open(
+        client_for, agent, guest_contact, console_kb):
+    services.message_append(contact=guest_contact, sender="customer", body=BEACON_FOLLOW_UP)
+    client, rma = client_for(agent), console_kb["rma"]
+    page = html.unescape(client.get(f"/console/contacts/{guest_contact.pk}/").content.decode())
+    internal = page[page.index('class="suggestion internal"'):]
+    internal = internal[:internal.index("</li>")]
+    assert "Insert excerpt" in internal and "Insert link" not in internal
+    excerpt = re.search(r'data-insert="([^"]*)"[^>]*>Insert excerpt', internal).group(1)
+    assert excerpt.startswith("> When a Beacon fails the hardware diagnostic") and "/kb/" not in excerpt
+    url = f"/console/contacts/{guest_contact.pk}/suggestions/{rma.pk}/insert/"
+    box = html.unescape(re.search(r'<textarea id="reply-body"[^>]*>(.*?)</textarea>',
+                                  client.post(url, {"mode": "excerpt"}).content.decode(), re.S).group(1))
+    assert box.startswith("> When a Beacon fails") and "/kb/" not in box
+    refused = client.post(url, {"mode": "link"})
+    assert refused.status_code == 400 and b"insert an excerpt" in refused.content
+    # A public one keeps both.
+    public = page[page.index('data-article-id="%d"' % console_kb["guest"].pk):]
+    assert "Insert link" in public[:public.index("</li>")]
 
 
 def test_link_as_resolved_by(client_for, agent, guest_contact, console_kb):
