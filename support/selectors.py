@@ -16,12 +16,12 @@ from kb.models import Article, ArticleFeedback, ArticleView
 from mail.models import OutgoingMessage
 from mail.selectors import NOT_CONFIRMED, mail_refusal
 from kb.permissions import can_view_article
-from search.engine import markdown_to_text
 from search.engine.query import QueryError
 from search.engine.relevance import no_good_match
 from search.models import Document
 from search.selectors import search_documents
 from support import permissions
+from support.engine.excerpt import flat_text, solution_blocks, with_breaks
 from support.engine.ranking import (
     Message,
     conversation_query,
@@ -263,11 +263,11 @@ def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT, 
 def solution_excerpt(*, solution: str, passage: str) -> str:
     """What "Insert excerpt" quotes: the matched passage when it lies in the article's solution, else the
     solution's opening. Never the problem: that is another customer's words, not an answer."""
-    text = " ".join(markdown_to_text(solution).split())
+    blocks = solution_blocks(solution)
+    text = flat_text(blocks)
     found = " ".join(passage.split())
-    if found and found in text:
-        return _excerpt(found)
-    return _excerpt(text)
+    # Cut on collapsed text (the passage is collapsed), then the solution's paragraphs and list items back.
+    return with_breaks(_excerpt(found if found and found in text else text), blocks)
 
 
 AGENT_SEARCH_LIMIT = 8

@@ -572,3 +572,26 @@ def test_relevance_is_the_best_any_query_about_the_conversation_gave():
     assert opening_query("Visitors", one) == ""
     assert opening_query("Visitors", [*one, Message("agent", "Sure"), Message("customer", "Also my Beacon")]) == \
         "Visitors\nGuest Wi-Fi please"
+
+
+def test_an_excerpt_keeps_the_solution_s_list_items_and_paragraphs_on_their_own_lines():
+    from support.selectors import reply_insert_texts, solution_excerpt
+
+    solution = ("First give the console a reserved address: **Devices > PS5 > Reserve IP**. Then in "
+                "**Advanced > Port forwarding** add:\n\n- TCP 1935, 3478-3480\n- UDP 3074, 3478-3479\n\n"
+                "Run the console's network test again; it should say Type 2.")
+    whole = reply_insert_texts(title="PS5 NAT", url="http://testserver/kb/ps5/",
+                               excerpt=solution_excerpt(solution=solution, passage=""))["excerpt"]
+    assert whole.splitlines() == [
+        "> First give the console a reserved address: Devices > PS5 > Reserve IP. Then in Advanced > Port "
+        "forwarding add:",
+        "> - TCP 1935, 3478-3480",
+        "> - UDP 3074, 3478-3479",
+        "> Run the console's network test again; it should say Type 2.",
+        "",
+        "PS5 NAT: http://testserver/kb/ps5/",
+    ]
+    # The matched passage (collapsed, as the search stores it) keeps the breaks too.
+    passage = "Then in Advanced > Port forwarding add: TCP 1935, 3478-3480 UDP 3074, 3478-3479"
+    assert solution_excerpt(solution=solution, passage=passage).splitlines() == [
+        "Then in Advanced > Port forwarding add:", "- TCP 1935, 3478-3480", "- UDP 3074, 3478-3479"]
