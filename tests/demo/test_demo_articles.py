@@ -113,3 +113,20 @@ def test_the_demo_console_suggests_an_article_only_where_one_answers_the_convers
         assert sidebar(subject) == ([], True), subject
     assert sidebar("Xbox says NAT type strict")[0][0] == "Strict NAT on an Xbox behind the Hearthlink router"
     assert sidebar("Guest network option disappeared")[0][0] == "Guest Wi-Fi option vanished from Settings after the 3.5 update"
+
+
+def test_the_demo_help_center_never_gives_two_different_values_for_the_same_step(demo_published):
+    """The harvested forums disagree on how long to hold the reset button (10 or 15 seconds); the
+    curated articles send every reset to the one factory-reset article instead of repeating either."""
+    from kb.engine.quantities import apart, values
+
+    said: dict = {}
+    for article in Article.objects.filter(status="published"):
+        for value in values(f"{article.solution}\n{article.other_solutions}"):
+            said.setdefault(value.key, []).append((value, article.title))
+    clashes = [(a[1], a[0].said, b[1], b[0].said) for found in said.values() for i, a in enumerate(found)
+               for b in found[i + 1:] if apart(a[0], b[0])]
+    assert clashes == []
+    reset = Article.objects.get(title="How do I factory reset my Hearthlink H1 router?")
+    for title in ("Forgot the router's admin password", "Selling your router: remove it from your account first"):
+        assert reset.get_absolute_url() in Article.objects.get(title=title).solution
