@@ -213,6 +213,11 @@ def _materialize(hits: list[Hit], query: str, *, user, visibilities, candidates=
         text = row["text"]
         best = row["passage_text"] if hit.passage_id is not None else None
         passage = _passage_text(row["title"], text, best)
+        if row["kind"] == "article" and best is not None and text and " ".join(passage.split()) not in " ".join(
+                text.split()):
+            # The article's other phrasings (its synonyms) have passages of their own; shown as its snippet or
+            # matched passage, another customer's question would read as what the article says.
+            passage = text
         snippet = make_snippet(passage, query)
         if "<mark>" not in snippet and best is not None and text:
             # The best passage matched by meaning, not by words; the text may still show the words.
