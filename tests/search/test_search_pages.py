@@ -195,6 +195,8 @@ def test_results_page_for_a_good_match_says_which_results_are_likely_to_help(cli
     assert page.select_one("section.no-good-match") is None
     first, *rest = page.select("li.search-result")
     assert first.select_one(".relevance").get_text(strip=True) == "Likely to help" and "weak" not in first["class"]
+    # Where it comes from and how likely it helps read as two things, not "Knowledge base Likely to help".
+    assert " ".join(first.select_one("p.meta").get_text().split()).endswith("Knowledge base · Likely to help")
     assert rest and all("weak" in row["class"] for row in rest)
     assert page.select_one(".help-still") is not None  # still offered below the results
 
