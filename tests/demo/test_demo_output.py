@@ -66,6 +66,7 @@ def test_demo_command_prints_a_calm_summary(process_embedder, monkeypatch, caplo
             f"Their errors: http://127.0.0.1:8123/harvest/runs/{run.pk}/") in text
     assert "failed" not in text
     assert "deliberately broken demo fixtures" in run.message
+    assert "cleanly does). The 2 failed items" in run.message  # two sentences, not one run-on
     # Links in mails lead to the demo as served, where the reader is signed in.
     from mail.tokens import absolute
     assert absolute("/notifications/") == "http://127.0.0.1:8123/notifications/"
