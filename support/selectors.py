@@ -11,7 +11,7 @@ from django.http import Http404
 
 from community.models import Post, Thread
 from core.errors import ServiceError
-from core.masking import mask_contacts
+from core.masking import mask_contacts, mask_names
 from kb.models import Article, ArticleFeedback, ArticleView
 from mail.models import OutgoingMessage
 from mail.selectors import NOT_CONFIRMED, mail_refusal
@@ -296,12 +296,13 @@ def reply_insert_texts(*, title: str, url: str, excerpt: str, internal: bool = F
 
 def capture_prefill(*, contact: Contact) -> dict:
     """A draft's starting text from a conversation: subject → title, the customer's messages → problem,
-    the agents' replies → solution. E-mail addresses and phone numbers are masked: a draft may be
-    published one day, and customers' details must not be."""
+    the agents' replies → solution. E-mail addresses, phone numbers and the customer's name are masked: a
+    draft may be published one day, and customers' details must not be."""
     messages = list(contact.messages.order_by("created_at", "id"))
 
     def joined(sender: str) -> str:
-        return "\n\n".join(mask_contacts(m.body.strip()) for m in messages if m.sender == sender and m.body.strip())
+        return "\n\n".join(mask_names(mask_contacts(m.body.strip()), contact.customer_name)
+                             for m in messages if m.sender == sender and m.body.strip())
 
     return {"title": contact.subject, "problem": joined("customer"), "solution": joined("agent"), "tags": ""}
 

@@ -402,7 +402,7 @@ def test_flag_goes_to_the_top_of_the_editors_queue_with_its_note(client_for, age
 
 def test_capture_as_article_prefills_and_sends_a_draft_to_the_queue(client_for, agent, editor, guest_contact):
     services.message_append(contact=guest_contact, sender="agent", author=agent,
-                            body="Open the app, then Wi-Fi settings, then Guest network, and switch it on.")
+                            body="Thanks Alice! Open the app, then Wi-Fi settings, then Guest network, and switch it on.")
     services.message_append(contact=guest_contact, sender="customer",
                             body="Found it, thanks! Call me on +44 20 7946 0958 or alice@example.com if needed.")
     client = client_for(agent)
@@ -412,6 +412,7 @@ def test_capture_as_article_prefills_and_sends_a_draft_to_the_queue(client_for, 
     assert "How do I give them Wi-Fi without them seeing my cameras?" in form
     assert "then Guest network, and switch it on." in form
     assert "7946" not in form and "alice@example.com" not in form and "[phone hidden]" in form
+    assert "Thanks [name]! Open the app" in form and "Alice" not in form.split('name="solution"')[1]
 
     assert client.post(url, {"title": "  ", "problem": "x", "solution": "y"}).status_code == 400
     response = client.post(url, {"title": "Guest Wi-Fi for visitors", "problem": "Visitors need Wi-Fi.",
