@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from community import services
-from community.models import Comment, Post, Thread, User
+from community.models import Comment, Post, Tag, Thread, User
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +216,11 @@ def test_tag_pages_list_only_their_questions(client, three_threads):
     counts = {li.select_one("a.tag").get_text(): li.select_one(".count").get_text()
               for li in index.select(".tag-grid li")}
     assert counts["firmware"] == "× 2" and counts["beacon"] == "× 1" and counts["mesh"] == "× 0"
+    # A tag that is a help-center topic goes by the topic's name there too, as on the help center's home.
+    Tag.objects.filter(name="firmware").update(topic="Firmware updates")
+    index = soup(client.get("/tags/"))
+    firmware = next(li for li in index.select(".tag-grid li") if li.select_one("a.tag").get_text() == "firmware")
+    assert firmware.select_one("a.tag-topic").get_text() == "Firmware updates"
     assert client.get("/tags/no-such-tag/").status_code == 404
 
 
