@@ -130,3 +130,13 @@ def test_the_demo_help_center_never_gives_two_different_values_for_the_same_step
     reset = Article.objects.get(title="How do I factory reset my Hearthlink H1 router?")
     for title in ("Forgot the router's admin password", "Selling your router: remove it from your account first"):
         assert reset.get_absolute_url() in Article.objects.get(title=title).solution
+
+
+def test_a_harvested_forum_post_names_its_terms_as_a_license(demo_published, client):
+    from bs4 import BeautifulSoup
+
+    from community.models import Thread
+
+    thread = Thread.objects.filter(source__slug="hearthlink-forum").first()
+    page = BeautifulSoup(client.get(thread.get_absolute_url()).content, "html.parser")
+    assert page.select_one(".license").get_text() == "© the author, quoted with credit"
