@@ -453,3 +453,15 @@ def test_harvested_threads_keep_their_source_view_count(client, make_user):
     assert "· 960 views" in client.get(thread.get_absolute_url()).content.decode()
     thread.refresh_from_db()
     assert thread.view_count == 960
+
+
+def test_a_customer_who_is_not_a_member_is_told_how_to_vote(client_for, make_user, question_post):
+    from community.roles import role_revoke
+
+    casey = make_user("casey_c")
+    role_revoke(user=casey, role="member")
+    widget = soup(client_for(casey).post(f"/posts/{question_post.pk}/vote/", {"direction": "up"},
+                                         HTTP_HX_REQUEST="true"))
+    alert = widget.select_one("[role=alert]")
+    assert alert.get_text(" ", strip=True) == "Join the community to vote. Join now"
+    assert alert.select_one("a")["href"] == "/community/join/"
