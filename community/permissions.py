@@ -79,7 +79,7 @@ def check_can_answer(user, thread) -> None:
     if not user.is_authenticated:
         raise NotAllowed("Sign in to answer.", code="not_authenticated")
     if not _member(user, "community.add_post"):
-        raise NotAllowed("Your account cannot post answers.")
+        raise NotAllowed("Join the community to answer.", code="not_member")
     if thread.is_locked and not can_moderate(user):
         raise NotAllowed("This question is locked.", code="locked")
     if thread.is_closed and not can_moderate(user):
@@ -96,7 +96,7 @@ def check_can_comment(user, post) -> None:
     if not user.is_authenticated:
         raise NotAllowed("Sign in to comment.", code="not_authenticated")
     if not _member(user, "community.add_comment"):
-        raise NotAllowed("Your account cannot comment.")
+        raise NotAllowed("Join the community to comment.", code="not_member")
     if post.thread.is_locked and not can_moderate(user):
         raise NotAllowed("This question is locked.", code="locked")
 
@@ -124,7 +124,7 @@ def check_can_vote(user, post) -> None:
     if not user.is_authenticated:
         raise NotAllowed("Sign in to vote.", code="not_authenticated")
     if not _member(user, "community.add_vote"):
-        raise NotAllowed("Your account cannot vote.")
+        raise NotAllowed("Join the community to vote.", code="not_member")
     if post.author_id == user.id:
         raise NotAllowed("You cannot vote on your own post.", code="own_post")
     if post.thread.is_locked:
@@ -147,7 +147,7 @@ def check_can_flag(user, post) -> None:
     if not user.is_authenticated:
         raise NotAllowed("Sign in to flag.", code="not_authenticated")
     if not _member(user, "community.add_flag"):
-        raise NotAllowed("Your account cannot flag posts.")
+        raise NotAllowed("Join the community to flag posts.", code="not_member")
 
 
 def can_flag(user, post) -> bool:

@@ -157,7 +157,7 @@ def answer_create(request, thread_id: int):
 def vote(request, post_id: int):
     post = _visible_post(request, post_id)
     value = {"up": 1, "down": -1}.get(request.POST.get("direction", ""))
-    error, status = "", 200
+    error, error_code, status = "", "", 200
     try:
         permissions.check_can_vote(request.user, post)
         if value is None:
@@ -167,12 +167,12 @@ def vote(request, post_id: int):
             raise ServiceError("You are voting too fast. Wait a minute.")
         services.vote_cast(user=request.user, post=post, value=value)
     except ServiceError as exc:
-        error = exc.message
+        error, error_code = exc.message, exc.code
     post.refresh_from_db(fields=["score", "local_score", "total_score"])
     if request.htmx:
         votes = selectors.user_votes(user=request.user, posts=[post])
-        return render(request, "community/_vote.html", {"post": post, "votes": votes, "vote_error": error},
-                      status=status)
+        return render(request, "community/_vote.html", {"post": post, "votes": votes, "vote_error": error,
+                                                        "can_join": error_code == "not_member"}, status=status)
     if error:
         messages.error(request, error)
     if status == TOO_MANY_REQUESTS:

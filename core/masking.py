@@ -120,3 +120,17 @@ def mask_contacts(text: str, *, region: str | None = None) -> str:
 def is_region(code: str) -> bool:
     """True for a region libphonenumber knows (``GB``, ``US``, ``DE``…)."""
     return code.upper() in phonenumbers.SUPPORTED_REGIONS
+
+
+NAME_HIDDEN = "[name]"
+
+
+def mask_names(text: str, name: str) -> str:
+    """``text`` with each word of the person's ``name`` ("Jordan P." → Jordan) of two letters or more replaced,
+    as a whole word, by ``[name]``: an agent's "Thanks Jordan," must not reach a published article."""
+    words = sorted({w for w in re.findall(r"[^\W\d_]{2,}", name or "")}, key=len, reverse=True)
+    if not words:
+        return text
+    pattern = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w])", re.IGNORECASE)
+    return pattern.sub(NAME_HIDDEN, text)
+

@@ -55,8 +55,10 @@ def demo_notifications_story(*, path: Path = STORY) -> bool:
     message_append(contact=contact, sender="agent", author=users[c["agent"]], body=c["reply"])
 
     f = story["flag"]
-    article = (Article.objects.filter(status=Article.Status.PUBLISHED, visibility=Article.Visibility.PUBLIC,
-                                      needs_review=False).order_by("-views", "pk").first())
+    # The article the note is about (its menu path), never whichever happens to be first: a flag whose
+    # note does not fit its article would teach editors to ignore flags.
+    article = Article.objects.filter(title=f["article"], status=Article.Status.PUBLISHED,
+                                     visibility=Article.Visibility.PUBLIC, needs_review=False).first()
     if article is not None:
         follow_create(user=users[f["follower"]], target=article)
         article_flag_get_or_create(agent=users[f["agent"]], article=article, kind=f["kind"], note=f["note"])

@@ -120,7 +120,8 @@ def harvest_summary(*, source, run, site: str = "") -> str:
                       "failed items are deliberately broken demo fixtures")
         note = f"The {what} ({whats}), there to show how a harvest reports a bad item."
         if note not in run.message:
-            run.message = f"{run.message} {note}".strip()
+            said = run.message.strip()
+            run.message = f"{said}{'' if not said or said[-1] in '.!?' else '.'} {note}".strip()
             HarvestRun.objects.filter(pk=run.pk).update(message=run.message)
         lines.append(f"    {plural(len(planned), 'item')} skipped on purpose: deliberately broken fixtures "
                      f"({whats}). Their errors: {page}")

@@ -63,10 +63,10 @@ def demo_sources_harvest(stdout, *, bars_stream=None, site: str = "") -> None:
              base_url="https://hearthlink.stackexchange.example", license="CC BY-SA 4.0", trust=0.6),
         dict(slug="hearthlink-forum", name="Hearthlink user forum", kind=Source.Kind.DISCOURSE,
              base_url=_start_url("hearthlink-forum", servers["hearthlink-forum"]),
-             license="Shown with attribution to each author", trust=0.5),
+             license="© the author, quoted with credit", trust=0.5),
         dict(slug="home-network-board", name="Home networking board", kind=Source.Kind.HTML, preset="phpbb",
              base_url=_start_url("home-network-board", servers["home-network-board"]),
-             license="Shown with attribution to each author", trust=0.4),
+             license="© the author, quoted with credit", trust=0.4),
     ]
     try:
         for spec in specs:

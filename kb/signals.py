@@ -16,5 +16,6 @@ article_updated = Signal()
 # An agent flagged an article as wrong or outdated. kwargs: flag_id: int, actor_id: int | None
 article_flagged = Signal()
 
-# An article was marked "needs review" for a new reason. kwargs: article_id: int, reason: str
+# An article was marked "needs review" for a new reason. kwargs: article_id: int, reason: str,
+# editors_told: bool (True when what caused it, a single agent flag, was already announced to the editors)
 article_needs_review = Signal()

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from community.models import Tag
 from core.errors import ServiceError
 from kb import permissions
 from kb.models import Article, ArticleFeedback, ArticleFlag, ArticleView
@@ -158,9 +159,19 @@ def _semantic_related_ids(*, article: Article, user, limit: int) -> list[int]:
     return ids
 
 
+def _relating_tag_ids(article: Article) -> list[int]:
+    """The tags that make two articles related: those naming a help-center topic. A model name or a
+    version ("h1", "firmware-3-5") is on articles about anything, so sharing it says nothing; where no
+    tag has a topic at all, every tag stands in (as in ``articles_recent_by_topic``)."""
+    tags = list(article.tags.values_list("pk", "topic"))
+    if any(topic for _, topic in tags) or Tag.objects.exclude(topic="").exists():
+        return [pk for pk, topic in tags if topic]
+    return [pk for pk, _ in tags]
+
+
 def article_related(*, article: Article, user, limit: int = 5) -> list[Article]:
     """Published articles ``user`` may read that are like ``article``: semantic neighbours that clear the
-    relevance floor, then articles sharing a tag (an editor's choice, not a similarity guess).
+    relevance floor, then articles sharing a topic tag (an editor's choice, not a similarity guess).
 
     Customers get public articles only; agents and editors internal ones too. The
     rows are re-read through ``articles_for_user``, so a stale index never leaks one.
@@ -169,7 +180,7 @@ def article_related(*, article: Article, user, limit: int = 5) -> list[Article]:
     ids = _semantic_related_ids(article=article, user=user, limit=limit)
     found = readable.in_bulk(ids)
     related = [found[pk] for pk in ids if pk in found][:limit]
-    tag_ids = list(article.tags.values_list("pk", flat=True))
+    tag_ids = _relating_tag_ids(article)
     if len(related) < limit and tag_ids:
         more = (readable.exclude(pk__in=[a.pk for a in related]).filter(tags__in=tag_ids)
                 .annotate(shared=Count("tags")).order_by("-shared", "-helpful_yes", "-views", "-pk"))

@@ -68,8 +68,9 @@ def _split_message(cluster: Cluster, new: Cluster) -> str:
     if article.needs_review and f"candidate #{new.pk}" in article.review_reason:
         return format_html('{} <a href="{}">The article</a> still uses their answers: it is marked “needs review”.',
                            text, reverse("kb:edit", args=[article.pk]))
-    return format_html('{} <a href="{}">The article</a> was drafted again from the {} threads that stay.',
-                       text, reverse("kb:edit", args=[article.pk]), cluster.size)
+    stay = "the thread that stays" if cluster.size == 1 else f"the {cluster.size} threads that stay"
+    return format_html('{} <a href="{}">The article</a> was drafted again from {}.',
+                       text, reverse("kb:edit", args=[article.pk]), stay)
 
 
 def _merge_choices(*, exclude: Article | Cluster) -> list[tuple[str, str]]:
@@ -79,7 +80,8 @@ def _merge_choices(*, exclude: Article | Cluster) -> list[tuple[str, str]]:
         mine = (isinstance(exclude, Article) and item.article and item.article.pk == exclude.pk) or (
             isinstance(exclude, Cluster) and item.cluster and item.cluster.pk == exclude.pk)
         if not mine:
-            choices.append((value, f"{item.title} ({item.status_label.lower()}, {item.cluster.size if item.cluster else 0} threads)"))
+            size = item.cluster.size if item.cluster else 0
+            choices.append((value, f"{item.title} ({item.status_label.lower()}, {size} thread{pluralize(size)})"))
     return choices
 
 

@@ -57,8 +57,10 @@ def article_flagged(sender, flag_id, actor_id=None, **kwargs) -> None:
     _fanout("article_flagged", flag_id, actor_id)
 
 
-def article_needs_review(sender, article_id, reason="", **kwargs) -> None:
-    _fanout("article_needs_review", article_id, None, reason=reason)
+def article_needs_review(sender, article_id, reason="", editors_told=False, **kwargs) -> None:
+    # Not twice for one flag: the editors' "flagged" notice already says the article needs a look.
+    if not editors_told:
+        _fanout("article_needs_review", article_id, None, reason=reason)
 
 
 def contact_created(sender, contact_id, actor_id=None, **kwargs) -> None:

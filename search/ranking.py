@@ -58,14 +58,18 @@ def _fall_back(ranker: Ranker, exc: Exception) -> tuple[Ranker, str]:
     return ranker.only("keyword"), "keyword-fallback"
 
 
-def rank(query: str, *, limit: int, candidates=None, ranker: Ranker | None = None) -> Ranking:
+def rank(query: str, *, limit: int, candidates=None, ranker: Ranker | None = None,
+         judged_among=None) -> Ranking:
     """Rank active documents for a cleaned ``query``; never raises for a missing index.
 
     Every hit carries its calibrated ``relevance``. Precondition: ``query`` went through
     ``clean_query``. ``candidates`` are the
     documents the caller may return (``search.candidates.Candidates``, or any
     ``Document`` queryset); ``None`` means every document. ``ranker`` defaults
-    to the configured one.
+    to the configured one. ``judged_among``, when given, are the wider candidates the
+    relevance is judged among (what the caller may see before their own type, tag or source
+    filters): the model was fitted on unfiltered rankings, where being first among a dozen
+    articles says much less than being first among everything.
     """
     candidates = as_candidates(candidates)
     ranker = ranker or configured_ranker()
@@ -115,7 +119,42 @@ def rank(query: str, *, limit: int, candidates=None, ranker: Ranker | None = Non
                 return Ranking(hits=[], mode=mode)
             ranker, mode = ranker.only("dense"), "dense"
     hits = ranker.combine(dense, keyword)[:limit]
-    # Calibrated from what both rankers saw (restricted to the candidates), whatever the ranker: the
-    # fused score only orders this query's hits.
-    scores = relevance([hit.document_id for hit in hits], dense=dense, keyword=keyword, mode=mode)
+    judged_dense, judged_keyword = dense, keyword
+    if judged_among is not None and hits:
+        judged_dense, judged_keyword = _widened(query, depth=depth, window=window,
+                                                keyword_ran=bool(keyword), judged_among=as_candidates(judged_among),
+                                                dense=dense, keyword=keyword)
+    # Calibrated from what both rankers saw (restricted to the candidates, or to the wider ones the
+    # relevance is judged among), whatever the ranker: the fused score only orders this query's hits.
+    scores = relevance([hit.document_id for hit in hits], dense=judged_dense, keyword=judged_keyword, mode=mode)
     return Ranking(hits=[dataclasses.replace(hit, relevance=value) for hit, value in zip(hits, scores)], mode=mode)
+
+
+def _widened(query: str, *, depth: int, window: DenseWindow | None, keyword_ran: bool, judged_among,
+             dense: list, keyword: list) -> tuple[list, list]:
+    """Both rankings over ``judged_among`` merged with the filtered ones, best first.
+
+    A filtered document beyond the wider rankings' depth keeps its place after them, so its
+    keyword rank and cosine margin are at least as far behind as they really are. Cosines and keyword
+    scores do not depend on the candidates, so the two lists merge by value.
+    """
+    wide_dense = window.documents(depth=depth, candidates=judged_among) if window is not None else []
+    wide_keyword: list[tuple[int, float]] = []
+    if keyword_ran:
+        found = _start_keyword(query, depth=depth, candidates=judged_among)
+        try:
+            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+                wide_keyword = [(int(doc), float(score)) for doc, score in found.search()] if found else []
+        except DatabaseError as exc:
+            logger.error("keyword search failed: %s", exc)
+    return _merged(wide_dense, dense), _merged(wide_keyword, keyword)
+
+
+def _merged(first: list[tuple], second: list[tuple]) -> list[tuple]:
+    """One ranking from two of the same documents' scores (``(document, score, ...)``), best first."""
+    seen, out = set(), []
+    for item in sorted([*first, *second], key=lambda item: -item[1]):
+        if item[0] not in seen:
+            seen.add(item[0])
+            out.append(item)
+    return out

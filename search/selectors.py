@@ -137,10 +137,15 @@ def search_documents(
     limit = max(1, min(int(limit), MAX_LIMIT))
 
     visibilities = permissions.allowed_visibilities(user)
+    excluded = _document_ids(exclude)
     candidates = permissions.search_candidates(user, visibilities=visibilities, kinds=kinds, tag=tag, source=source,
-                                               exclude=_document_ids(exclude))
+                                               exclude=excluded)
 
-    ranking = rank(cleaned, limit=limit, candidates=candidates, ranker=ranker)
+    # Relevance is judged among everything the user may see: a type, tag or source filter narrows
+    # what is shown, never how likely a result is to answer.
+    judged_among = (permissions.search_candidates(user, visibilities=visibilities, exclude=excluded)
+                    if kinds or tag or source else None)
+    ranking = rank(cleaned, limit=limit, candidates=candidates, ranker=ranker, judged_among=judged_among)
     results = SearchResults(_materialize(ranking.hits, cleaned, user=user, visibilities=visibilities,
                                          candidates=candidates),
                             query=cleaned, mode=ranking.mode)
@@ -208,6 +213,11 @@ def _materialize(hits: list[Hit], query: str, *, user, visibilities, candidates=
         text = row["text"]
         best = row["passage_text"] if hit.passage_id is not None else None
         passage = _passage_text(row["title"], text, best)
+        if row["kind"] == "article" and best is not None and text and " ".join(passage.split()) not in " ".join(
+                text.split()):
+            # The article's other phrasings (its synonyms) have passages of their own; shown as its snippet or
+            # matched passage, another customer's question would read as what the article says.
+            passage = text
         snippet = make_snippet(passage, query)
         if "<mark>" not in snippet and best is not None and text:
             # The best passage matched by meaning, not by words; the text may still show the words.

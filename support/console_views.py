@@ -75,7 +75,7 @@ def _suggestions(request, contact: Contact, *, draft: str = "") -> list[dict]:
     suggestions = selectors.contact_suggestions(contact=contact, agent=request.user, draft=draft)
     for item in suggestions:
         item["inserts"] = selectors.reply_insert_texts(title=item["title"], url=request.build_absolute_uri(item["url"]),
-                                                       excerpt=item["excerpt"])
+                                                       excerpt=item["excerpt"], internal=item["internal"])
     services.suggestions_record_shown(agent=request.user, contact=contact,
                                       article_ids=[item["article_id"] for item in suggestions])
     return suggestions
@@ -246,6 +246,10 @@ def suggestion_insert(request, pk: int, article_id: int):
     mode = request.POST.get("mode", "")
     if mode not in INSERT_MODES:
         return HttpResponse(f"Insert a {' or an '.join(INSERT_MODES)}.", status=400, content_type="text/plain")
+    internal = article.visibility == Article.Visibility.INTERNAL
+    if mode == "link" and internal:
+        return HttpResponse("Customers cannot open an internal article: insert an excerpt instead.", status=400,
+                            content_type="text/plain")
     services.suggestion_insert(agent=request.user, contact=contact, article=article)
     if request.htmx:
         return HttpResponse(status=204)
@@ -253,8 +257,10 @@ def suggestion_insert(request, pk: int, article_id: int):
     suggestion = next((s for s in suggestions if s["article_id"] == article.pk), None)
     if suggestion is not None:
         text = suggestion["inserts"][mode]
-    else:  # no longer suggested (the conversation moved on): a link still makes sense
-        text = f"{article.title}: {request.build_absolute_uri(article.get_absolute_url())}"
+    else:  # no longer suggested (the conversation moved on): a link still makes sense, or the solution
+        excerpt = selectors.solution_excerpt(solution=article.solution, passage="")
+        text = selectors.reply_insert_texts(title=article.title, url=request.build_absolute_uri(article.get_absolute_url()),
+                                            excerpt=excerpt, internal=internal)["excerpt" if internal else mode]
     body = request.POST.get("body", "").rstrip()
     return _contact_page(request, contact, reply=f"{body}\n\n{text}" if body else text, suggestions=suggestions)
 

@@ -11,17 +11,17 @@ from django.http import Http404
 
 from community.models import Post, Thread
 from core.errors import ServiceError
-from core.masking import mask_contacts
+from core.masking import mask_contacts, mask_names
 from kb.models import Article, ArticleFeedback, ArticleView
 from mail.models import OutgoingMessage
 from mail.selectors import NOT_CONFIRMED, mail_refusal
 from kb.permissions import can_view_article
-from search.engine import markdown_to_text
 from search.engine.query import QueryError
 from search.engine.relevance import no_good_match
 from search.models import Document
 from search.selectors import search_documents
 from support import permissions
+from support.engine.excerpt import flat_text, solution_blocks, with_breaks
 from support.engine.ranking import (
     Message,
     conversation_query,
@@ -263,11 +263,11 @@ def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT, 
 def solution_excerpt(*, solution: str, passage: str) -> str:
     """What "Insert excerpt" quotes: the matched passage when it lies in the article's solution, else the
     solution's opening. Never the problem: that is another customer's words, not an answer."""
-    text = " ".join(markdown_to_text(solution).split())
+    blocks = solution_blocks(solution)
+    text = flat_text(blocks)
     found = " ".join(passage.split())
-    if found and found in text:
-        return _excerpt(found)
-    return _excerpt(text)
+    # Cut on collapsed text (the passage is collapsed), then the solution's paragraphs and list items back.
+    return with_breaks(_excerpt(found if found and found in text else text), blocks)
 
 
 AGENT_SEARCH_LIMIT = 8
@@ -283,22 +283,26 @@ def agent_search(*, query: str, agent, limit: int = AGENT_SEARCH_LIMIT):
     return search_documents(query=query, user=agent, limit=limit, channel="agent")
 
 
-def reply_insert_texts(*, title: str, url: str, excerpt: str) -> dict[str, str]:
+def reply_insert_texts(*, title: str, url: str, excerpt: str, internal: bool = False) -> dict[str, str]:
     """What "Insert link" and "Insert excerpt" put into the reply box (``url`` absolute): the excerpt is
-    quoted, then followed by the link, once."""
-    link = f"{title}: {url}"
+    quoted, then followed by the link, once. An internal article's page is closed to customers, so it
+    has no link to insert and its excerpt goes alone: a link would be a dead end for the customer."""
     quoted = "\n".join(f"> {line}" for line in excerpt.splitlines() if line.strip())
+    if internal:
+        return {"excerpt": quoted}
+    link = f"{title}: {url}"
     return {"link": link, "excerpt": f"{quoted}\n\n{link}" if quoted else link}
 
 
 def capture_prefill(*, contact: Contact) -> dict:
     """A draft's starting text from a conversation: subject → title, the customer's messages → problem,
-    the agents' replies → solution. E-mail addresses and phone numbers are masked: a draft may be
-    published one day, and customers' details must not be."""
+    the agents' replies → solution. E-mail addresses, phone numbers and the customer's name are masked: a
+    draft may be published one day, and customers' details must not be."""
     messages = list(contact.messages.order_by("created_at", "id"))
 
     def joined(sender: str) -> str:
-        return "\n\n".join(mask_contacts(m.body.strip()) for m in messages if m.sender == sender and m.body.strip())
+        return "\n\n".join(mask_names(mask_contacts(m.body.strip()), contact.customer_name)
+                             for m in messages if m.sender == sender and m.body.strip())
 
     return {"title": contact.subject, "problem": joined("customer"), "solution": joined("agent"), "tags": ""}
 

@@ -30,8 +30,9 @@ CHECKED_STATUSES = (Article.Status.PUBLISHED,)
 
 
 @transaction.atomic
-def article_mark_needs_review(*, article: Article, reason: str) -> bool:
-    """Mark ``article`` as needing review for ``reason``; False when that reason was already recorded."""
+def article_mark_needs_review(*, article: Article, reason: str, editors_told: bool = False) -> bool:
+    """Mark ``article`` as needing review for ``reason``; False when that reason was already recorded.
+    ``editors_told``: the editors already heard of the cause (the flag that alone reached the threshold)."""
     article = Article.objects.select_for_update().get(pk=article.pk)
     if article.needs_review and reason in article.review_reason:
         return False
@@ -42,7 +43,7 @@ def article_mark_needs_review(*, article: Article, reason: str) -> bool:
     article.save(update_fields=["needs_review", "review_reason", "updated_at"])
     if article.cluster_id:
         cluster_demand_refresh(cluster_id=article.cluster_id)
-    article_needs_review.send(sender=Article, article_id=article.pk, reason=reason)
+    article_needs_review.send(sender=Article, article_id=article.pk, reason=reason, editors_told=editors_told)
     return True
 
 
@@ -129,4 +130,5 @@ def article_check_flags(*, article: Article) -> bool:
     kinds = ", ".join(sorted({f.get_kind_display().lower() for f in flags}))
     latest = next((f.note for f in reversed(flags) if f.note), "")
     reason = f"{len(flags)} agent flag{'s' if len(flags) > 1 else ''} ({kinds})" + (f": {latest[:150]}" if latest else "")
-    return article_mark_needs_review(article=article, reason=reason)
+    # One flag reaching the threshold: its own "flagged" notice already told the editors the same thing.
+    return article_mark_needs_review(article=article, reason=reason, editors_told=len(flags) == 1)

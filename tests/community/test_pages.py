@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from community import services
-from community.models import Comment, Post, Thread, User
+from community.models import Comment, Post, Tag, Thread, User
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +216,11 @@ def test_tag_pages_list_only_their_questions(client, three_threads):
     counts = {li.select_one("a.tag").get_text(): li.select_one(".count").get_text()
               for li in index.select(".tag-grid li")}
     assert counts["firmware"] == "× 2" and counts["beacon"] == "× 1" and counts["mesh"] == "× 0"
+    # A tag that is a help-center topic goes by the topic's name there too, as on the help center's home.
+    Tag.objects.filter(name="firmware").update(topic="Firmware updates")
+    index = soup(client.get("/tags/"))
+    firmware = next(li for li in index.select(".tag-grid li") if li.select_one("a.tag").get_text() == "firmware")
+    assert firmware.select_one("a.tag-topic").get_text() == "Firmware updates"
     assert client.get("/tags/no-such-tag/").status_code == 404
 
 
@@ -448,3 +453,15 @@ def test_harvested_threads_keep_their_source_view_count(client, make_user):
     assert "· 960 views" in client.get(thread.get_absolute_url()).content.decode()
     thread.refresh_from_db()
     assert thread.view_count == 960
+
+
+def test_a_customer_who_is_not_a_member_is_told_how_to_vote(client_for, make_user, question_post):
+    from community.roles import role_revoke
+
+    casey = make_user("casey_c")
+    role_revoke(user=casey, role="member")
+    widget = soup(client_for(casey).post(f"/posts/{question_post.pk}/vote/", {"direction": "up"},
+                                         HTTP_HX_REQUEST="true"))
+    alert = widget.select_one("[role=alert]")
+    assert alert.get_text(" ", strip=True) == "Join the community to vote. Join now"
+    assert alert.select_one("a")["href"] == "/community/join/"

@@ -52,7 +52,9 @@ def test_demo_notifications_give_every_demo_account_news_and_print_mails(setting
     for name in ("beacon-plus", "firmware-3-5"):
         Tag.objects.create(name=name)
     Article.objects.create(title="Change the Wi-Fi channel", slug="wifi-channel", status="published",
-                           solution="Open Wi-Fi > Channel.")
+                           solution="Open Wi-Fi > Channel.", views=50)
+    guest = Article.objects.create(title="How do I set up a guest network?", slug="guest-network", status="published",
+                                   solution="In the Hearthlink app: Settings > Guest Wi-Fi, toggle it on.")
     with django_capture_on_commit_callbacks(execute=True):
         assert demo_notifications_story()
     assert not demo_notifications_story()  # a second demo run adds nothing
@@ -64,6 +66,9 @@ def test_demo_notifications_give_every_demo_account_news_and_print_mails(setting
         "answer_new", "comment_new", "article_updated"}
     assert Notification.objects.filter(user__username="casey", event="contact_reply").exists()
     assert Notification.objects.filter(user__username="emery", event="article_flagged").exists()
+    # The flag is on the article its note is about, even when another one is read more.
+    flag = guest.flags.get()
+    assert "Settings > Guest Wi-Fi" in flag.note and "Settings > Guest Wi-Fi" in guest.solution
     # Instant mails (the editors' flag) go out through the mail layer to the confirmed demo address.
     assert any(m.to == ["emery@hearthlink.example"] and "flagged" in m.subject for m in mail.outbox)
     out = StringIO()

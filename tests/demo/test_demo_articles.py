@@ -86,3 +86,57 @@ def test_no_machine_draft_is_published_and_the_three_wrong_articles_now_answer_t
     assert "reset button" in reset.solution
     # "Do the Beacons need to be updated one by one?" is not published with another question's answer.
     assert not Article.objects.filter(status="published", solution__startswith="They work.").exists()
+
+
+def test_the_demo_console_suggests_an_article_only_where_one_answers_the_conversation(demo_published, client):
+    from bs4 import BeautifulSoup
+    from django.contrib.auth import get_user_model
+
+    from demo.support import demo_contacts_open
+    from search.services.rebuild import index_rebuild
+    from support.models import Contact
+
+    index_rebuild()
+    demo_contacts_open()
+    client.force_login(get_user_model().objects.get(username="avery"))
+
+    def sidebar(subject: str) -> tuple[list[str], bool]:
+        contact = Contact.objects.get(subject=subject)
+        page = BeautifulSoup(client.get(f"/console/contacts/{contact.pk}/").content, "html.parser")
+        titles = [a.get_text(strip=True) for a in page.select("#suggestions .suggestion-title a")]
+        return titles, page.select_one("#suggestions .no-confident") is not None
+
+    # Asked what no published article covers, the agent is told so instead of being handed the
+    # Beacon article because it was the best of a dozen.
+    for subject in ("Order not shipped after a week", "Smart plugs won't join the network",
+                    "Firmware update stuck, router lights orange"):
+        assert sidebar(subject) == ([], True), subject
+    assert sidebar("Xbox says NAT type strict")[0][0] == "Strict NAT on an Xbox behind the Hearthlink router"
+    assert sidebar("Guest network option disappeared")[0][0] == "Guest Wi-Fi option vanished from Settings after the 3.5 update"
+
+
+def test_the_demo_help_center_never_gives_two_different_values_for_the_same_step(demo_published):
+    """The harvested forums disagree on how long to hold the reset button (10 or 15 seconds); the
+    curated articles send every reset to the one factory-reset article instead of repeating either."""
+    from kb.engine.quantities import apart, values
+
+    said: dict = {}
+    for article in Article.objects.filter(status="published"):
+        for value in values(f"{article.solution}\n{article.other_solutions}"):
+            said.setdefault(value.key, []).append((value, article.title))
+    clashes = [(a[1], a[0].said, b[1], b[0].said) for found in said.values() for i, a in enumerate(found)
+               for b in found[i + 1:] if apart(a[0], b[0])]
+    assert clashes == []
+    reset = Article.objects.get(title="How do I factory reset my Hearthlink H1 router?")
+    for title in ("Forgot the router's admin password", "Selling your router: remove it from your account first"):
+        assert reset.get_absolute_url() in Article.objects.get(title=title).solution
+
+
+def test_a_harvested_forum_post_names_its_terms_as_a_license(demo_published, client):
+    from bs4 import BeautifulSoup
+
+    from community.models import Thread
+
+    thread = Thread.objects.filter(source__slug="hearthlink-forum").first()
+    page = BeautifulSoup(client.get(thread.get_absolute_url()).content, "html.parser")
+    assert page.select_one(".license").get_text() == "© the author, quoted with credit"

@@ -39,9 +39,12 @@ def test_calm_logging_hides_routine_lines_but_not_errors(caplog):
     assert {name: logging.getLogger(name).level for name, _, _ in ROUTINE} == before
 
 
-def test_demo_command_prints_a_calm_summary(process_embedder, monkeypatch, caplog):
+def test_demo_command_prints_a_calm_summary(process_embedder, monkeypatch, caplog, settings):
     import demo.sources
     from harvest.models import HarvestRun
+
+    monkeypatch.delenv("SITE_URL", raising=False)
+    settings.SITE_URL = "http://localhost:8000"  # restored after the test: the command changes it
 
     # Free ports: another demo or test may hold the usual ones.
     monkeypatch.setattr(demo.sources, "DISCOURSE_PORT", 0)
@@ -63,6 +66,10 @@ def test_demo_command_prints_a_calm_summary(process_embedder, monkeypatch, caplo
             f"Their errors: http://127.0.0.1:8123/harvest/runs/{run.pk}/") in text
     assert "failed" not in text
     assert "deliberately broken demo fixtures" in run.message
+    assert "cleanly does). The 2 failed items" in run.message  # two sentences, not one run-on
+    # Links in mails lead to the demo as served, where the reader is signed in.
+    from mail.tokens import absolute
+    assert absolute("/notifications/") == "http://127.0.0.1:8123/notifications/"
     # No progress bars outside a terminal, and no routine library lines.
     assert err.getvalue() == ""
     noise = [r.getMessage() for r in caplog.records if r.levelno < logging.ERROR]

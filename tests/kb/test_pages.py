@@ -107,6 +107,14 @@ def test_read_page_credits_sources_with_license_and_review_date(db, editor):
     html = Client().get(f"/kb/{article.slug}/").content.decode()
     assert "<strong>Beacon</strong>" in html and "sam_the_tech" in html and "CC BY-SA 4.0" in html
     assert "creativecommons.org/licenses/by-sa/4.0" in html and "Last reviewed" in html
+    # The editor's list of sources says what its number is.
+    edit = " ".join(staff.get(f"/kb/articles/{article.pk}/edit/").content.decode().split())
+    assert "CC BY-SA 4.0 · score " in edit
     assert "https://community.hearthlink.example/q/" in html
+    # A source under an older version is credited with that version's deed, not 4.0's.
+    source = article.sources.first()
+    type(source).objects.filter(pk=source.pk).update(license="CC BY-SA 2.5")
+    html = Client().get(f"/kb/{article.slug}/").content.decode()
+    assert '<a href="https://creativecommons.org/licenses/by-sa/2.5/" rel="license">CC BY-SA 2.5</a>' in html
     assert Client().get("/kb/no-such-article/").status_code == 404
-    assert Article.objects.get(pk=article.pk).views == 1
+    assert Article.objects.get(pk=article.pk).views == 2

@@ -37,6 +37,8 @@ def test_split_redrafts_an_untouched_draft(db, editor, process_embedder, client_
     html = response.content.decode()
     assert f'<a href="/kb/clusters/{new.pk}/">candidate #{new.pk}: {new.label}</a>' in html
     assert "drafted again from the 2 threads that stay" in html
+    # The merge list counts the new one-thread candidate in words an editor reads.
+    assert ", 1 thread)" in html and "1 threads" not in html
 
     article.refresh_from_db()
     assert "2 am" not in article.solution + article.other_solutions

@@ -189,6 +189,22 @@ def test_an_agent_flag_reaches_the_editors_only(alice, agent, editor, article, o
     assert texts(editor, "article_flagged") == [
         "agatha flagged “Beacon drops off the mesh” as outdated: The H1 menu moved in 3.2."]
     assert texts(agent) == [] and texts(alice, "article_flagged") == []
+    # The flag made the article need review; the editor hears of it once, not a second time in other words.
+    article.refresh_from_db()
+    assert article.needs_review and texts(editor) == texts(editor, "article_flagged")
+
+
+def test_flags_that_reach_the_threshold_together_say_the_article_needs_review(agent, editor, make_user, article,
+                                                                              on_commit, settings):
+    from kb.services import article_flag_get_or_create
+
+    settings.KB_REVIEW_FLAGS = 2
+    with on_commit():
+        article_flag_get_or_create(agent=agent, article=article, kind="outdated", note="The H1 menu moved in 3.2.")
+        article_flag_get_or_create(agent=make_user("otto", "agent"), article=article, kind="wrong", note="Not 10 s.")
+    assert len(texts(editor, "article_flagged")) == 2
+    assert texts(editor, "article_needs_review") == [
+        "“Beacon drops off the mesh” needs review: 2 agent flags (outdated, wrong): Not 10 s."]
 
 
 def test_an_agent_reply_reaches_the_customer_not_the_agent(alice, agent, carol, on_commit):

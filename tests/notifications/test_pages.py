@@ -117,10 +117,16 @@ def test_follow_buttons_on_articles_tags_and_contacts(client_for, alice, tags):
 
 
 def test_the_inbox_and_preferences_list_follows_with_undo(client_for, alice, asked):
+    from community.models import Tag
+
+    firmware, _ = Tag.objects.update_or_create(name="firmware", defaults={"topic": "Firmware updates"})
+    follow_create(user=alice, target=firmware)
     client = client_for(alice)
     for url in ("/notifications/", "/notifications/preferences/"):
         page = client.get(url).content.decode()
         assert asked.title in page and "(you asked it)" in page and ">Unfollow</button>" in page
+        # A followed tag goes by its help-center topic's name, as on the help center.
+        assert 'Topic: <a href="/tags/firmware/">Firmware updates</a>' in page
 
 
 def test_preferences_page_saves_each_event_for_inbox_and_email(client_for, alice):

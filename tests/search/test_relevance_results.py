@@ -62,3 +62,18 @@ def test_the_log_keeps_the_calibrated_top_relevance_and_counts_only_searches_tha
     assert rows["how do I reset my H1 router to factory settings"].top_relevance >= 0.5
     unmet = set(SearchQueryLog.objects.unmet(below=0.2).values_list("query", flat=True))
     assert unmet == {"what is the capital of australia", "zzqxv flurble"}
+
+
+def test_a_type_filter_narrows_what_is_shown_never_how_likely_a_result_is_to_answer(corpus):
+    # The harvested smart-plug thread answers this; no article does. Asked for articles only, the best
+    # article is still judged against everything the visitor may see, not crowned as the first of six.
+    query = "My smart plugs only support 2.4 GHz and cannot join the mesh Wi-Fi network"
+    everything = search_documents(query=query, user=None, log=False)
+    articles = search_documents(query=query, user=None, kinds=["article"], log=False)
+    assert everything[0].title == "Smart plugs will not connect to the 2.4 GHz band" and not everything.no_good_match
+    assert articles and all(r.kind == "article" for r in articles)
+    assert articles.no_good_match and articles.good() == []
+    for r in articles:
+        same = next((e for e in everything if e.document_id == r.document_id), None)
+        if same is not None:
+            assert r.relevance == pytest.approx(same.relevance, abs=0.01)

@@ -195,6 +195,8 @@ def test_results_page_for_a_good_match_says_which_results_are_likely_to_help(cli
     assert page.select_one("section.no-good-match") is None
     first, *rest = page.select("li.search-result")
     assert first.select_one(".relevance").get_text(strip=True) == "Likely to help" and "weak" not in first["class"]
+    # Where it comes from and how likely it helps read as two things, not "Knowledge base Likely to help".
+    assert " ".join(first.select_one("p.meta").get_text().split()).endswith("Knowledge base · Likely to help")
     assert rest and all("weak" in row["class"] for row in rest)
     assert page.select_one(".help-still") is not None  # still offered below the results
 
@@ -254,3 +256,19 @@ def test_tags_show_the_label_their_source_wrote(client, corpus):
     assert chips and set(chips) == {"Wi-Fi"}
     assert soup(client.get("/search/", {"q": "wifi trouble", "tag": "wifi"})).select_one(
         "#search-tag option[selected]")["value"] == "wifi"
+
+
+def test_an_article_found_by_one_of_its_other_phrasings_shows_its_own_words(client, corpus):
+    from search.services.documents import document_upsert
+    from search.services.rebuild import index_rebuild
+
+    document_upsert(kind="article", object_id=9, title="Beacon ring light colours",
+                    text="White means the Beacon is connected; amber means a weak link to the router, so move it "
+                         "closer; red means no link at all.",
+                    url="/kb/articles/9/", tags="beacon", source="kb", visibility="public", is_active=True,
+                    synonyms="satellite keeps flashing orange at night")
+    index_rebuild()
+    page = soup(client.get("/search/", {"q": "satellite keeps flashing orange at night"}))
+    row = next(r for r in page.select("li.search-result") if r.select_one("a").get_text() == "Beacon ring light colours")
+    snippet = row.select_one(".snippet").get_text()
+    assert "flashing orange" not in snippet and "amber means a weak link" in snippet

@@ -330,7 +330,10 @@ ENDPOINTS = [
              data=lambda w, r: {"action": "me"}, effect=_assignee, location=_console()),
     # Without JavaScript the insert comes back as the contact page with the text in the reply box.
     Endpoint("console insert", "console:insert", "post", _console_article("insert"), agents_only(200),
-             data=lambda w, r: {"mode": "link"}, effect=_events("inserted"), shows={"internal": AGENTS}),
+             data=lambda w, r: {"mode": "excerpt"}, effect=_events("inserted"), shows={"internal": AGENTS}),
+    # An internal article has no page a customer can open: no link to insert (docs/agent-console.md).
+    Endpoint("console insert link, internal", "console:insert", "post", _console_article("insert"),
+             roles(403, anonymous=LOGIN, agent=400, admin=400), data=lambda w, r: {"mode": "link"}),
     Endpoint("console link", "console:link", "post", _console_article("link"), agents_only(302),
              effect=_resolved_by, location=_console()),
     # Agents cannot see drafts, so they cannot use one; admins can do everything.

@@ -160,7 +160,7 @@ def test_contact_page_shows_context_conversation_and_labelled_suggestions(client
     assert console_kb["draft"].title not in html
     # The internal article is labelled as such; public ones as public.
     first = html[html.index('class="suggestion internal"'):]
-    assert first.index("Internal</span>") < first.index("Insert link")
+    assert first.index("Internal</span>") < first.index("Insert excerpt")
     assert "Public</span>" in html
     # Snippets carry only <mark> as markup; the matched passage is there as text.
     for snippet in re.findall(r'<p class="suggestion-snippet">(.*?)</p>', html, re.S):
@@ -326,6 +326,27 @@ def test_insert_excerpt_quotes_the_solution_once_with_one_link(client_for, agent
     assert all("Visitors need Wi-Fi" not in text for text in inserts)
 
 
+def test_an_internal_article_offers_its_solution_but_never_a_link_the_customer_cannot_open(
+        client_for, agent, guest_contact, console_kb):
+    services.message_append(contact=guest_contact, sender="customer", body=BEACON_FOLLOW_UP)
+    client, rma = client_for(agent), console_kb["rma"]
+    page = html.unescape(client.get(f"/console/contacts/{guest_contact.pk}/").content.decode())
+    internal = page[page.index('class="suggestion internal"'):]
+    internal = internal[:internal.index("</li>")]
+    assert "Insert excerpt" in internal and "Insert link" not in internal
+    excerpt = re.search(r'data-insert="([^"]*)"[^>]*>Insert excerpt', internal).group(1)
+    assert excerpt.startswith("> When a Beacon fails the hardware diagnostic") and "/kb/" not in excerpt
+    url = f"/console/contacts/{guest_contact.pk}/suggestions/{rma.pk}/insert/"
+    box = html.unescape(re.search(r'<textarea id="reply-body"[^>]*>(.*?)</textarea>',
+                                  client.post(url, {"mode": "excerpt"}).content.decode(), re.S).group(1))
+    assert box.startswith("> When a Beacon fails") and "/kb/" not in box
+    refused = client.post(url, {"mode": "link"})
+    assert refused.status_code == 400 and b"insert an excerpt" in refused.content
+    # A public one keeps both.
+    public = page[page.index('data-article-id="%d"' % console_kb["guest"].pk):]
+    assert "Insert link" in public[:public.index("</li>")]
+
+
 def test_link_as_resolved_by(client_for, agent, guest_contact, console_kb):
     guest = console_kb["guest"]
     response = client_for(agent).post(f"/console/contacts/{guest_contact.pk}/suggestions/{guest.pk}/link/")
@@ -381,7 +402,7 @@ def test_flag_goes_to_the_top_of_the_editors_queue_with_its_note(client_for, age
 
 def test_capture_as_article_prefills_and_sends_a_draft_to_the_queue(client_for, agent, editor, guest_contact):
     services.message_append(contact=guest_contact, sender="agent", author=agent,
-                            body="Open the app, then Wi-Fi settings, then Guest network, and switch it on.")
+                            body="Thanks Alice! Open the app, then Wi-Fi settings, then Guest network, and switch it on.")
     services.message_append(contact=guest_contact, sender="customer",
                             body="Found it, thanks! Call me on +44 20 7946 0958 or alice@example.com if needed.")
     client = client_for(agent)
@@ -391,6 +412,7 @@ def test_capture_as_article_prefills_and_sends_a_draft_to_the_queue(client_for, 
     assert "How do I give them Wi-Fi without them seeing my cameras?" in form
     assert "then Guest network, and switch it on." in form
     assert "7946" not in form and "alice@example.com" not in form and "[phone hidden]" in form
+    assert "Thanks [name]! Open the app" in form and "Alice" not in form.split('name="solution"')[1]
 
     assert client.post(url, {"title": "  ", "problem": "x", "solution": "y"}).status_code == 400
     response = client.post(url, {"title": "Guest Wi-Fi for visitors", "problem": "Visitors need Wi-Fi.",
@@ -551,3 +573,26 @@ def test_relevance_is_the_best_any_query_about_the_conversation_gave():
     assert opening_query("Visitors", one) == ""
     assert opening_query("Visitors", [*one, Message("agent", "Sure"), Message("customer", "Also my Beacon")]) == \
         "Visitors\nGuest Wi-Fi please"
+
+
+def test_an_excerpt_keeps_the_solution_s_list_items_and_paragraphs_on_their_own_lines():
+    from support.selectors import reply_insert_texts, solution_excerpt
+
+    solution = ("First give the console a reserved address: **Devices > PS5 > Reserve IP**. Then in "
+                "**Advanced > Port forwarding** add:\n\n- TCP 1935, 3478-3480\n- UDP 3074, 3478-3479\n\n"
+                "Run the console's network test again; it should say Type 2.")
+    whole = reply_insert_texts(title="PS5 NAT", url="http://testserver/kb/ps5/",
+                               excerpt=solution_excerpt(solution=solution, passage=""))["excerpt"]
+    assert whole.splitlines() == [
+        "> First give the console a reserved address: Devices > PS5 > Reserve IP. Then in Advanced > Port "
+        "forwarding add:",
+        "> - TCP 1935, 3478-3480",
+        "> - UDP 3074, 3478-3479",
+        "> Run the console's network test again; it should say Type 2.",
+        "",
+        "PS5 NAT: http://testserver/kb/ps5/",
+    ]
+    # The matched passage (collapsed, as the search stores it) keeps the breaks too.
+    passage = "Then in Advanced > Port forwarding add: TCP 1935, 3478-3480 UDP 3074, 3478-3479"
+    assert solution_excerpt(solution=solution, passage=passage).splitlines() == [
+        "Then in Advanced > Port forwarding add:", "- TCP 1935, 3478-3480", "- UDP 3074, 3478-3479"]

@@ -207,6 +207,20 @@ def test_related_falls_back_to_shared_tags_and_hides_internal_from_customers(cli
     assert help_articles["internal"].title in agent_page[agent_page.index('id="related-h"'):]
 
 
+def test_articles_sharing_only_a_model_name_are_not_offered_as_related(client_for, help_articles):
+    from community.models import Tag
+
+    amber, guest = help_articles["amber"], help_articles["guest"]
+    h1, _ = Tag.objects.get_or_create(name="h1")  # a model name: on articles about anything, no topic
+    amber.tags.add(h1)
+    guest.tags.add(h1)
+    page = html(client_for().get(guest.get_absolute_url()))
+    assert amber.title not in page
+    page = html(client_for().get(amber.get_absolute_url()))
+    related = page[page.index('id="related-h"'):]
+    assert help_articles["offline"].title in related and guest.title not in related
+
+
 def test_related_articles_come_from_the_search_index(agent, indexed_articles):
     from kb.usage_selectors import article_related
     from django.contrib.auth.models import AnonymousUser

@@ -11,6 +11,7 @@ the demo clusters once, at the end.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -38,6 +39,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         address = f"http://{opts['host']}:{opts['port']}/"
+        if "SITE_URL" not in os.environ:
+            # Links in mails lead to the demo being served (its host keeps the visitor's session), not
+            # to the default http://localhost:8000; a server on every interface is reached on localhost.
+            host = "localhost" if opts["host"] in ("0.0.0.0", "::") else opts["host"]
+            settings.SITE_URL = f"http://{host}:{opts['port']}"
         # Progress bars go to the terminal's stderr; the summary to stdout.
         bars = self.stderr._out
         mail_dir = Path(settings.DATA_DIR) / "demo-mail"
