@@ -57,6 +57,9 @@ _ME_TOO = re.compile(
     r"|did you (ever )?(find|figure|solve|fix|get)|has anyone (found|figured|solved)|\+1)\b")
 _ASKING = re.compile(
     r"^(did|have|has|what|which|can|could|would|are|is|do|does|where|when|why|were|was)\b(?! about\b)")
+# A progress report posted as a reply ("Update 3: still stable after moving it"), not a way to solve anything.
+_STATUS = re.compile(r"^(update|edit|status|progress|follow[- ]?up)\s*(#?\d+)?\s*[:\-–—]")
+_STILL = re.compile(r"\b(still|again|no change|nothing changed|stable|same as before)\b")
 _POINTER = re.compile(r"\b(see|check|look at|have a look|read|refer to)\b.{0,40}\b(here|this|link|article|post|page|"
                       r"question|answer|docs?|documentation|thread|faq|wiki|tutorial|video)\b")
 
@@ -72,7 +75,9 @@ def non_answer(text: str) -> str | None:
     "me-too" ("same here", "any update?", under 40 words); "question" (only
     asks back: every sentence is a question opening with "did/have/what/…",
     under 40 words); "link-only" (points elsewhere — "see this article" — in
-    under 10 words); "too short" (under 4 words). The first three are kept when
+    under 10 words); "status update" ("Update 3: still stable", "Edit: it happened again", under
+    40 words);
+    "too short" (under 4 words). The first three and status updates are kept when
     they also say what to do ("try …", "you need to …", "solved it by …").
     """
     flat = " ".join(text.split())
@@ -86,6 +91,9 @@ def non_answer(text: str) -> str | None:
         return "thanks"
     if n < 40 and _ME_TOO.search(lower) and not instructs:
         return "me-too"
+    status = _STATUS.match(lower)
+    if n < 40 and status and _STILL.search(lower) and not _INSTRUCTS.search(lower[status.end():]):
+        return "status update"
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", flat) if _words(s)]
     if n < 40 and sentences and all(s.rstrip().endswith("?") and _ASKING.match(s.lower()) for s in sentences):
         return "question"
@@ -211,8 +219,10 @@ def score_answer(candidate: Candidate, *, lead_vector: np.ndarray, relation: Thr
              if relation.kind == "duplicate" else
              f"from thread {candidate.thread_id}, whose question is {relation.question_similarity:.2f} similar to the "
              f"lead's")
-    reason = (f"{where} ({_signals(candidate)}); {features['lead_similarity']:.2f} similar to the lead question, "
-              f"{features['fit']:+.2f} against its own; answers the lead with probability {p:.2f}")
+    fit = features["fit"]
+    reason = (f"{where} ({_signals(candidate)}); it matches the lead question {features['lead_similarity']:.2f}, "
+              f"{abs(fit):.2f} {'better' if fit >= 0 else 'worse'} than its own question; "
+              f"answers the lead with probability {p:.2f}")
     return result(p >= model.min_probability, p, reason)
 
 

@@ -19,6 +19,8 @@ from kb.engine.problems import question_text
     ("What firmware are you on? Which model?", "question"),
     ("See this article.", "link-only"),
     ("ok", "too short"),
+    ("Update 7: still stable after moving the Beacon, no drops today.", "status update"),
+    ("EDIT: still happening on the new firmware.", "status update"),
 ])
 def test_replies_that_answer_nothing_are_recognised(text, kind):
     assert non_answer(text) == kind
@@ -29,6 +31,7 @@ def test_replies_that_answer_nothing_are_recognised(text, kind):
     "Thanks, I solved it by resetting the router to factory settings.",
     "How about disabling WPS? That stopped the drops for me.",
     "Same here: you need to update the Beacon firmware to 3.5, then it stays online.",
+    "Update: solved it by changing the backhaul channel to 44; no drops since.",
 ])
 def test_real_answers_are_kept_even_when_they_open_like_a_reply(text):
     assert non_answer(text) is None
