@@ -14,7 +14,7 @@ from django.utils.html import escape
 from community.models import Post, Source, Tag, Thread, ThreadLink
 from core.errors import ServiceError
 from kb import permissions
-from kb.models import Article, ArticleVersion, Cluster, ClusterMember, EvidenceNote, Topic
+from kb.models import Article, ArticleVersion, Cluster, ClusterMember, EvidenceNote, NotSameProblem, Topic
 from kb.question_vectors import post_text
 
 A, C = Article.Status, Cluster.Status
@@ -225,7 +225,7 @@ class DraftReasons:
 EXCERPT_CHARS = 220
 RELATION_LABELS = {"own": "the lead's own thread", "duplicate": "a thread the source linked as a duplicate",
                    "same problem": "a thread judged the same problem", "lead": "the lead question",
-                   "similar": "same problem as the lead"}
+                   "similar": "same problem as the lead", "editor": "added by an editor as the lead's problem"}
 
 
 def draft_reasons(*, article: Article) -> DraftReasons | None:
@@ -403,3 +403,11 @@ def duplicate_links(thread_ids: Iterable[int]) -> dict[int, int]:
         if dup in wanted and original is not None and dup != original:
             links.setdefault(dup, original)
     return {t: o for t, o in links.items() if t in wanted and o != t}
+
+
+def not_same_problem_pairs() -> dict[int, set[int]]:
+    """``{thread: clusters an editor said it does not ask the problem of}`` (``NotSameProblem``), for clustering runs."""
+    pairs: dict[int, set[int]] = {}
+    for thread_id, cluster_id in NotSameProblem.objects.values_list("thread_id", "cluster_id"):
+        pairs.setdefault(thread_id, set()).add(cluster_id)
+    return pairs
