@@ -406,7 +406,7 @@ def duplicate_links(thread_ids: Iterable[int]) -> dict[int, int]:
 
 
 def not_same_problem_pairs() -> dict[int, set[int]]:
-    """``{thread: clusters an editor said it does not ask the problem of}`` (``NotSameProblem``), for clustering runs."""
+    """``{thread: clusters an editor said it does not ask the problem of}`` (``NotSameProblem``), for the runs."""
     pairs: dict[int, set[int]] = {}
     for thread_id, cluster_id in NotSameProblem.objects.values_list("thread_id", "cluster_id"):
         pairs.setdefault(thread_id, set()).add(cluster_id)
