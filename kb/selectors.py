@@ -411,3 +411,8 @@ def not_same_problem_pairs() -> dict[int, set[int]]:
     for thread_id, cluster_id in NotSameProblem.objects.values_list("thread_id", "cluster_id"):
         pairs.setdefault(thread_id, set()).add(cluster_id)
     return pairs
+
+
+def cluster_of_thread(*, thread) -> Cluster | None:
+    """The cluster that holds ``thread`` (at most one does), or None."""
+    return Cluster.objects.filter(members__thread=thread).first()

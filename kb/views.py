@@ -107,6 +107,19 @@ def cluster_page(request, pk: int):
     })
 
 
+@require_POST
+@editor_required
+def cluster_start(request):
+    """A thread page's "Start an article candidate": a candidate led by that question, then its page."""
+    try:
+        cluster = services.cluster_start(editor=request.user, thread=_suggested_thread(request))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect_back(request, "kb:queue")
+    messages.success(request, "Candidate started: draft its article when you are ready.")
+    return redirect(cluster)
+
+
 def _suggested_thread(request) -> Thread:
     pk = request.POST.get("thread_id", "")
     thread = Thread.objects.visible().filter(pk=int(pk)).first() if pk.isdigit() else None
