@@ -22,8 +22,8 @@ from search.services.embeddings import embed_missing
 
 ROW_CHUNK = 2000
 # Pages that look for a question's neighbours ("Maybe the same problem") read every stored question
-# vector; a clustering run refreshes this copy, and it is read again at most this often otherwise.
-STORED_CACHE_SECONDS = 300
+# vector; every clustering run (full or after a harvest) refreshes this copy, else it is read again this often.
+STORED_CACHE_SECONDS = 3600
 
 
 def post_text(post: Post) -> str:
