@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import F, Max, Min, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -416,3 +416,21 @@ def not_same_problem_pairs() -> dict[int, set[int]]:
 def cluster_of_thread(*, thread) -> Cluster | None:
     """The cluster that holds ``thread`` (at most one does), or None."""
     return Cluster.objects.filter(members__thread=thread).first()
+
+
+# An answer with at least this many votes confirms a question is worth an article, as an accepted one does.
+WELL_VOTED = 2
+
+
+def single_questions(*, limit: int = 10) -> QuerySet[Thread]:
+    """Visible questions no cluster holds whose accepted or well-voted answer (``WELL_VOTED``) an article
+    could stand on, most viewed first, then by votes. Each carries ``accepted`` and ``best_score``.
+
+    Which searches led to a question is not tracked, so views and votes are the demand read here.
+    """
+    answers = Post.objects.visible().filter(thread=OuterRef("pk"), is_question=False)
+    return (Thread.objects.visible().filter(cluster_membership__isnull=True)
+            .annotate(accepted=Exists(answers.filter(is_accepted=True)),
+                      best_score=Subquery(answers.order_by("-total_score").values("total_score")[:1]))
+            .filter(Q(accepted=True) | Q(best_score__gte=WELL_VOTED))
+            .select_related("source").order_by("-view_count", "-total_score", "pk")[:limit])

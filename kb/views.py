@@ -91,6 +91,7 @@ def queue(request):
     items = selectors.queue(user=request.user, **filters)
     return render(request, "kb/queue.html", {
         "items": items, "filters": filters, **selectors.queue_filter_choices(),
+        "singles": selectors.single_questions(limit=10),
         "bulk_actions": [(action, action.replace("_", " ").capitalize()) for action in BULK_ACTIONS],
     })
 
