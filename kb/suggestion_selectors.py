@@ -18,6 +18,7 @@ from kb.engine.problems import JoinRule, Question, suggest
 from kb.models import Cluster, ClusterMember, NotSameProblem
 from kb.question_vectors import answer_vectors, best_answers, stored_question_vectors
 from search.embeddings import get_embedder
+from search.engine import ModelUnavailable
 
 # Only the nearest questions above the similarity floor go through the answer test (their answers
 # may need embedding); more than a page lists would only cost time.
@@ -53,9 +54,9 @@ def _movable() -> tuple[set[int], dict[int, int]]:
 def cluster_suggestions(*, cluster: Cluster, limit: int = 5, rule: JoinRule | None = None) -> list[SuggestedThread]:
     """Up to ``limit`` questions in no cluster or in another open candidate that may ask ``cluster``'s problem.
 
-    Nothing for a merged or dismissed cluster, one without a lead, or a lead whose vector is not stored
-    yet. Never a question an editor said is not this cluster's problem (``NotSameProblem``). The best
-    answers compared are embedded once when they are not stored yet.
+    Nothing for a merged or dismissed cluster, one without a lead, a lead whose vector is not stored yet,
+    or without the embedding model. Never a question an editor said is not this cluster's problem
+    (``NotSameProblem``). The best answers compared are embedded once when they are not stored yet.
     """
     if cluster.status in CLOSED or cluster.lead_id is None:
         return []
@@ -86,7 +87,10 @@ def cluster_suggestions(*, cluster: Cluster, limit: int = 5, rule: JoinRule | No
     lead_best = best_answers(thread_ids=[cluster.lead_id])
     # While the lead has no answer, each question's own answer is compared with the lead instead.
     best = lead_best if lead_best else best_answers(thread_ids=nearest)
-    vectors = answer_vectors(post_ids=best.values(), embedder=embedder) if best else {}
+    try:
+        vectors = answer_vectors(post_ids=best.values(), embedder=embedder) if best else {}
+    except ModelUnavailable:
+        return []  # the answer test needs the answers' vectors; without the model, list nothing rather than guess
 
     def question(pk: int) -> Question:
         return Question(pk, matrix[row[pk]], vectors.get(best.get(pk)), title=threads[pk].title)

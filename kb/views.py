@@ -113,7 +113,7 @@ def cluster_page(request, pk: int):
 def cluster_start(request):
     """A thread page's "Start an article candidate": a candidate led by that question, then its page."""
     try:
-        cluster = services.cluster_start(editor=request.user, thread=_suggested_thread(request))
+        cluster = services.cluster_start(editor=request.user, thread=_posted_thread(request))
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect_back(request, "kb:queue")
@@ -121,7 +121,7 @@ def cluster_start(request):
     return redirect(cluster)
 
 
-def _suggested_thread(request) -> Thread:
+def _posted_thread(request) -> Thread:
     pk = request.POST.get("thread_id", "")
     thread = Thread.objects.visible().filter(pk=int(pk)).first() if pk.isdigit() else None
     if thread is None:
@@ -156,11 +156,11 @@ def cluster_action(request, pk: int):
         elif action == "assign":
             _assign(request, cluster)
         elif action == "add":
-            thread = _suggested_thread(request)
+            thread = _posted_thread(request)
             services.cluster_member_add(editor=user, cluster=cluster, thread=thread)
             messages.success(request, f"Added “{thread.title}” to this candidate.")
         elif action == "not_same":
-            thread = _suggested_thread(request)
+            thread = _posted_thread(request)
             services.cluster_not_same(editor=user, cluster=cluster, thread=thread)
             messages.success(request, f"“{thread.title}” will not be suggested here again.")
         else:
