@@ -499,6 +499,9 @@ if sys.argv[1:2] == ["demo"]:
 # for an edge of the coarser topic level above them.
 KB_CLUSTER_MIN_SIZE = env_int("KB_CLUSTER_MIN_SIZE", 2, minimum=2)
 KB_TOPIC_THRESHOLD = env_float("KB_TOPIC_THRESHOLD", 0.65, minimum=0.0, maximum=1.0)
+# "Maybe the same problem" on a cluster page: questions at least this similar to the lead that the looser
+# answer test of the join rule accepts (kb.engine.problems.JoinRule.loose); an editor adds them or says no.
+KB_SUGGEST_MIN_SIMILARITY = env_float("KB_SUGGEST_MIN_SIMILARITY", 0.75, minimum=0.0, maximum=1.0)
 KB_REVIEW_NEGATIVE_FEEDBACK = env_int("KB_REVIEW_NEGATIVE_FEEDBACK", 3, minimum=1)
 KB_REVIEW_FLAGS = env_int("KB_REVIEW_FLAGS", 1, minimum=1)
 KB_AUTO_CLUSTER = env_bool("KB_AUTO_CLUSTER", True)

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from community.models import Thread
 from core.api import name_nested_serializers
 from core.errors import ServiceError
-from kb import permissions, selectors, services
+from kb import permissions, selectors, services, suggestion_selectors
 from kb.models import Article, ArticleVersion, Cluster
 from kb.selectors import version_diff_html
 from kb.serializers import (
@@ -129,6 +129,56 @@ class ClusterStartApi(APIView):
         thread = get_object_or_404(Thread.objects.visible(), pk=data.validated_data["thread_id"])
         cluster = services.cluster_start(editor=request.user, thread=thread)
         return Response(ClusterOutput(cluster).data, status=status.HTTP_201_CREATED)
+
+
+class ClusterSuggestionsApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        thread_id = serializers.IntegerField(source="thread.pk")
+        title = serializers.CharField(source="thread.title")
+        similarity = serializers.FloatField()
+        reason = serializers.CharField()
+        cluster_id = serializers.IntegerField(source="holder.pk", allow_null=True, default=None,
+                                              help_text="the open candidate that holds it now")
+
+    @extend_schema(summary="Questions that may ask this candidate's problem (the looser rule)",
+                   responses=OutputSerializer(many=True))
+    def get(self, request, cluster_id: int):
+        cluster = _cluster_for_editor(request, cluster_id)
+        rows = suggestion_selectors.cluster_suggestions(cluster=cluster)
+        return Response(self.OutputSerializer(rows, many=True).data)
+
+
+class _ThreadInput(serializers.Serializer):
+    thread_id = serializers.IntegerField(help_text="a visible question")
+
+
+class ClusterMemberAddApi(APIView):
+    InputSerializer = _ThreadInput
+
+    @extend_schema(summary="Add a question to this candidate (an editor's decision: pinned, both clusters frozen)",
+                   request=InputSerializer, responses={201: ClusterOutput})
+    def post(self, request, cluster_id: int):
+        cluster = _cluster_for_editor(request, cluster_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        thread = get_object_or_404(Thread.objects.visible(), pk=data.validated_data["thread_id"])
+        services.cluster_member_add(editor=request.user, cluster=cluster, thread=thread)
+        cluster.refresh_from_db()
+        return Response(ClusterOutput(cluster).data, status=status.HTTP_201_CREATED)
+
+
+class ClusterNotSameApi(APIView):
+    InputSerializer = _ThreadInput
+
+    @extend_schema(summary="Not this candidate's problem: never suggested or joined here again",
+                   request=InputSerializer, responses={204: None})
+    def post(self, request, cluster_id: int):
+        cluster = _cluster_for_editor(request, cluster_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        thread = get_object_or_404(Thread.objects.visible(), pk=data.validated_data["thread_id"])
+        services.cluster_not_same(editor=request.user, cluster=cluster, thread=thread)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ClusterSplitApi(APIView):

@@ -85,11 +85,12 @@ class ClusterMember(models.Model):
         DUPLICATE = "duplicate", "Closed as a duplicate"
         SIMILAR = "similar", "Same problem"
         EDITOR = "editor", "Placed by an editor"
+        ADDED = "added", "Added by an editor"  # from "Maybe the same problem": the editor says it asks the lead's
 
     similarity = models.FloatField(default=0.0, help_text="Cosine similarity to the lead question.")
     relation = models.CharField(max_length=20, choices=Relation.choices, default=Relation.SIMILAR)
     reason = models.CharField(max_length=300, blank=True, help_text="Why the clustering placed it here.")
-    pinned = models.BooleanField(default=False, help_text="Placed here by an editor (merge/split).")
+    pinned = models.BooleanField(default=False, help_text="Placed here by an editor (merge/split/add).")
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -97,6 +98,25 @@ class ClusterMember(models.Model):
 
     def __str__(self) -> str:
         return f"thread {self.thread_id}"
+
+
+class NotSameProblem(models.Model):
+    """An editor's word that a question does not ask a cluster's problem.
+
+    It is never suggested for that cluster again, and no clustering run joins it there.
+    """
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="not_same")
+    thread = models.ForeignKey("community.Thread", on_delete=models.CASCADE, related_name="+")
+    editor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cluster", "thread"], name="kb_not_same_once")]
+
+    def __str__(self) -> str:
+        return f"thread {self.thread_id} is not cluster {self.cluster_id}'s problem"
 
 
 class Article(models.Model):

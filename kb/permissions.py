@@ -11,7 +11,7 @@ for templates. Services assume the matching check passed.
 from __future__ import annotations
 
 from core.errors import NotAllowed, ServiceError
-from kb.models import Article
+from kb.models import Article, Cluster, ClusterMember
 from kb.workflow import TransitionError, next_status, permission_for
 
 
@@ -31,6 +31,16 @@ def can_edit(user) -> bool:
 
 def can_publish(user) -> bool:
     return _has(user, "kb.publish_article")
+
+
+def can_decide_suggestions(user, cluster: Cluster) -> bool:
+    """Editors add "Maybe the same problem" questions to an open cluster, or say they are not its problem."""
+    return can_edit(user) and cluster.status not in (Cluster.Status.MERGED, Cluster.Status.DISMISSED)
+
+
+def can_start_candidate(user, thread) -> bool:
+    """Editors start a candidate for a question no cluster holds (``kb.services.cluster_start``)."""
+    return can_edit(user) and not ClusterMember.objects.filter(thread=thread).exists()
 
 
 def can_view_internal(user) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+from django.core.cache import cache
 
 from community.models import Post, Thread
 from kb.engine.answers import answer_text
@@ -20,6 +21,9 @@ from search.models import Embedding
 from search.services.embeddings import embed_missing
 
 ROW_CHUNK = 2000
+# Pages that look for a question's neighbours ("Maybe the same problem") read every stored question
+# vector; every clustering run (full or after a harvest) refreshes this copy, else it is read again this often.
+STORED_CACHE_SECONDS = 3600
 
 
 def post_text(post: Post) -> str:
@@ -76,10 +80,40 @@ def question_vectors(
     ids = [pk for pk in sorted(texts) if keys[pk] in vectors]
     if not ids:
         return [], np.zeros((0, 0), dtype=np.float32), embedded
-    matrix = np.vstack([vectors[keys[pk]] for pk in ids]).astype(np.float32)
+    matrix = _unit_rows([vectors[keys[pk]] for pk in ids])
+    if thread_ids is None:
+        cache.set(_stored_key(embedder.name), (ids, matrix), STORED_CACHE_SECONDS)
+    return ids, matrix, embedded
+
+
+def _unit_rows(rows: list[np.ndarray]) -> np.ndarray:
+    matrix = np.vstack(rows).astype(np.float32)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     matrix /= np.where(norms == 0, 1, norms)
-    return ids, matrix, embedded
+    return matrix
+
+
+def _stored_key(model_name: str) -> str:
+    return f"kb:question-vectors:{model_name}"
+
+
+def stored_question_vectors(*, model_name: str) -> tuple[list[int], np.ndarray]:
+    """``(thread ids, unit vectors)`` of visible threads whose question vector is stored, embedding nothing.
+
+    For reads on a page: a question the clustering has not embedded yet is left out until it has.
+    Cached (``STORED_CACHE_SECONDS``; a full clustering run refreshes the copy).
+    """
+    key = _stored_key(model_name)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    texts = question_texts()
+    keys = {pk: embedding_key(text, model_name) for pk, text in texts.items()}
+    vectors = stored_vectors(list(keys.values()))
+    ids = [pk for pk in sorted(texts) if keys[pk] in vectors]
+    result = (ids, _unit_rows([vectors[keys[pk]] for pk in ids])) if ids else ([], np.zeros((0, 0), np.float32))
+    cache.set(key, result, STORED_CACHE_SECONDS)
+    return result
 
 
 def text_vectors(texts: dict[int, str], *, embedder: Embedder) -> dict[int, np.ndarray]:

@@ -7,14 +7,14 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import F, Max, Min, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.html import escape
 
 from community.models import Post, Source, Tag, Thread, ThreadLink
 from core.errors import ServiceError
 from kb import permissions
-from kb.models import Article, ArticleVersion, Cluster, ClusterMember, EvidenceNote, Topic
+from kb.models import Article, ArticleVersion, Cluster, ClusterMember, EvidenceNote, NotSameProblem, Topic
 from kb.question_vectors import post_text
 
 A, C = Article.Status, Cluster.Status
@@ -225,7 +225,7 @@ class DraftReasons:
 EXCERPT_CHARS = 220
 RELATION_LABELS = {"own": "the lead's own thread", "duplicate": "a thread the source linked as a duplicate",
                    "same problem": "a thread judged the same problem", "lead": "the lead question",
-                   "similar": "same problem as the lead"}
+                   "similar": "same problem as the lead", "editor": "added by an editor as the lead's problem"}
 
 
 def draft_reasons(*, article: Article) -> DraftReasons | None:
@@ -403,3 +403,34 @@ def duplicate_links(thread_ids: Iterable[int]) -> dict[int, int]:
         if dup in wanted and original is not None and dup != original:
             links.setdefault(dup, original)
     return {t: o for t, o in links.items() if t in wanted and o != t}
+
+
+def not_same_problem_pairs() -> dict[int, set[int]]:
+    """``{thread: clusters an editor said it does not ask the problem of}`` (``NotSameProblem``), for the runs."""
+    pairs: dict[int, set[int]] = {}
+    for thread_id, cluster_id in NotSameProblem.objects.values_list("thread_id", "cluster_id"):
+        pairs.setdefault(thread_id, set()).add(cluster_id)
+    return pairs
+
+
+def cluster_of_thread(*, thread) -> Cluster | None:
+    """The cluster that holds ``thread`` (at most one does), or None."""
+    return Cluster.objects.filter(members__thread=thread).first()
+
+
+# An answer with at least this many votes confirms a question is worth an article, as an accepted one does.
+WELL_VOTED = 2
+
+
+def single_questions(*, limit: int = 10) -> QuerySet[Thread]:
+    """Visible questions no cluster holds whose accepted or well-voted answer (``WELL_VOTED``) an article
+    could stand on, most viewed first, then by votes. Each carries ``accepted`` and ``best_score``.
+
+    Which searches led to a question is not tracked, so views and votes are the demand read here.
+    """
+    answers = Post.objects.visible().filter(thread=OuterRef("pk"), is_question=False)
+    return (Thread.objects.visible().filter(cluster_membership__isnull=True)
+            .annotate(accepted=Exists(answers.filter(is_accepted=True)),
+                      best_score=Subquery(answers.order_by("-total_score").values("total_score")[:1]))
+            .filter(Q(accepted=True) | Q(best_score__gte=WELL_VOTED))
+            .select_related("source").order_by("-view_count", "-total_score", "pk")[:limit])

@@ -8,6 +8,7 @@ urlpatterns = [
     path("preview/", views.preview, name="preview"),
     path("assign/", views.assign, name="assign"),
     path("bulk/", views.bulk, name="bulk"),
+    path("clusters/start/", views.cluster_start, name="start"),
     path("clusters/<int:pk>/", views.cluster_page, name="cluster"),
     path("clusters/<int:pk>/action/", views.cluster_action, name="cluster_action"),
     path("articles/<int:pk>/edit/", views.article_edit, name="edit"),

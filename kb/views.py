@@ -15,11 +15,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
+from community.models import Thread
 from community.rendering import render_markdown
 from core import help_context
 from core.errors import ServiceError
 from core.views import check_required, redirect_back
-from kb import permissions, selectors, services, usage_selectors
+from kb import permissions, selectors, services, suggestion_selectors, usage_selectors
 from kb.models import Article, ArticleVersion, Cluster
 from kb.selectors import version_diff_html
 from kb.workflow import TRANSITIONS, actions_from
@@ -92,6 +93,7 @@ def queue(request):
     items = selectors.queue(user=request.user, **filters)
     return render(request, "kb/queue.html", {
         "items": items, "filters": filters, **selectors.queue_filter_choices(),
+        "singles": selectors.single_questions(limit=10),
         "bulk_actions": [(action, action.replace("_", " ").capitalize()) for action in BULK_ACTIONS],
     })
 
@@ -100,16 +102,39 @@ def queue(request):
 @editor_required
 def cluster_page(request, pk: int):
     cluster = get_object_or_404(Cluster, pk=pk)
+    can_decide = permissions.can_decide_suggestions(request.user, cluster)
     return render(request, "kb/cluster.html", {
         "detail": selectors.cluster_detail(cluster=cluster), "merge_choices": _merge_choices(exclude=cluster),
-        "editors": selectors.editors(),
+        "editors": selectors.editors(), "can_decide_suggestions": can_decide,
+        "suggestions": suggestion_selectors.cluster_suggestions(cluster=cluster) if can_decide else [],
     })
 
 
 @require_POST
 @editor_required
+def cluster_start(request):
+    """A thread page's "Start an article candidate": a candidate led by that question, then its page."""
+    try:
+        cluster = services.cluster_start(editor=request.user, thread=_posted_thread(request))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect_back(request, "kb:queue")
+    messages.success(request, "Candidate started: draft its article when you are ready.")
+    return redirect(cluster)
+
+
+def _posted_thread(request) -> Thread:
+    pk = request.POST.get("thread_id", "")
+    thread = Thread.objects.visible().filter(pk=int(pk)).first() if pk.isdigit() else None
+    if thread is None:
+        raise ServiceError("That question is not there any more.", field="thread_id")
+    return thread
+
+
+@require_POST
+@editor_required
 def cluster_action(request, pk: int):
-    """The cluster page's buttons: draft, split, dismiss, merge, assign."""
+    """The cluster page's buttons: draft, split, dismiss, merge, assign, and add / not the same problem."""
     cluster = get_object_or_404(Cluster, pk=pk)
     action, user = request.POST.get("action", ""), request.user
     try:
@@ -132,6 +157,14 @@ def cluster_action(request, pk: int):
                 return redirect("kb:edit", pk=result.pk)
         elif action == "assign":
             _assign(request, cluster)
+        elif action == "add":
+            thread = _posted_thread(request)
+            services.cluster_member_add(editor=user, cluster=cluster, thread=thread)
+            messages.success(request, f"Added “{thread.title}” to this candidate.")
+        elif action == "not_same":
+            thread = _posted_thread(request)
+            services.cluster_not_same(editor=user, cluster=cluster, thread=thread)
+            messages.success(request, f"“{thread.title}” will not be suggested here again.")
         else:
             raise ServiceError(f"Unknown action {action!r}.")
     except ServiceError as exc:

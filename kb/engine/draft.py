@@ -48,6 +48,7 @@ class DraftThread:
     score: int = 0
     created: datetime | None = None
     duplicate_of: Hashable | None = None  # the thread the source (or an editor) closed it as a duplicate of
+    added: str = ""  # an editor added it as the lead's problem: why (it is then never left out); empty otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,9 @@ def draft_cluster(
             if m is None and lead_thread.duplicate_of == t.id:
                 m = Membership(t.id, "duplicate", float(questions[lead_id].vector @ questions[t.id].vector), None,
                                "the source closed the lead question as a duplicate of it")
+            if m is None and t.added:
+                m = Membership(t.id, "editor", float(questions[lead_id].vector @ questions[t.id].vector), None,
+                               t.added)
             if m is None:
                 sim = float(questions[lead_id].vector @ questions[t.id].vector)
                 left_out.append((t.id, f"not the lead's problem: {sim:.2f} similar to the lead question "

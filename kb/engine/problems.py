@@ -47,7 +47,7 @@ FITTED = Path(__file__).with_name("fitted") / "problems.json"
 # The model reads at most 256 word pieces; longer text only costs tokenizer time.
 QUESTION_CHARS = 2000
 
-Relation = Literal["lead", "duplicate", "similar"]
+Relation = Literal["lead", "duplicate", "similar", "editor"]  # editor: only in drafts, an editor's addition
 
 
 def question_text(title: str, body_text: str) -> str:
@@ -86,6 +86,16 @@ class JoinRule:
         data = json.loads(FITTED.read_text())
         return cls(min_similarity=float(data["min_similarity"]), min_answer_fit=float(data["min_answer_fit"]),
                    sure_similarity=float(data.get("sure_similarity", 1.01)), both_ways=bool(data.get("both_ways")))
+
+    def loose(self, min_similarity: float) -> "JoinRule":
+        """The looser rule of before the switch to paraphrases, for suggestions to an editor only.
+
+        From ``min_similarity`` the lead's best answer must fit the question (the rule's own ``min_answer_fit``;
+        while the lead has no answer, the question's own answer must fit the lead); paraphrases need no answer
+        test. Nothing joins automatically by it: on real forums most questions it adds ask something else.
+        """
+        return replace(self, min_similarity=min_similarity, both_ways=False,
+                       sure_similarity=max(self.sure_similarity, min_similarity))
 
     def explain(self) -> str:
         if self.sure_similarity <= self.min_similarity:
@@ -194,6 +204,48 @@ def judge(lead: Question, question: Question, rule: JoinRule) -> Membership | No
     else:
         reason += "; neither has an answer yet to compare"
     return Membership(question.id, "similar", similarity, fit, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A question that may ask the lead's problem: the looser rule joins it, an editor decides."""
+
+    id: Hashable
+    similarity: float  # cosine to the lead question
+    answer_fit: float | None
+    reason: str
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.2f}".replace("-", "\u2212")
+
+
+def suggest(lead: Question, questions: Iterable[Question], rule: JoinRule, *, limit: int = 5) -> list[Suggestion]:
+    """Up to ``limit`` of ``questions`` that ``rule`` (``JoinRule.loose``) joins to ``lead``, most similar first.
+
+    The decision is ``judge``'s, so titles that contrast are never suggested; duplicate links are not
+    looked at (a linked question joins on its own). Each suggestion says why in an editor's words.
+    """
+    found: list[Suggestion] = []
+    for q in questions:
+        if q.id == lead.id:
+            continue
+        m = judge(lead, replace(q, duplicate_of=None), rule)
+        if m is None:
+            continue
+        reason = f"{m.similarity:.2f} similar to the lead"
+        if m.similarity >= rule.sure_similarity:
+            reason += ", a paraphrase"
+        elif m.answer_fit is not None:
+            reason += f"; the lead's best answer fits it {_signed(m.answer_fit)}"
+        elif q.answer_vector is not None:
+            own = float(q.answer_vector @ lead.vector - q.answer_vector @ q.vector)
+            reason += f"; the lead has no answer yet, its own best answer fits the lead {_signed(own)}"
+        else:
+            reason += "; neither has an answer yet to compare"
+        found.append(Suggestion(q.id, m.similarity, m.answer_fit, reason))
+    found.sort(key=lambda s: -s.similarity)
+    return found[:limit]
 
 
 def candidate_pairs(vectors: np.ndarray, *, min_similarity: float, k: int = 10) -> list[tuple[int, int, float]]:

@@ -2,6 +2,7 @@
 
 - ``articles``: create, edit, workflow transitions, review, restore a version, assign.
 - ``clusters``: merge, split, dismiss a candidate; the draft an editor asks for.
+- ``suggestions``: an editor's answer to "Maybe the same problem": add the question, or not the same problem.
 - ``drafts``: the draft article of a problem cluster (the ORM edge of ``kb.engine.draft``).
 - ``clustering``: full and incremental problem-clustering runs (the ORM edge of ``kb.engine.problems``).
 - ``topics``: the coarser topic level above problem clusters.
@@ -45,6 +46,7 @@ from kb.services.clusters import (
     cluster_start,
 )
 from kb.services.drafts import article_draft_from_cluster, post_hash
+from kb.services.suggestions import cluster_member_add, cluster_not_same
 from kb.services.freshness import (
     article_check_feedback,
     article_check_flags,
@@ -57,6 +59,7 @@ from kb.services.usage import article_feedback_record, article_view_record
 from kb.services.versions import version_save
 
 __all__ = [
+    "cluster_member_add", "cluster_not_same",
     "BulkResult", "ClusterReport", "articles_transition_bulk", "items_assign_bulk", "article_assign", "article_check_feedback", "article_check_flags", "article_create",
     "article_draft_capture", "article_draft_from_cluster", "article_edit", "article_feedback_record",
     "article_flag_get_or_create", "article_from_cluster", "article_mark_needs_review", "article_mark_reviewed",

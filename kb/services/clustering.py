@@ -42,7 +42,7 @@ from kb.engine.problems import (
 )
 from kb.models import Article, ArticleVersion, Cluster, ClusterMember
 from kb.question_vectors import answer_vectors, best_answers, question_vectors
-from kb.selectors import duplicate_links
+from kb.selectors import duplicate_links, not_same_problem_pairs
 from kb.services.demand import clusters_demand_update
 from kb.services.drafts import article_draft_from_cluster
 from kb.services.topics import topics_rebuild
@@ -272,6 +272,7 @@ def clusters_rebuild(
             if progress:
                 progress("cluster", 1, 1)
             mapping = match_clusters(old, [set(g.ids) for g in groups], frozen=locked)
+            groups, mapping = _without_refused(groups, mapping, not_same_problem_pairs())
             target = {m.id: (mapping[i], m) for i, g in enumerate(groups) for m in g.members}
             leaving = [t for t, (c, pinned) in current.items()
                        if c not in locked and not pinned and (target.get(t, (None,))[0] != c)]
@@ -305,6 +306,24 @@ def clusters_rebuild(
             touched -= _deleted(touched)
             return _finish(report, touched=touched, vectors=vectors, frozen=frozen, min_size=min_size,
                            draft=draft, progress=progress, embedder=embedder)
+
+
+def _without_refused(groups: list[ProblemCluster], mapping: dict[int, int | None], refused: dict[int, set[int]]
+                     ) -> tuple[list[ProblemCluster], dict[int, int | None]]:
+    """Keep out of each continued cluster the questions an editor said are not its problem (they stay single
+    this run); a group led by one becomes a new candidate instead of continuing that cluster."""
+    if not refused:
+        return groups, mapping
+    groups, mapping = list(groups), dict(mapping)
+    for i, group in enumerate(groups):
+        cid = mapping.get(i)
+        if cid is None:
+            continue
+        if cid in refused.get(group.lead, ()):
+            mapping[i] = None
+            continue
+        groups[i] = ProblemCluster(group.lead, [m for m in group.members if cid not in refused.get(m.id, ())])
+    return groups, mapping
 
 
 def clusters_update(
@@ -373,12 +392,16 @@ def _join_leads(new: list[int], vectors: dict[int, np.ndarray], *, current: dict
     links = duplicate_links(new)
     lead_questions = _questions(list(leads), vectors, with_answers=set(leads), embedder=embedder, links={})
     titles = dict(Thread.objects.filter(pk__in=new).values_list("id", "title"))
+    refused = not_same_problem_pairs()
     joined, held, rest = [], [], []
     for pk in new:
         question = Question(pk, vectors[pk], duplicate_of=links.get(pk), title=titles.get(pk, ""))
         target = None
         original = links.get(pk)
-        if original is not None and original in current:
+        no = refused.get(pk, set())
+        if original is not None and original in current and current[original][0] in no:
+            pass  # an editor said it is not that cluster's problem, whatever the source linked
+        elif original is not None and original in current:
             cid = current[original][0]
             lead = next((t for t, c in leads.items() if c == cid), None)
             sim = float(vectors[pk] @ vectors[lead]) if lead is not None else 0.0
@@ -386,7 +409,7 @@ def _join_leads(new: list[int], vectors: dict[int, np.ndarray], *, current: dict
                    else f"the source closed it as a duplicate of thread {original}, a member")
             target = (cid, Membership(pk, "duplicate", sim, None, why))
         else:
-            found = problem_join(question, lead_questions.values(), rule)
+            found = problem_join(question, [q for q in lead_questions.values() if leads[q.id] not in no], rule)
             if found is not None:
                 target = (leads[found[0]], found[1])
         if target is None:

@@ -24,7 +24,7 @@ from core.slugs import unique_slug
 from kb.engine.answers import AnswerModel
 from kb.engine.draft import Draft, DraftAnswer, DraftThread, draft_cluster
 from kb.engine.problems import JoinRule
-from kb.models import Article, ArticleSource, ArticleVersion, Cluster, EvidenceNote
+from kb.models import Article, ArticleSource, ArticleVersion, Cluster, ClusterMember, EvidenceNote
 from kb.question_vectors import answer_vectors, post_text, question_vectors
 from kb.selectors import duplicate_links
 from kb.services.versions import version_save
@@ -126,13 +126,15 @@ def cluster_draft(*, cluster: Cluster, embedder: Embedder | None = None, rule: J
         raise ValueError(f"cluster {cluster.pk} has no visible threads to draft from")
     avecs = answer_vectors(post_ids=[p.pk for t in threads for p in answers[t.pk]], embedder=embedder)
     links = duplicate_links([t.pk for t in threads])
+    added = dict(ClusterMember.objects.filter(cluster=cluster, relation=ClusterMember.Relation.ADDED)
+                 .values_list("thread_id", "reason"))
     infos = [
         DraftThread(
             id=t.pk, title=t.title, question=post_text(questions[t.pk]) if t.pk in questions else "",
             answers=tuple(DraftAnswer(p.pk, post_text(p), p.total_score, p.is_accepted, p.created_at)
                           for p in answers[t.pk] if p.pk in avecs),
             tags=tuple(tag.name for tag in t.tags.all()), score=t.total_score, created=t.created_at,
-            duplicate_of=links.get(t.pk),
+            duplicate_of=links.get(t.pk), added=added.get(t.pk, ""),
         )
         for t in threads
     ]
