@@ -192,15 +192,16 @@ def judge(lead: Question, question: Question, rule: JoinRule) -> Membership | No
     if fit is not None:
         if fit < rule.min_answer_fit:
             return None
-        reason += f"; the lead's best answer fits it {fit:+.2f} against the lead"
+        reason += f"; the lead's best answer matches it {_fits(fit, 'the lead')}"
         if rule.both_ways and own is not None:
             if own < rule.min_answer_fit:
                 return None
-            reason += f", and its own best answer fits the lead {own:+.2f} against itself"
+            reason += f", and its own best answer matches the lead {_fits(own, 'its own question')}"
     elif own is not None:
         if own < rule.min_answer_fit:
             return None
-        reason += f"; the lead has no answer yet, and its own best answer fits the lead {own:+.2f} against itself"
+        reason += (f"; the lead has no answer yet, and its own best answer matches the lead "
+                   f"{_fits(own, 'its own question')}")
     else:
         reason += "; neither has an answer yet to compare"
     return Membership(question.id, "similar", similarity, fit, reason)
@@ -216,8 +217,11 @@ class Suggestion:
     reason: str
 
 
-def _signed(value: float) -> str:
-    return f"{value:+.2f}".replace("-", "\u2212")
+def _fits(value: float, other: str) -> str:
+    """An answer-fit difference in an editor's words: "0.03 less well than the lead"."""
+    if abs(value) < 0.005:
+        return f"as well as {other}"
+    return f"{abs(value):.2f} {'better' if value > 0 else 'less well'} than {other}"
 
 
 def suggest(lead: Question, questions: Iterable[Question], rule: JoinRule, *, limit: int = 5) -> list[Suggestion]:
@@ -237,10 +241,10 @@ def suggest(lead: Question, questions: Iterable[Question], rule: JoinRule, *, li
         if m.similarity >= rule.sure_similarity:
             reason += ", a paraphrase"
         elif m.answer_fit is not None:
-            reason += f"; the lead's best answer fits it {_signed(m.answer_fit)}"
+            reason += f"; the lead's best answer matches it {_fits(m.answer_fit, 'the lead')}"
         elif q.answer_vector is not None:
             own = float(q.answer_vector @ lead.vector - q.answer_vector @ q.vector)
-            reason += f"; the lead has no answer yet, its own best answer fits the lead {_signed(own)}"
+            reason += f"; the lead has no answer yet, its own best answer matches the lead {_fits(own, 'its own question')}"
         else:
             reason += "; neither has an answer yet to compare"
         found.append(Suggestion(q.id, m.similarity, m.answer_fit, reason))

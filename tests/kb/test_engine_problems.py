@@ -162,7 +162,7 @@ def test_while_the_lead_has_no_answer_the_questions_own_answer_must_fit_the_lead
     misses = Question("misses", _unit((0.8, 0.6, 0))[0], answer_vector=_unit((0.3, 1, 0))[0])
     unanswered = Question("unanswered", _unit((0.8, 0.6, 0))[0])
 
-    assert "its own best answer fits the lead" in judge(lead, fits, WITH_ANSWER_TEST).reason
+    assert "its own best answer matches the lead" in judge(lead, fits, WITH_ANSWER_TEST).reason
     assert judge(lead, misses, WITH_ANSWER_TEST) is None
     assert judge(lead, unanswered, WITH_ANSWER_TEST).reason.endswith("neither has an answer yet to compare")
 
@@ -174,8 +174,8 @@ def test_both_ways_each_answer_must_fit_the_other_question():
     own_misses = Question("own-misses", _unit((0.8, 0.6, 0))[0], answer_vector=_unit((0.2, 1, 0))[0])
 
     assert judge(lead, fits, rule).reason.endswith(
-        "the lead's best answer fits it -0.02 against the lead, and its own best answer fits the lead +0.08 against "
-        "itself")
+        "the lead's best answer matches it 0.02 less well than the lead, and its own best answer matches the lead "
+        "0.08 better than its own question")
     assert judge(lead, own_misses, rule) is None
     assert judge(lead, own_misses, WITH_ANSWER_TEST) is not None
 

@@ -36,7 +36,7 @@ def test_a_started_candidate_lists_the_question_the_strict_rule_left_apart(clust
     row = suggested(cluster)[other.pk]
 
     assert 0.75 <= row.similarity < 0.90
-    assert row.reason.startswith(f"{row.similarity:.2f} similar to the lead; the lead's best answer fits it ")
+    assert row.reason.startswith(f"{row.similarity:.2f} similar to the lead; the lead's best answer matches it ")
     assert row.holder is None
     assert lead.pk not in suggested(cluster)
 

@@ -31,7 +31,7 @@ def test_editor_adds_a_suggested_question_to_the_candidate(demo_corpus, process_
 
     suggestions = page.get_by_role("region", name="Maybe the same problem")
     row = suggestions.locator("tr.kb-suggestion", has_text=other.title)
-    expect(row).to_contain_text("similar to the lead; the lead's best answer fits it")
+    expect(row).to_contain_text("similar to the lead; the lead's best answer matches it")
     expect(row).to_contain_text("no candidate")
     row.get_by_role("button", name="Add to this cluster").click()
 
