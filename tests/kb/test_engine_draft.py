@@ -164,3 +164,20 @@ def test_on_real_duplicates_answers_of_related_threads_never_reach_the_draft(sha
     assert drafts >= 20
     assert placed >= drafts
     assert wrong == 0
+
+
+def test_a_joke_in_a_duplicate_linked_thread_never_becomes_the_solution(embedder):
+    lead = DraftThread("guest", "Guest network on the H1 keeps asking for a password that does not exist",
+                       "My visitors join the guest Wi-Fi and are asked for a password I never set. How do I fix it?")
+    linked = DraftThread("dup", "Guest Wi-Fi asks for an unknown password", "Friends cannot join my guest Wi-Fi.",
+                         duplicate_of="guest",
+                         answers=(DraftAnswer("joke", "Maybe your friends should just stay home and bake bread.",
+                                              12, False, WHEN),
+                                  DraftAnswer("open", "Open the app, Guest network, and set Security to Open or "
+                                                      "type a new guest Wi-Fi password; visitors then join with it.",
+                                              3, False, WHEN)))
+    draft = _draft(embedder, [lead, linked], lead="guest")
+
+    assert draft.placement.solution.id == "open"
+    reasons = {s.id: s.reason for s in draft.placement.rejected}
+    assert "does not speak to this problem" in reasons["joke"]
