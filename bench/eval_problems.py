@@ -9,7 +9,9 @@ Gold:
   every question with a duplicate or related link, so a related pair (same
   topic, another problem) clustered together costs precision.
 
-Rows: ``problem`` is ``kb.engine.problems`` from text alone; ``problem+links``
+Rows: ``problem`` is ``kb.engine.problems`` from text alone; ``problem+editor`` (StackFAQ, whose gold is
+complete) is that after an editor reviewed each cluster's "Maybe the same problem" list once, adding what is
+the lead's problem (``editor_review``; how many suggestions were shown and right is printed); ``problem+links``
 also follows the dump's duplicate links (what the product does with harvested
 links; its duplicate figures are then the links themselves, not a test);
 ``topic`` is the topic level (``kb.engine.clustering`` defaults); ``tfidf`` is the
@@ -53,6 +55,36 @@ def evaluate(ids, texts, vectors, questions, gold_groups, items, dups, related) 
     return rows
 
 
+def editor_review(questions, gold_groups, *, min_similarity: float = 0.75) -> tuple[list[list], int, int]:
+    """The problem clusters after an editor reviews each one's "Maybe the same problem" list once.
+
+    The editor adds every suggestion that is the lead's gold problem and turns the rest down, as the
+    cluster page offers (``kb.engine.problems.suggest`` with ``JoinRule.loose``, up to 5 per cluster; other
+    clusters' leads are never suggested). Returns (clusters, suggestions shown, suggestions right).
+    """
+    from kb.engine.problems import JoinRule, problem_clusters, suggest
+
+    gold = {x: g for g, members in enumerate(gold_groups) for x in members}
+    rule = JoinRule.fitted().loose(min_similarity)
+    groups = [list(c.ids) for c in problem_clusters(questions)]
+    where = {x: gi for gi, g in enumerate(groups) for x in g}
+    leads = {g[0] for g in groups}
+    by_id = {q.id: q for q in questions}
+    shown = right = 0
+    for gi, group in enumerate(groups):
+        lead = by_id[group[0]]
+        pool = [q for q in questions if where.get(q.id) != gi and q.id not in leads]
+        for s in suggest(lead, pool, rule):
+            shown += 1
+            if gold.get(s.id) == gold.get(lead.id):
+                right += 1
+                if s.id in where:
+                    groups[where[s.id]].remove(s.id)
+                group.append(s.id)
+                where[s.id] = gi
+    return [g for g in groups if len(g) >= 2], shown, right
+
+
 def stack_exchange(data: Path, folder: str) -> dict[str, dict]:
     from kb.engine.clustering.metrics import gold_groups_from_pairs
     from kb.engine.problems import question_text
@@ -86,7 +118,14 @@ def stackfaq(data: Path) -> dict[str, dict]:
     vectors = td.embed(texts)
     plain = [Question(item_id, vectors[i], answer, accepted=answer is not None, title=titles[i])
              for i, (item_id, answer) in enumerate(questions)]
-    return evaluate(ids, texts, vectors, (plain, None), gold, set(ids), [], [])
+    rows = evaluate(ids, texts, vectors, (plain, None), gold, set(ids), [], [])
+    from kb.engine.clustering.metrics import bcubed, coverage
+
+    reviewed, shown, right = editor_review(plain, gold)
+    p, r, f = bcubed(reviewed, gold, items=set(ids))
+    rows["problem+editor"] = {"coverage": coverage(reviewed, len(ids)), "clusters": len(reviewed), "P": p, "R": r,
+                              "F1": f, "dup": None, "rel": None, "suggested": shown, "suggested_right": right}
+    return rows
 
 
 def main() -> None:
@@ -108,6 +147,8 @@ def main() -> None:
             rel = "" if v["rel"] is None else f"{v['rel']:.2f}"
             print(f"  {row:<15}{v['coverage']:>9.3f}{v['clusters']:>9d}{v['P']:>7.3f}{v['R']:>7.3f}{v['F1']:>7.3f}"
                   f"{dup:>7}{rel:>8}")
+            if "suggested" in v:
+                print(f"  {'':<15}suggestions shown {v['suggested']}, the lead's problem {v['suggested_right']}")
         print()
     print(json.dumps({name: {row: {k: (round(x, 4) if isinstance(x, float) else x) for k, x in v.items()}
                              for row, v in rows.items()} for name, rows in results.items()}))
