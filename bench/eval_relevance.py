@@ -1,6 +1,7 @@
 """Calibrated relevance on real data: fit the model, measure it on sites it never saw.
 
     .venv/bin/python bench/eval_relevance.py ../shared/data [--cache DIR] [--floor 0.2] [--write]
+        [--before | --without-length]
 
 PATH is a folder of datasets (Stack Exchange dump folders, the StackFAQ folder),
 or several such paths. ``bench/relevance_data.py`` indexes each with the
@@ -18,6 +19,14 @@ same evidence the product computes — and labelled:
   links are sparse, and many of those results ask the same thing without a
   link (read them: ``--show``), so counting them as not relevant would teach
   the model that a near-duplicate is a miss.
+
+Every labelled query and every probe title or paraphrase also comes as a keyword
+query (its two or three most distinctive words, ``relevance_data.keyword_query``),
+labelled as the query it was made from; figures are printed for full queries
+(as before keyword queries were added) and for keyword queries apart.
+``--before`` measures the model as it was before them (no short-query
+features, fitted without keyword queries); ``--without-length`` fits on them
+without the short-query features (what the features add).
 
 Held out: the model that scores a site's own queries never saw that site
 (StackFAQ: never its test half, the second five paraphrases of each thread);
@@ -59,8 +68,13 @@ from search.engine.relevance import (  # noqa: E402
 )
 
 TOP = 10
-FEATURES = {"hybrid": ("cosine", "margin", "agreement"), "dense": ("cosine", "margin"),
+FEATURES = {"hybrid": ("cosine", "margin", "agreement", "short", "short_cosine", "short_agreement"),
+            "dense": ("cosine", "margin", "short", "short_cosine"),
             "keyword": ("keyword_reciprocal_rank",)}
+# What the model read before short queries were judged on their own (``--without-length``).
+WITHOUT_LENGTH = {"hybrid": ("cosine", "margin", "agreement"), "dense": ("cosine", "margin"),
+                  "keyword": ("keyword_reciprocal_rank",)}
+KEYWORDS = "keywords"  # the form of the keyword queries (``relevance_data.keyword_query``)
 FLOORS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 L2 = 1e-3
 
@@ -75,6 +89,7 @@ class Row:
     split: str
     label: int | None  # 1 relevant, 0 not, None left out
     features: dict
+    evidence: object = None  # search.engine.relevance.Evidence
 
 
 def _group(run: dict) -> str:
@@ -101,7 +116,7 @@ def _top(run: dict, mode: str, config) -> list[int]:
     return [hit.document_id for hit in fuse(dense, keyword, config=config)[:TOP]]
 
 
-def build_rows(runs: list[dict], mode: str, config) -> tuple[list[Row], dict]:
+def build_rows(runs: list[dict], mode: str, config, features: dict = FEATURES) -> tuple[list[Row], dict]:
     """One row per (query, top-10 result); also, per query, its gold and its top-10 ids."""
     rows, queries = [], {}
     for number, run in enumerate(runs):
@@ -111,7 +126,7 @@ def build_rows(runs: list[dict], mode: str, config) -> tuple[list[Row], dict]:
         keyword = [tuple(item) for item in run["keyword"]] if mode != "dense" else []
         queries[number] = {"gold": gold, "top": top, "group": group, "site": run["site"], "qsite": run["qsite"],
                            "form": run["form"], "split": run["split"], "text": run["text"]}
-        for doc, item in zip(top, evidence(top, dense=dense, keyword=keyword)):
+        for doc, item in zip(top, evidence(top, dense=dense, keyword=keyword, query=run["text"])):
             if group == "out":
                 label = 0
             elif group == "in":
@@ -119,8 +134,8 @@ def build_rows(runs: list[dict], mode: str, config) -> tuple[list[Row], dict]:
             else:
                 label = None
             rows.append(Row(query=number, site=run["site"], qsite=run["qsite"], group=group, form=run["form"],
-                            split=run["split"], label=label,
-                            features={name: item.value(name) for name in FEATURES[mode]}))
+                            split=run["split"], label=label, evidence=item,
+                            features={name: item.value(name) for name in features[mode]}))
     return rows, queries
 
 
@@ -150,22 +165,21 @@ def fit(rows: list[Row], features: tuple[str, ...]) -> LogisticModel:
 
 
 def predict(model: LogisticModel, row: Row) -> float:
-    from search.engine.relevance import Evidence
-
-    values = {"cosine": None, "margin": None, "agreement": 0.0, "keyword_reciprocal_rank": 0.0, **row.features}
-    return model.probability(Evidence(**values))
+    return model.probability(row.evidence)
 
 
 def fittable(rows: list[Row]) -> bool:
     return {r.label for r in rows} >= {0, 1}
 
 
-def held_out(rows: list[Row], sites: list[str], features) -> dict[int, float]:
+def held_out(rows: list[Row], sites: list[str], features, *, fit_keywords: bool = True) -> dict[int, float]:
     """Each row's relevance from a model that never saw its sites (see the module docstring).
-    Rows whose held-out training set lacks relevant or irrelevant results (too few sites) get none."""
+    Rows whose held-out training set lacks relevant or irrelevant results (too few sites) get none.
+    ``fit_keywords=False`` fits without the keyword queries (as models were before they were added)."""
     predicted: dict[int, float] = {}
+    fitting = rows if fit_keywords else [r for r in rows if r.form != KEYWORDS]
     for site in sites:
-        train = [r for r in rows if site not in (r.site, r.qsite)
+        train = [r for r in fitting if site not in (r.site, r.qsite)
                  or (site == "stackfaq" and r.group == "in" and r.site == "stackfaq" and r.split == "dev")]
         if not fittable(train):
             continue
@@ -177,7 +191,7 @@ def held_out(rows: list[Row], sites: list[str], features) -> dict[int, float]:
         for b in sites:
             if a == b:
                 continue
-            train = [r for r in rows if not {a, b} & {r.site, r.qsite}]
+            train = [r for r in fitting if not {a, b} & {r.site, r.qsite}]
             if not fittable(train):
                 continue
             model = fit(train, features)
@@ -241,9 +255,15 @@ def print_bins(title: str, pairs: list[tuple[Row, float]], weights=None) -> floa
 def report(rows, queries, predicted, sites, floor, mode) -> dict:
     scored = per_query(rows, predicted)
     summary: dict = {"mode": mode, "floor": floor}
-    faq_test = [(r, predicted[i]) for i, r in enumerate(rows)
-                if i in predicted and r.site == "stackfaq" and r.group == "in" and r.label is not None]
-    out = [(r, predicted[i]) for i, r in enumerate(rows) if i in predicted and r.group == "out"]
+    faq_all = [(r, predicted[i]) for i, r in enumerate(rows)
+               if i in predicted and r.site == "stackfaq" and r.group == "in" and r.label is not None]
+    out_all = [(r, predicted[i]) for i, r in enumerate(rows) if i in predicted and r.group == "out"]
+    # The figures of full queries (titles, paraphrases, title + body) first, as before keyword queries
+    # were fitted on; then the keyword queries' own.
+    faq_test = [(r, p) for r, p in faq_all if r.form != KEYWORDS]
+    out = [(r, p) for r, p in out_all if r.form != KEYWORDS]
+    faq_keywords = [(r, p) for r, p in faq_all if r.form == KEYWORDS]
+    out_keywords = [(r, p) for r, p in out_all if r.form == KEYWORDS]
     se = [(r, predicted[i]) for i, r in enumerate(rows)
           if i in predicted and r.group == "in" and r.site != "stackfaq"]
     print(f"\n##### {mode} model, held out (floor {floor})")
@@ -253,6 +273,12 @@ def report(rows, queries, predicted, sites, floor, mode) -> dict:
     weights = [0.5 / len(faq_test) if r.group == "in" else 0.5 / len(out) for r, _ in both] or None
     summary["ece_balanced"] = round(print_bins("StackFAQ test half and out of domain, weighted half each", both,
                                                weights), 4)
+    summary["ece_stackfaq_keywords"] = round(print_bins("Keyword queries: StackFAQ test half", faq_keywords), 4)
+    summary["ece_out_of_domain_keywords"] = round(print_bins("Keyword queries: out of domain", out_keywords), 4)
+    both = faq_keywords + out_keywords
+    weights = [0.5 / len(faq_keywords) if r.group == "in" else 0.5 / len(out_keywords) for r, _ in both] or None
+    summary["ece_balanced_keywords"] = round(print_bins("Keyword queries: StackFAQ test half and out of domain, "
+                                                        "weighted half each", both, weights), 4)
     noisy = [(Row(**{**r.__dict__, "label": r.label or 0}), p) for r, p in se]
     summary["ece_se_duplicates_noisy"] = round(print_bins(
         "Stack Exchange duplicate titles, unlinked results counted as not relevant (a pessimistic bound)", noisy), 4)
@@ -271,23 +297,27 @@ def report(rows, queries, predicted, sites, floor, mode) -> dict:
             parts.append(part)
         print(f"  {f:<5} " + " | ".join(parts))
 
-    print(f"\nOut of domain at floor {floor}: share of queries flagged no_good_match (query site -> index)")
-    print("  " + f"{'':<10}" + "".join(f"{s:>10}" for s in sites))
-    pairs = {}
-    for a in sites:
-        line = f"  {a:<10}"
-        for b in sites:
-            qids = [q for q, v in queries.items() if v["group"] == "out" and v["qsite"] == a and v["site"] == b]
-            if a == b or not qids:
-                line += f"{'-':>10}"
-                continue
-            pairs[f"{a}->{b}"] = round(flagged(scored, qids, floor), 4)
-            line += f"{pairs[f'{a}->{b}']:>10.3f}"
-        print(line)
-    summary["out_of_domain_flagged"] = pairs
-    ood = [q for q, v in queries.items() if v["group"] == "out" and q in scored]
-    summary["out_of_domain_flagged_all"] = round(flagged(scored, ood, floor), 4)
-    print(f"  all pairs: {summary['out_of_domain_flagged_all']:.3f} of {len(ood)} queries")
+    for keywords, suffix in ((False, ""), (True, "_keywords")):
+        print(f"\nOut of domain at floor {floor}, {'keyword' if keywords else 'full'} queries: share flagged "
+              f"no_good_match (query site -> index)")
+        print("  " + f"{'':<10}" + "".join(f"{s:>10}" for s in sites))
+        pairs = {}
+        for a in sites:
+            line = f"  {a:<10}"
+            for b in sites:
+                qids = [q for q, v in queries.items() if v["group"] == "out" and v["qsite"] == a
+                        and v["site"] == b and (v["form"] == KEYWORDS) == keywords]
+                if a == b or not qids:
+                    line += f"{'-':>10}"
+                    continue
+                pairs[f"{a}->{b}"] = round(flagged(scored, qids, floor), 4)
+                line += f"{pairs[f'{a}->{b}']:>10.3f}"
+            print(line)
+        summary[f"out_of_domain_flagged{suffix}"] = pairs
+        ood = [q for q, v in queries.items() if v["group"] == "out" and q in scored
+               and (v["form"] == KEYWORDS) == keywords]
+        summary[f"out_of_domain_flagged_all{suffix}"] = round(flagged(scored, ood, floor), 4)
+        print(f"  all pairs: {summary[f'out_of_domain_flagged_all{suffix}']:.3f} of {len(ood)} queries")
 
     print(f"\nIn domain at floor {floor}")
     print(f"  {'site':<10} {'form':<11} {'queries':>7} {'recall@10':>9} {'kept Q':>7} {'kept R':>7} "
@@ -335,7 +365,14 @@ def main() -> int:
     parser.add_argument("--floor", type=float, default=DEFAULT_FLOOR)
     parser.add_argument("--write", action="store_true", help=f"fit on everything and write {MODEL_FILE.name}")
     parser.add_argument("--show", type=int, default=0, metavar="N", help="print N queries of each kind")
+    parser.add_argument("--without-length", action="store_true",
+                        help="the model without the short-query features (what they add)")
+    parser.add_argument("--before", action="store_true",
+                        help="as models were before keyword queries: without the short-query features, "
+                             "fitted without keyword queries, measured on them too")
     opts = parser.parse_args()
+    if opts.write and (opts.before or opts.without_length):
+        parser.error("--write ships the full model: leave out --before and --without-length")
     datasets = [d for path in opts.paths for d in find_datasets(path.resolve())]
     if not datasets:
         parser.error("no datasets found (Stack Exchange dump folders with Posts.xml, or the StackFAQ folder)")
@@ -358,12 +395,13 @@ def main() -> int:
 
     summary, fitted = {}, {}
     for mode in ("hybrid", "dense", "keyword"):
-        rows, queries = build_rows(data["runs"], mode, config)
-        predicted = held_out(rows, sites, FEATURES[mode])
+        features = WITHOUT_LENGTH if opts.without_length or opts.before else FEATURES
+        rows, queries = build_rows(data["runs"], mode, config, features)
+        predicted = held_out(rows, sites, features[mode], fit_keywords=not opts.before)
         summary[mode] = report(rows, queries, predicted, sites, opts.floor, mode)
         if mode == "hybrid" and opts.show:
             show(rows, queries, predicted, opts.show, data.get("titles", {}))
-        fitted[mode] = fit(rows, FEATURES[mode])
+        fitted[mode] = fit([r for r in rows if r.form != KEYWORDS] if opts.before else rows, features[mode])
         print(f"\n{mode} model fitted on everything: {json.dumps(fitted[mode].to_dict())}")
     if opts.write:
         model = RelevanceModel(models=fitted)
@@ -382,6 +420,7 @@ def main() -> int:
     print(json.dumps({k: finite(v) for k, v in {"floor": opts.floor, "ece_stackfaq": hybrid["ece_stackfaq"],
                       "ece_balanced": hybrid["ece_balanced"],
                       "out_of_domain_flagged": hybrid["out_of_domain_flagged_all"],
+                      "out_of_domain_flagged_keywords": hybrid["out_of_domain_flagged_all_keywords"],
                       "kept_query": {k: v["kept_query"] for k, v in hybrid["in_domain"].items() if v["queries"]},
                       "kept_result": {k: v["kept_result"] for k, v in hybrid["in_domain"].items() if v["queries"]},
                       }.items()}))

@@ -11,7 +11,10 @@ ranks:
 - the same queries with their relevant document withheld (an in-domain question
   the index has no answer for);
 - the other sites' probe queries (question titles, title + body, paraphrases):
-  out of domain, nothing relevant.
+  out of domain, nothing relevant;
+- a keyword version of each labelled query and of each probe title or
+  paraphrase (form ``keywords``): its two or three most distinctive words (by
+  IDF over its own site's documents), as customers type them into a search box.
 
 For every query it records what search computes before fusion: the dense
 ranking (best-passage cosine) and the keyword ranking (BM25), 30 deep as for a
@@ -31,6 +34,50 @@ DEPTH = 30  # what production ranks per ranker for a 10-result page
 PROBES = 200  # titles a site offers the other sites
 PROBE_BODIES = 60  # title + body probes a site offers
 SEED = 29
+KEYWORD_SIZES = (2, 2, 3)  # words in a keyword query, drawn per query
+
+
+def keyword_query(text: str, idf: dict[str, float], rng: random.Random) -> str:
+    """``text``'s most distinctive words (highest ``idf``; words its site never uses left out), two or
+    three of them in the order written: what a customer types instead of a question."""
+    from search.engine.query import query_terms
+
+    terms = [t for t in query_terms(text.split("\n")[0]) if t in idf and not t.isdigit()]
+    size = rng.choice(KEYWORD_SIZES)
+    chosen = set(sorted(terms, key=lambda t: -idf[t])[:size])
+    return " ".join(t for t in terms if t in chosen)
+
+
+def site_idf() -> dict[str, float]:
+    """Inverse document frequency of every query term in the active documents (title and text)."""
+    import math
+
+    from search.engine.query import query_terms
+    from search.models import Document
+
+    counts: dict[str, int] = {}
+    rows = Document.objects.filter(is_active=True).values_list("title", "text")
+    for title, text in rows:
+        for term in set(query_terms(f"{title}\n{text}")):
+            counts[term] = counts.get(term, 0) + 1
+    n = max(1, len(rows))
+    return {term: math.log((n + 1) / (count + 0.5)) for term, count in counts.items()}
+
+
+def with_keyword_queries(queries: dict, probes: list[dict], rng: random.Random) -> None:
+    """Add the keyword version of each labelled query (titles and paraphrases, not title + body) and
+    of each probe title or paraphrase."""
+    idf = site_idf()
+    for qid, query in list(queries.items()):
+        if query["form"] in ("title", "paraphrase") and not query.get("withheld"):
+            short = keyword_query(query["text"], idf, rng)
+            if short:
+                queries[f"{qid}|keywords"] = {**query, "text": short, "form": "keywords"}
+    for probe in list(probes):
+        if probe["form"] in ("title", "paraphrase"):
+            short = keyword_query(probe["text"], idf, rng)
+            if short:
+                probes.append({"text": short, "form": "keywords"})
 
 
 def dataset_name(path: Path) -> str:
@@ -114,6 +161,7 @@ def build(path: Path, workdir: Path) -> dict:
         for thread in chosen[:PROBES // 2]:
             queries[f"own-{thread.pk}"] = {"text": thread.title, "labels": {}, "split": "test",
                                            "exclude": doc_of.get(thread.pk), "form": "title", "withheld": True}
+    with_keyword_queries(queries, probes, rng)
     titles = {str(pk): title for pk, title in Document.objects.values_list("id", "title")}
     return {"site": dataset_name(path), "meta": meta, "queries": queries, "probes": probes, "titles": titles}
 

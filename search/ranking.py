@@ -126,7 +126,8 @@ def rank(query: str, *, limit: int, candidates=None, ranker: Ranker | None = Non
                                                 dense=dense, keyword=keyword)
     # Calibrated from what both rankers saw (restricted to the candidates, or to the wider ones the
     # relevance is judged among), whatever the ranker: the fused score only orders this query's hits.
-    scores = relevance([hit.document_id for hit in hits], dense=judged_dense, keyword=judged_keyword, mode=mode)
+    scores = relevance([hit.document_id for hit in hits], dense=judged_dense, keyword=judged_keyword, query=query,
+                       mode=mode)
     return Ranking(hits=[dataclasses.replace(hit, relevance=value) for hit, value in zip(hits, scores)], mode=mode)
 
 

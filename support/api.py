@@ -236,7 +236,8 @@ class ContactSuggestionsApi(APIView):
         "no_confident_suggestion": serializers.BooleanField(
             help_text="True when articles were found but none is likely to answer the conversation."),
         "weak_count": serializers.IntegerField(help_text="Weak matches left out of the results."),
-        "results": ConsoleSuggestionOutput(many=True, help_text="Only articles that clear the relevance floor.")}))
+        "results": ConsoleSuggestionOutput(
+            many=True, help_text="Only articles that clear the relevance floor, most likely first.")}))
     def get(self, request, contact_id: int):
         contact = agent_contact(request, contact_id)
         results = selectors.contact_suggestions(contact=contact, agent=request.user)

@@ -24,6 +24,7 @@ from support import permissions
 from support.engine.excerpt import flat_text, solution_blocks, with_breaks
 from support.engine.ranking import (
     Message,
+    by_likelihood,
     conversation_query,
     draft_words,
     fuse_recent,
@@ -205,9 +206,11 @@ def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT, 
     the text (``fuse_recent``), and the opening (subject and first message) is searched alone for
     relevance only: each article keeps its highest relevance over the queries, so the first of
     two problems in one conversation still gets its article. Articles that resolved other
-    contacts then get a small bounded boost (``rerank``). Each item is ``article_suggestions``'s
-    dict plus ``internal``, ``excerpt`` (the matched passage, cut for a reply) and
-    ``boost``/``links``; ``snippet_html`` is re-sanitised to plain text with ``<mark>`` only.
+    contacts then get a small bounded boost (``rerank``), and they are shown most likely first
+    (``by_likelihood``: the percentage shown, then the boosted score). Each item is
+    ``article_suggestions``'s dict plus ``likely`` (the percentage shown), ``internal``, ``excerpt``
+    (the matched passage, cut for a reply) and ``boost``/``links``; ``snippet_html`` is re-sanitised
+    to plain text with ``<mark>`` only.
     A conversation with nothing searchable in it has no suggestions.
 
     ``draft`` is the reply the agent is typing: its own words (quotes and links left out) are searched
@@ -247,7 +250,7 @@ def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT, 
                  .exclude(pk=contact.pk).order_by().values("resolved_by_id").annotate(n=Count("id"))
                  .values_list("resolved_by_id", "n"))
     floor = settings.SEARCH_RELEVANCE_FLOOR
-    ranked = rerank(found, links)
+    ranked = by_likelihood(rerank(found, links))
     result = Suggestions(weak_count=sum(1 for item in ranked[:limit] if item["relevance"] < floor))
     kept = [item for item in ranked if item["relevance"] >= floor][:limit]
     solutions = dict(Article.objects.filter(pk__in=[item["article_id"] for item in kept])

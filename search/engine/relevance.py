@@ -14,11 +14,17 @@ on real community data (``bench/eval_relevance.py``):
 - ``agreement``: its cosine when both the dense and the keyword ranker put it
   first, else 0. Agreement counts in proportion to the meaning match, so two
   rankers agreeing on a distant document do not make it relevant.
+- ``short`` (1 for a query of at most ``SHORT_TERMS`` searchable words, else 0)
+  and ``short_cosine``, ``short_agreement`` (the cosine and the agreement of a
+  short query, else 0): a query of a few keywords ("two step code", "nat") has
+  a low cosine to every document, the one it names exactly included, so the
+  same cosine means more for it than for a sentence.
 
-Each ranking mode has its own model: ``hybrid`` (all three), ``dense`` (no
-keyword ranking: cosine and margin) and ``keyword`` (the vector index is
-unavailable: only the keyword rank, ``keyword_reciprocal_rank`` = 1 / (1 + rank),
-which can order results but cannot tell a query from another field apart).
+Each ranking mode has its own model: ``hybrid`` (all of them), ``dense`` (no
+keyword ranking: cosine, margin, ``short`` and ``short_cosine``) and ``keyword``
+(the vector index is unavailable: only the keyword rank,
+``keyword_reciprocal_rank`` = 1 / (1 + rank), which can order results but
+cannot tell a query from another field apart).
 
 The coefficients live in ``relevance.json`` next to this module, written by
 ``bench/eval_relevance.py --write``; its ``fitted`` block says on what data.
@@ -33,12 +39,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from search.engine.query import query_terms
+
 MODEL_FILE = Path(__file__).with_name("relevance.json")
 # Below this relevance a result is not a good match (``SEARCH_RELEVANCE_FLOOR``); chosen on the
 # held-out figures of ``bench/eval_relevance.py``.
 DEFAULT_FLOOR = 0.2
 MODES = ("hybrid", "dense", "keyword")
-FEATURES = ("cosine", "margin", "agreement", "keyword_reciprocal_rank")
+FEATURES = ("cosine", "margin", "agreement", "keyword_reciprocal_rank", "short", "short_cosine", "short_agreement")
+# A query of at most this many searchable words (stopwords left out) is short: a few keywords.
+SHORT_TERMS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +59,20 @@ class Evidence:
     margin: float | None
     agreement: float
     keyword_reciprocal_rank: float
+    # The query's searchable words (``query.query_terms``); 0 when unknown, read as a long query.
+    terms: int = 0
+
+    @property
+    def short(self) -> float:
+        return 1.0 if 0 < self.terms <= SHORT_TERMS else 0.0
+
+    @property
+    def short_cosine(self) -> float | None:
+        return None if self.cosine is None else self.cosine * self.short
+
+    @property
+    def short_agreement(self) -> float:
+        return self.agreement * self.short
 
     def value(self, name: str) -> float:
         found = getattr(self, name)
@@ -62,13 +86,15 @@ def evidence(
     *,
     dense: Sequence[tuple],
     keyword: Sequence[tuple],
+    query: str,
 ) -> list[Evidence]:
-    """The evidence for each of ``documents`` (usually the fused top hits).
+    """The evidence for each of ``documents`` (usually the fused top hits) found for ``query``.
 
     ``dense`` is the dense ranking ``[(document, cosine, ...)]`` and ``keyword``
     the keyword ranking ``[(document, score)]``, both best first and restricted
     to what the caller may see; either may be empty (that ranker did not run).
     """
+    terms = len(query_terms(query))
     cosines = {item[0]: float(item[1]) for item in dense}
     lowest = min(cosines.values(), default=None)
     best = max(cosines.values(), default=None)
@@ -87,6 +113,7 @@ def evidence(
             margin=None if cosine is None else cosine - best,
             agreement=cosine if agreed else 0.0,
             keyword_reciprocal_rank=0.0 if rank is None else 1.0 / (1 + rank),
+            terms=terms,
         ))
     return out
 
@@ -161,12 +188,13 @@ def relevance(
     *,
     dense: Sequence[tuple],
     keyword: Sequence[tuple],
+    query: str,
     mode: str = "hybrid",
     model: RelevanceModel | None = None,
 ) -> list[float]:
-    """Calibrated relevance of each of ``documents`` (see ``evidence`` for the rankings)."""
+    """Calibrated relevance of each of ``documents`` found for ``query`` (see ``evidence``)."""
     model = model or load_model()
-    return model.score(evidence(documents, dense=dense, keyword=keyword), mode=mode)
+    return model.score(evidence(documents, dense=dense, keyword=keyword, query=query), mode=mode)
 
 
 def no_good_match(relevances: Sequence[float], *, floor: float) -> bool:

@@ -1,4 +1,5 @@
-"""Pure cores of the agent console's suggestions: the query a conversation becomes, and the link boost.
+"""Pure cores of the agent console's suggestions: the query a conversation becomes, the link boost, and
+the order they are shown in (by the likelihood shown).
 
 No ORM here: ``support.selectors`` reads the rows and calls these with plain data, so
 the rules are testable (and benchmarkable) without a database.
@@ -174,4 +175,23 @@ def rerank(suggestions: Iterable[dict], links: Mapping[int, int]) -> list[dict]:
         boost = link_boost(count)
         result.append({**item, "score": round(item["score"] + boost, 6), "boost": round(boost, 6), "links": count})
     result.sort(key=lambda item: item["score"], reverse=True)
+    return result
+
+
+def likely_percent(relevance: float) -> int:
+    """``relevance`` as the whole percentage the sidebar shows ("38% likely")."""
+    return int(relevance * 100 + 0.5)
+
+
+def by_likelihood(suggestions: Iterable[dict]) -> list[dict]:
+    """Suggestions (dicts with ``relevance`` and ``score``), most likely to answer first, each with
+    ``likely`` (the percentage shown).
+
+    The order is the percentage shown, so a 38% article is never listed under a 33% one: the relevance
+    is the best any query about the conversation gave (``fuse_recent``, ``with_best_relevance``), and
+    the fused ``score`` only orders one query's results. Between articles shown with the same
+    percentage the boosted score decides (``rerank``): the conversation's emphasis and the link boost.
+    """
+    result = [{**item, "likely": likely_percent(item["relevance"])} for item in suggestions]
+    result.sort(key=lambda item: (item["likely"], item["score"]), reverse=True)
     return result

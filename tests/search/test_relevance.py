@@ -25,8 +25,9 @@ KEYWORD = [(7, 12.5), (5, 8.0), (3, 2.0)]
 
 
 def test_evidence_reads_cosine_margin_agreement_and_keyword_rank_from_the_rankings():
-    first, second, keyword_only = evidence([7, 3, 5], dense=DENSE, keyword=KEYWORD)
-    assert first == Evidence(cosine=0.71, margin=0.0, agreement=0.71, keyword_reciprocal_rank=1.0)
+    first, second, keyword_only = evidence([7, 3, 5], dense=DENSE, keyword=KEYWORD,
+                                           query="How do I open a port for my game console?")
+    assert first == Evidence(cosine=0.71, margin=0.0, agreement=0.71, keyword_reciprocal_rank=1.0, terms=4)
     assert second.cosine == 0.64 and second.margin == pytest.approx(-0.07) and second.agreement == 0.0
     assert second.keyword_reciprocal_rank == pytest.approx(1 / 3)
     # A document the dense window did not reach gets the window's lowest cosine: at most that close.
@@ -35,19 +36,20 @@ def test_evidence_reads_cosine_margin_agreement_and_keyword_rank_from_the_rankin
 
 
 def test_agreement_needs_both_rankers_to_put_the_document_first():
-    (item,) = evidence([7], dense=DENSE, keyword=[(3, 9.0), (7, 8.0)])
+    (item,) = evidence([7], dense=DENSE, keyword=[(3, 9.0), (7, 8.0)], query="open port")
     assert item.agreement == 0.0
-    (alone,) = evidence([7], dense=DENSE, keyword=[])
+    (alone,) = evidence([7], dense=DENSE, keyword=[], query="open port")
     assert alone.agreement == 0.0 and alone.keyword_reciprocal_rank == 0.0
 
 
 def test_without_a_dense_ranking_there_is_no_cosine_and_the_keyword_model_answers():
-    (item,) = evidence([5], dense=[], keyword=KEYWORD)
-    assert item.cosine is None and item.margin is None
+    (item,) = evidence([5], dense=[], keyword=KEYWORD, query="open port")
+    assert item.cosine is None and item.margin is None and item.short_cosine is None
     model = load_model()
     expected = model.models["keyword"].probability(item)
-    assert relevance([5], dense=[], keyword=KEYWORD, mode="hybrid") == [round(expected, 4)]
-    assert relevance([5], dense=[], keyword=KEYWORD, mode="keyword-fallback") == [round(expected, 4)]
+    assert relevance([5], dense=[], keyword=KEYWORD, query="open port", mode="hybrid") == [round(expected, 4)]
+    assert relevance([5], dense=[], keyword=KEYWORD, query="open port",
+                     mode="keyword-fallback") == [round(expected, 4)]
     with pytest.raises(ValueError, match="cosine"):
         model.models["hybrid"].probability(item)
 
@@ -57,13 +59,36 @@ def test_the_committed_model_is_complete_and_says_what_it_was_fitted_on():
     assert set(data["models"]) == {"hybrid", "dense", "keyword"}
     assert data["fitted"]["by"] == "bench/eval_relevance.py"
     model = load_model()
-    assert model.models["hybrid"].features == ("cosine", "margin", "agreement")
+    assert model.models["hybrid"].features == ("cosine", "margin", "agreement", "short", "short_cosine",
+                                               "short_agreement")
+    assert set(data["fitted"]["held_out"]["hybrid"]) >= {"ece_balanced", "ece_balanced_keywords",
+                                                         "out_of_domain_flagged_all_keywords"}
     assert RelevanceModel.from_dict(model.to_dict()) == model
 
 
-def _top(cosine: float, *, agreed: bool = False, margin: float = 0.0) -> Evidence:
+def _top(cosine: float, *, agreed: bool = False, margin: float = 0.0, terms: int = 8) -> Evidence:
     return Evidence(cosine=cosine, margin=margin, agreement=cosine if agreed else 0.0,
-                    keyword_reciprocal_rank=1.0 if agreed else 0.0)
+                    keyword_reciprocal_rank=1.0 if agreed else 0.0, terms=terms)
+
+
+def test_a_query_of_a_few_keywords_is_short_whatever_its_stopwords():
+    (keywords,) = evidence([7], dense=DENSE, keyword=KEYWORD, query="two step code")
+    (question,) = evidence([7], dense=DENSE, keyword=KEYWORD, query="how do i reset my router")
+    (sentence,) = evidence([7], dense=DENSE, keyword=KEYWORD, query="my phone is new and the two-step code fails")
+    assert (keywords.terms, keywords.short, keywords.short_cosine, keywords.short_agreement) == (3, 1.0, 0.71, 0.71)
+    assert question.terms == 2 and question.short == 1.0  # "reset", "router": the rest are stopwords
+    assert sentence.short == 0.0 and sentence.short_cosine == 0.0 and sentence.short_agreement == 0.0
+    # Built without a query (an old caller), the evidence reads as a long query's.
+    assert Evidence(cosine=0.5, margin=0.0, agreement=0.0, keyword_reciprocal_rank=0.0).short == 0.0
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense"])
+def test_the_same_cosine_means_more_for_a_few_keywords_than_for_a_sentence(mode):
+    """A two-word query naming an article has a low cosine to it (the demo's "two step code": 0.5)."""
+    model = load_model()
+    for cosine in (0.45, 0.55, 0.65):
+        short, long = model.score([_top(cosine, agreed=True, terms=2), _top(cosine, agreed=True)], mode=mode)
+        assert short > long
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense"])

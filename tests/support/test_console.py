@@ -17,9 +17,11 @@ from support import services
 from support.engine.ranking import (
     LINK_BOOST_MAX,
     Message,
+    by_likelihood,
     conversation_query,
     fuse_recent,
     latest_weight,
+    likely_percent,
     link_boost,
     opening_query,
     rerank,
@@ -561,6 +563,21 @@ def test_when_every_confident_article_was_dismissed_the_sidebar_says_so(agent, c
     services.suggestion_dismiss(agent=agent, contact=contact, article=console_kb["ports"])
     after = contact_suggestions(contact=contact, agent=agent)
     assert after == [] and after.no_confident_suggestion
+
+
+def test_suggestions_are_listed_by_the_likelihood_shown_and_the_score_only_breaks_a_tie():
+    # The Xbox contact of the demo: the PS5 article (38%) was listed under the Xbox one (33%) by score.
+    found = [{"article_id": 1, "score": 1.0, "relevance": 0.3254},
+             {"article_id": 2, "score": 0.95, "relevance": 0.3842},
+             {"article_id": 3, "score": 0.40, "relevance": 0.3261},
+             {"article_id": 4, "score": 0.90, "relevance": 0.2049}]
+    ranked = by_likelihood(rerank(found, {3: 1}))
+    assert [(item["article_id"], item["likely"]) for item in ranked] == [(2, 38), (1, 33), (3, 33), (4, 20)]
+    # Shown with the same percentage, the boosted score decides: a link to article 3 lifts it over 1 only
+    # when the scores are near.
+    near = [{**item, "score": 0.99} if item["article_id"] == 3 else item for item in found]
+    assert [item["article_id"] for item in by_likelihood(rerank(near, {3: 1}))] == [2, 3, 1, 4]
+    assert likely_percent(0.3349) == 33 and likely_percent(0.3351) == 34 and likely_percent(1.0) == 100
 
 
 def test_relevance_is_the_best_any_query_about_the_conversation_gave():
