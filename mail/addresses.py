@@ -10,15 +10,21 @@ from django.core.validators import validate_email
 from core.errors import ServiceError
 
 
+MAX_LENGTH = 254
+
+
 def normalize(address: str) -> str:
     """``" Riley@Example.COM "`` -> ``"riley@example.com"``.
 
     Local parts are case-sensitive by the letter of RFC 5321 but no mailbox provider treats
     them so, and one row per person matters more here (a confirmation given as ``Riley@``
-    must count for ``riley@``). Raises ``ServiceError`` for something that is not an address.
+    must count for ``riley@``). Raises ``ServiceError`` for something that is not an address,
+    or is longer than the 254 characters a mail path (RFC 5321) and an address column hold.
     """
     value = (address or "").strip()
     try:
+        if len(value) > MAX_LENGTH:
+            raise ValidationError("too long")
         validate_email(value)
     except ValidationError:
         raise ServiceError(f"{value!r} is not an e-mail address.", code="invalid_email", field="to") from None

@@ -124,3 +124,12 @@ def test_a_forged_undo_or_one_from_another_link_changes_nothing(client):
     assert client.post(morgan_action, riley_fields).status_code == 400  # Riley's undo on Morgan's link
     assert client.post(riley_action, {"undo": riley_fields["undo"][:-2] + "xx"}).status_code == 400
     assert not can_mail(RILEY, kind="digest") and not can_mail("morgan@example.com", kind="digest")
+
+
+def test_an_address_longer_than_254_characters_is_not_an_address():
+    from core.errors import ServiceError
+    from mail.addresses import normalize
+
+    assert normalize(" " + "a" * 242 + "@example.com ") == "a" * 242 + "@example.com"
+    with pytest.raises(ServiceError):
+        normalize("a" * 243 + "@example.com")

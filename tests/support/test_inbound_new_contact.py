@@ -192,3 +192,10 @@ def test_answering_the_confirmation_mail_joins_the_request_it_was_about(client, 
     assert response.status_code == 201 and response.json()["result"] == "message"
     assert response.json()["contact"] == opened["contact"] and Contact.objects.count() == 1
     assert Contact.objects.get().messages.count() == 2
+
+
+def test_a_sender_address_longer_than_an_address_holds_is_refused_not_stored(client):
+    long_sender = "x" * 250 + "@example.net"
+    response = post(client, fresh(From=f"Sam <{long_sender}>", Message_ID="<long-1@example.net>"))
+    assert response.status_code == 400 and response.json()["code"] == "no_sender"
+    assert not Contact.objects.exists()
