@@ -115,16 +115,19 @@ def _feedback_apply(feedback: Feedback) -> InboundOutcome:
     return InboundOutcome("suppressed" if stopped else "ignored", addresses=stopped)
 
 
-def _body(reply: Reply) -> tuple[str, bytes | None]:
-    """The message text (refused attachments named in it) and, when the text is longer than a
-    message holds, the whole text to keep as an attachment so nothing is lost."""
+def _body(reply: Reply, *, heading: str = "") -> tuple[str, bytes | None]:
+    """The message text (after ``heading``, refused attachments named in it) and, when the text is
+    longer than a message holds, the whole text to keep as an attachment so nothing is lost."""
     notes = [f"[Attachment not kept: {r.filename} ({r.size:,} bytes), {r.reason}]" for r in reply.refused_attachments]
+    heading = heading[:500]
     text = reply.text or ("(attachments only)" if reply.attachments else "")
-    body = "\n\n".join(filter(None, [text, *notes]))
+    body = "\n\n".join(filter(None, [heading, text, *notes]))
     if len(body) <= MESSAGE_MAX_LENGTH:
         return body, None
     cut_note = "\n\n[The e-mail was longer than a message holds: the whole text is attached as message.txt]"
-    return text[:MESSAGE_MAX_LENGTH - len(cut_note) - 500] + cut_note + "\n\n" + "\n".join(notes)[:400], text.encode()
+    kept = text[:MESSAGE_MAX_LENGTH - len(cut_note) - 1000]
+    return ("\n\n".join(filter(None, [heading, kept])) + cut_note + "\n\n" + "\n".join(notes)[:400],
+            text.encode())
 
 
 @transaction.atomic
@@ -179,7 +182,6 @@ def _new_contact_store(mail: Reply) -> InboundOutcome:
         existing = ContactMessage.objects.filter(email_message_id=mail.message_id[:255]).values_list(
             "contact_id", flat=True).first()
         return InboundOutcome("duplicate", contact_id=existing)
-    body, whole = _body(mail)
     email = {"email_from": sender, "email_message_id": mail.message_id[:255]}
     # An answer to a mail we sent this address (the confirmation: it has no reply address, so
     # "Reply" reaches the support address) belongs with the request it was about, not a new one.
@@ -193,14 +195,15 @@ def _new_contact_store(mail: Reply) -> InboundOutcome:
         # Or more new requests from one address than the contact form allows (RATE_CONTACT): a
         # mail loop with a machine that hides it, or a flood under someone's address. Nothing is
         # lost and the queue is not flooded: the mail joins the sender's latest open request.
+        body, whole = _body(mail, heading=f"[New e-mail: {mail.subject or '(no subject)'}]")
         message = message_append(contact=latest, sender=ContactMessage.Sender.CUSTOMER, author=None,
-                                 body=f"[New e-mail: {mail.subject or '(no subject)'}]\n\n{body}"[:MESSAGE_MAX_LENGTH],
-                                 email=email)
+                                 body=body, email=email)
         _attachments_store(message, mail, whole)
         logger.info("inbound mail from %s added to contact %s (%s)", sender, latest.pk,
                     "an answer to our mail" if answers_us else "over the new-request limit")
         return InboundOutcome("message", contact_id=latest.pk, message_id=message.pk,
                               refused_attachments=[r.filename for r in mail.refused_attachments])
+    body, whole = _body(mail)
     # AnonymousUser: the From header proves nothing, so, as for a visitor on the web form, the
     # address is where replies go (once confirmed) and the contact joins no one's account.
     contact = contact_create(channel=Contact.Channel.EMAIL, customer_email=sender,

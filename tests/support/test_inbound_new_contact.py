@@ -199,3 +199,18 @@ def test_a_sender_address_longer_than_an_address_holds_is_refused_not_stored(cli
     response = post(client, fresh(From=f"Sam <{long_sender}>", Message_ID="<long-1@example.net>"))
     assert response.status_code == 400 and response.json()["code"] == "no_sender"
     assert not Contact.objects.exists()
+
+
+def test_a_long_mail_joining_the_latest_request_loses_none_of_its_text(client, settings, smtp_server):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+                                                          "contact": "1/hour"}}
+    assert post(client, fresh(Message_ID="<first-1@example.net>")).json()["result"] == "contact"
+    long_mail = fresh(Message_ID="<long-2@example.net>", Subject="s" * 400).replace(
+        b"Thanks,\nSam", b"word " * 3_900 + b"the-very-end")
+    answer = post(client, long_mail).json()
+    assert answer["result"] == "message"
+    message = ContactMessage.objects.get(pk=answer["message"])
+    assert message.body.startswith("[New e-mail: sss") and len(message.body) <= 20_000
+    whole = message.attachments.get(filename="message.txt")
+    assert whole.file.read().decode().rstrip().endswith("the-very-end")
