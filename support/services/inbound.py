@@ -176,11 +176,11 @@ def _new_contact_store(mail: Reply) -> InboundOutcome:
     except ServiceError:
         raise InboundRefused("no_sender", f"The sender {mail.from_address!r} is not an address to answer.",
                              address=mail.to_address) from None
-    if mail.message_id and ContactMessage.objects.filter(
-            email_message_id=mail.message_id[:255], sender=ContactMessage.Sender.CUSTOMER,
-            contact__channel=Contact.Channel.EMAIL, contact__customer_email__iexact=sender).exists():
-        existing = ContactMessage.objects.filter(email_message_id=mail.message_id[:255]).values_list(
-            "contact_id", flat=True).first()
+    existing = mail.message_id and ContactMessage.objects.filter(
+        email_message_id=mail.message_id[:255], sender=ContactMessage.Sender.CUSTOMER,
+        contact__channel__in=MAILED_CHANNELS, contact__customer_email__iexact=sender,
+    ).values_list("contact_id", flat=True).first()
+    if existing:
         return InboundOutcome("duplicate", contact_id=existing)
     email = {"email_from": sender, "email_message_id": mail.message_id[:255]}
     # An answer to a mail we sent this address (the confirmation: it has no reply address, so

@@ -214,3 +214,19 @@ def test_a_long_mail_joining_the_latest_request_loses_none_of_its_text(client, s
     assert message.body.startswith("[New e-mail: sss") and len(message.body) <= 20_000
     whole = message.attachments.get(filename="message.txt")
     assert whole.file.read().decode().rstrip().endswith("the-very-end")
+
+
+def test_an_answer_posted_twice_to_a_web_form_request_is_stored_once(client, smtp_server,
+                                                                    django_capture_on_commit_callbacks):
+    from django.contrib.auth.models import AnonymousUser
+
+    with django_capture_on_commit_callbacks(execute=True):
+        contact = services.contact_create(channel=Contact.Channel.WEB_FORM, customer_email=SAM, customer_name="Sam",
+                                          subject="Pairing", body="It will not pair.", opened_by=AnonymousUser())
+    [confirmation] = smtp_server.messages
+    answer = fresh(Message_ID="<web-answer-1@example.net>", Subject="Re: Please confirm your e-mail address",
+                   In_Reply_To=confirmation["Message-ID"])
+    first, again = post(client, answer).json(), post(client, answer).json()
+    assert first["result"] == "message" and first["contact"] == contact.pk
+    assert again["result"] == "duplicate" and again["contact"] == contact.pk
+    assert contact.messages.count() == 2 and Contact.objects.count() == 1
