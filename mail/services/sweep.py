@@ -16,7 +16,7 @@ from django.utils import timezone
 from core.queueing import delay_on_commit
 from mail.models import OutgoingMessage
 from mail.selectors import mail_refusal, messages_due
-from mail.services.messages import SEND_TASK, message_fail, over_rate, rate_detail, rate_window_end
+from mail.services.messages import SEND_TASK, _set, message_fail, over_rate, rate_detail, rate_window_end
 
 logger = logging.getLogger(__name__)
 
@@ -40,20 +40,14 @@ def message_retry(*, message: OutgoingMessage) -> bool:
     message.status, message.next_attempt_at = OutgoingMessage.Status.QUEUED, None
     refusal = mail_refusal(message.to, kind=message.kind)
     if refusal:
-        OutgoingMessage.objects.filter(pk=message.pk).update(status=OutgoingMessage.Status.BLOCKED, detail=refusal)
-        message.status, message.detail = OutgoingMessage.Status.BLOCKED, refusal
+        _set(message, status=OutgoingMessage.Status.BLOCKED, detail=refusal)
         return False
     if held_by_rate and over_rate(message.to):
-        message.attempts += 1
+        _set(message, attempts=message.attempts + 1)
         if message.attempts >= settings.MAIL_SEND_MAX_ATTEMPTS:
-            OutgoingMessage.objects.filter(pk=message.pk).update(attempts=message.attempts)
             message_fail(message=message, detail=f"gave up after {message.attempts} attempts: {rate_detail()}")
         else:
-            fields = {"status": OutgoingMessage.Status.RATE_LIMITED, "next_attempt_at": rate_window_end(),
-                      "attempts": message.attempts}
-            OutgoingMessage.objects.filter(pk=message.pk).update(**fields)
-            for name, value in fields.items():
-                setattr(message, name, value)
+            _set(message, status=OutgoingMessage.Status.RATE_LIMITED, next_attempt_at=rate_window_end())
         return False
     delay_on_commit(SEND_TASK, message.pk, what=f"mail {message.pk} to {message.to} (tried again)")
     return True
