@@ -106,6 +106,7 @@ def test_mail_held_by_the_rate_limit_goes_out_once_the_window_has_passed(
         assert messages_retry_due(now=later(hours=1, minutes=1)) == 0  # the window is still full
     held.refresh_from_db()
     assert held.status == OutgoingMessage.Status.RATE_LIMITED and held.attempts == 1
+    assert held.next_attempt_at > later(minutes=59) and len(smtp_server.messages) == 2  # held one more window
     cache.delete(f"mail:to:{RILEY}")  # the hour has passed: the window closes
     with django_capture_on_commit_callbacks(execute=True):
         assert messages_retry_due(now=later(hours=2, minutes=2)) == 1
@@ -198,3 +199,40 @@ def test_beat_runs_the_sweep_task(smtp_server, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep.delay().get() == 1
     assert [m["Subject"] for m in smtp_server.messages] == ["Your answer", "Held"]
+
+
+def test_mail_the_rate_limit_holds_at_every_sweep_fails_for_good_at_the_cap(
+        smtp_server, django_capture_on_commit_callbacks, settings):
+    settings.MAIL_RATE_PER_RECIPIENT, settings.MAIL_SEND_MAX_ATTEMPTS = "1/hour", 2
+    address_confirm(address=RILEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        send()
+        held = send(subject="Held")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert messages_retry_due(now=later(hours=2)) == 0
+        held.refresh_from_db()
+        assert held.status == OutgoingMessage.Status.RATE_LIMITED and held.attempts == 1
+        assert messages_retry_due(now=later(hours=4)) == 0
+    held.refresh_from_db()
+    assert held.status == OutgoingMessage.Status.FAILED and held.attempts == 2 and held.next_attempt_at is None
+    assert held.detail == "gave up after 2 attempts: more than 1/hour mails to this address"
+    assert messages_retry_due(now=later(days=2)) == 0
+    assert [m["Subject"] for m in smtp_server.messages] == ["Your answer"]
+
+
+def test_a_held_mail_whose_address_was_deleted_since_is_blocked_not_sent(
+        smtp_server, django_capture_on_commit_callbacks, settings):
+    from mail.models import EmailAddress
+
+    settings.MAIL_RATE_PER_RECIPIENT = "1/hour"
+    address_confirm(address=RILEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        send()
+        held = send(subject="Later")
+    EmailAddress.objects.filter(address=RILEY).delete()
+    cache.delete(f"mail:to:{RILEY}")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert messages_retry_due(now=later(hours=2)) == 0
+    held.refresh_from_db()
+    assert held.status == OutgoingMessage.Status.BLOCKED and held.detail == "the address is not confirmed"
+    assert held.next_attempt_at is None and len(smtp_server.messages) == 1
