@@ -121,7 +121,8 @@ def test_a_forged_undo_or_one_from_another_link_changes_nothing(client):
     riley_action, riley_fields = undo_form(client.post(riley).content.decode())
     client.post(morgan)
     morgan_action, _ = undo_form(client.post(morgan).content.decode())
-    assert client.post(morgan_action, riley_fields).status_code == 400  # Riley's undo on Morgan's link
+    refused = client.post(morgan_action, riley_fields)  # Riley's undo on Morgan's link
+    assert refused.status_code == 400 and b"This link does not work" in refused.content
     assert client.post(riley_action, {"undo": riley_fields["undo"][:-2] + "xx"}).status_code == 400
     assert not can_mail(RILEY, kind="digest") and not can_mail("morgan@example.com", kind="digest")
 

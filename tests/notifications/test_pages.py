@@ -163,12 +163,14 @@ def test_one_click_unsubscribe_needs_no_sign_in(client_for, alice):
     """An old link (``/notifications/unsubscribe/…``, in mails sent before the one page) still works."""
     token = unsubscribe_token(user=alice, events=["answer_new", "comment_new"])
     anonymous = client_for(None, enforce_csrf_checks=True)
-    page = anonymous.get(reverse("notifications:unsubscribe", args=[token]), follow=True).content.decode()
+    opened = anonymous.get(reverse("notifications:unsubscribe", args=[token]), follow=True)
+    page = opened.content.decode()
     assert "A new answer to a question you follow" in page and not Preference.objects.exists()
+    assert opened.redirect_chain[-1][0].startswith("/mail/unsubscribe/") and "Stop these e-mails?" in page
     # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click", with no CSRF token.
     response = anonymous.post(reverse("notifications:unsubscribe", args=[token]),
                               {"List-Unsubscribe": "One-Click"})
-    assert response.status_code == 200
+    assert response.status_code == 200 and "You are unsubscribed" in response.content.decode()
     assert dict(Preference.objects.filter(user=alice).values_list("event", "email")) == {
         "answer_new": "off", "comment_new": "off"}
 
