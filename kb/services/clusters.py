@@ -13,7 +13,7 @@ from core.errors import ServiceError
 from kb.models import Article, ArticleSource, Cluster, ClusterMember
 from kb.services.articles import variants_clean, article_search_sync
 from kb.services.drafts import _changeable as article_draft_changeable  # the drafter's own rule
-from kb.services.drafts import article_draft_from_cluster
+from kb.services.drafts import article_draft_from_cluster, article_redraft_after_editor
 from kb.services.freshness import article_mark_needs_review
 from kb.services.versions import version_save
 
@@ -150,14 +150,7 @@ def cluster_split(*, editor, cluster: Cluster, thread_ids: list[int]) -> Cluster
 
 def _article_after_split(*, article: Article, cluster: Cluster, new: Cluster, moved: set[int]) -> None:
     if article_draft_changeable(article):
-        # The drafter refuses frozen clusters (re-clustering must not undo an editor); here the
-        # editor's own split asks for the new draft, so it runs once with the flag lifted.
-        cluster.frozen = False
-        try:
-            article_draft_from_cluster(cluster=cluster)
-        finally:
-            cluster.frozen = True
-        Cluster.objects.filter(pk=cluster.pk).update(frozen=True)
+        article_redraft_after_editor(cluster=cluster)
         return
     used = set(ArticleSource.objects.filter(article=article, thread_id__in=moved)
                .exclude(role=ArticleSource.Role.QUESTION).values_list("thread_id", flat=True))
