@@ -183,7 +183,8 @@ class ClusterNotSameApi(APIView):
 
 class ClusterSplitApi(APIView):
     class InputSerializer(serializers.Serializer):
-        thread_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
+        thread_ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                           min_length=1, max_length=1000)
 
     @extend_schema(summary="Split threads out into a new candidate", request=InputSerializer,
                    responses={201: ClusterOutput})
@@ -375,7 +376,7 @@ class ArticleVersionDiffApi(APIView):
         article = _article_for_editor(request, article_id)
         new = get_object_or_404(ArticleVersion, article=article, number=number)
         against = request.query_params.get("against")
-        if against is not None and not against.isdigit():
+        if against is not None and not against.isdecimal():
             raise ServiceError("against must be a version number.", field="against")
         old_number = int(against) if against is not None else number - 1
         old = ArticleVersion.objects.filter(article=article, number=old_number).first()

@@ -99,7 +99,7 @@ def queue(*, user=None, source: str | None = None, tag: str | None = None, statu
         clusters = clusters.filter(pk__in=ClusterMember.objects.filter(thread__source__slug=source).values("cluster"))
         articles = articles.filter(sources__thread__source__slug=source)
     if topic:
-        clusters = clusters.filter(topic_id=int(topic)) if topic.isdigit() else clusters.none()
+        clusters = clusters.filter(topic_id=int(topic)) if topic.isdecimal() else clusters.none()
         articles = articles.none()
     if tag:
         clusters = clusters.filter(

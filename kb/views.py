@@ -45,7 +45,7 @@ def _item(value: str) -> Article | Cluster:
     """``article:12`` or ``cluster:7`` (the merge pickers' values) to the row."""
     kind, _, pk = (value or "").partition(":")
     model = {"article": Article, "cluster": Cluster}.get(kind)
-    if model is None or not pk.isdigit():
+    if model is None or not pk.isdecimal():
         raise ServiceError("Choose what to merge.", field="other")
     row = model.objects.filter(pk=int(pk)).first()
     if row is None:
@@ -125,7 +125,7 @@ def cluster_start(request):
 
 def _posted_thread(request) -> Thread:
     pk = request.POST.get("thread_id", "")
-    thread = Thread.objects.visible().filter(pk=int(pk)).first() if pk.isdigit() else None
+    thread = Thread.objects.visible().filter(pk=int(pk)).first() if pk.isdecimal() else None
     if thread is None:
         raise ServiceError("That question is not there any more.", field="thread_id")
     return thread
@@ -143,7 +143,7 @@ def cluster_action(request, pk: int):
             messages.success(request, "Draft ready.")
             return redirect("kb:edit", pk=article.pk)
         if action == "split":
-            ids = [int(v) for v in request.POST.getlist("thread_ids") if v.isdigit()]
+            ids = [int(v) for v in request.POST.getlist("thread_ids") if v.isdecimal() and len(v) <= 18]  # a row id
             new = services.cluster_split(editor=user, cluster=cluster, thread_ids=ids)
             messages.success(request, _split_message(cluster, new))
         elif action == "dismiss":
@@ -273,7 +273,7 @@ def article_action(request, pk: int):
         elif action == "publish_proposal":
             permissions.check_can_publish(user)
             number = request.POST.get("number", "")
-            services.article_proposal_publish(editor=user, article=article, number=int(number) if number.isdigit() else 0)
+            services.article_proposal_publish(editor=user, article=article, number=int(number) if number.isdecimal() else 0)
             messages.success(request, f"Version {number} is now the published text (version {article.version}).")
         elif action == "schedule_review":
             due = forms.DateField().clean(request.POST.get("due", ""))
