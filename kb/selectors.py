@@ -418,6 +418,13 @@ def cluster_of_thread(*, thread) -> Cluster | None:
     return Cluster.objects.filter(members__thread=thread).first()
 
 
+def article_after_split(*, cluster: Cluster, new: Cluster) -> tuple[Article | None, bool]:
+    """The article of ``cluster`` after threads were split out into ``new``, and whether the split marked it
+    "needs review" (its reason names the new candidate, as ``kb.services.cluster_split`` writes it)."""
+    article = Article.objects.filter(cluster=cluster).first()
+    return article, bool(article and article.needs_review and f"candidate #{new.pk}" in article.review_reason)
+
+
 # An answer with at least this many votes confirms a question is worth an article, as an accepted one does.
 WELL_VOTED = 2
 

@@ -61,12 +61,12 @@ def _assign(request, item: Article | Cluster) -> None:
 
 def _split_message(cluster: Cluster, new: Cluster) -> str:
     """What the split did, with a link to the new candidate and what became of the article."""
-    article = Article.objects.filter(cluster=cluster).first()
+    article, needs_review = selectors.article_after_split(cluster=cluster, new=new)
     text = format_html('Split {} thread{} into <a href="{}">candidate #{}: {}</a>.', new.size, pluralize(new.size),
                        new.get_absolute_url(), new.pk, new.label)
     if article is None:
         return text
-    if article.needs_review and f"candidate #{new.pk}" in article.review_reason:
+    if needs_review:
         return format_html('{} <a href="{}">The article</a> still uses their answers: it is marked “needs review”.',
                            text, reverse("kb:edit", args=[article.pk]))
     stay = "the thread that stays" if cluster.size == 1 else f"the {cluster.size} threads that stay"
