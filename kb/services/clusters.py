@@ -48,7 +48,7 @@ def article_merge(*, editor, target: Article | Cluster, other: Article | Cluster
     if (t_article and o_article and t_article.pk == o_article.pk) or (t_cluster and o_cluster and t_cluster.pk == o_cluster.pk):
         raise ServiceError("Choose two different candidates or articles to merge.", code="same")
     for cluster in (t_cluster, o_cluster):
-        if cluster is not None and cluster.status in (C.MERGED, C.DISMISSED):
+        if cluster is not None and cluster.status in Cluster.CLOSED:
             raise ServiceError(f"“{cluster}” is {cluster.get_status_display().lower()}; it cannot be merged.",
                                code="closed")
     for article in (t_article, o_article):
@@ -123,7 +123,7 @@ def cluster_split(*, editor, cluster: Cluster, thread_ids: list[int]) -> Cluster
     answers from threads that left, is marked "needs review" naming the new candidate.
     """
     ids = sorted({int(pk) for pk in thread_ids})
-    if cluster.status in (C.MERGED, C.DISMISSED):
+    if cluster.status in Cluster.CLOSED:
         raise ServiceError(f"This candidate is {cluster.get_status_display().lower()}.", code="closed")
     members = list(ClusterMember.objects.filter(cluster=cluster, thread_id__in=ids).select_related("thread"))
     if not ids or len(members) != len(ids):
@@ -187,7 +187,7 @@ def cluster_dismiss(*, editor, cluster: Cluster, reason: str) -> Cluster:
     reason = " ".join(reason.split())
     if not reason:
         raise ServiceError("Say why the candidate is dismissed.", field="reason")
-    if cluster.status in (C.MERGED, C.DISMISSED):
+    if cluster.status in Cluster.CLOSED:
         raise ServiceError(f"This candidate is already {cluster.get_status_display().lower()}.", code="closed")
     article = Article.objects.filter(cluster=cluster).first()
     if article is not None and article.status == A.PUBLISHED:
@@ -212,7 +212,7 @@ def article_from_cluster(*, editor, cluster: Cluster) -> Article:
     existing = Article.objects.filter(cluster=cluster).first()
     if existing is not None:
         return existing
-    if cluster.status in (C.MERGED, C.DISMISSED):
+    if cluster.status in Cluster.CLOSED:
         raise ServiceError(f"This candidate is {cluster.get_status_display().lower()}.", code="closed")
     if not ClusterMember.objects.filter(cluster=cluster).exists():
         raise ServiceError("This candidate has no threads to draft from.", code="empty")

@@ -19,8 +19,7 @@ from kb.services.drafts import article_redraft_after_editor
 from kb.services.freshness import article_mark_needs_review
 from search.embeddings import get_embedder
 
-C = Cluster.Status
-CLOSED = (C.MERGED, C.DISMISSED)
+CLOSED = Cluster.CLOSED
 
 
 def _check_open(cluster: Cluster) -> None:
