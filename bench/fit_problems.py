@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -89,14 +90,14 @@ def _ids(pair: tuple[dict, dict]) -> tuple[str, str]:
     return pair[0]["id"], pair[1]["id"]
 
 
-def stackfaq_pairs(data: Path) -> list[Row]:
+def stackfaq_candidates(faq) -> Iterator[tuple[int, int, str, float, float]]:
+    """Each StackFAQ paraphrase against its own question (label 1) and the nearest other one (label 0):
+    (lead row, label, paraphrase, similarity, the lead's answer fit)."""
     from kb.engine.answers import answer_text
-    from kb.engine.problems import Question, answer_fit, contrast, question_text
+    from kb.engine.problems import Question, answer_fit, question_text
 
-    faq = td.load_stackfaq(data / "stackfaq")
     leads = td.embed([question_text(t, "") for t in faq.titles])
     answers = td.embed([answer_text(a[0]) for a in faq.answers])
-    rows = []
     for g, group in enumerate(faq.paraphrases):
         vecs = td.embed([question_text(p, "") for p in group])
         sims = vecs @ leads.T
@@ -106,9 +107,15 @@ def stackfaq_pairs(data: Path) -> list[Row]:
             h = int(other.argmax())
             for lead_row, label in ((g, 1), (h, 0)):
                 lead = Question(lead_row, leads[lead_row], answers[lead_row])
-                rows.append(("stackfaq", label, float(sims[k, lead_row]), answer_fit(lead, v),
-                             contrast(faq.titles[lead_row], group[k]) is not None, None))
-    return rows
+                yield lead_row, label, group[k], float(sims[k, lead_row]), answer_fit(lead, v)
+
+
+def stackfaq_pairs(data: Path) -> list[Row]:
+    from kb.engine.problems import contrast
+
+    faq = td.load_stackfaq(data / "stackfaq")
+    return [("stackfaq", label, sim, fit, contrast(faq.titles[row], text) is not None, None)
+            for row, label, text, sim, fit in stackfaq_candidates(faq)]
 
 
 def joins(sim: float, fit: float | None, con: bool, own: float | None, a: float, b: float, c: float,

@@ -85,30 +85,18 @@ def stack_exchange(data: Path) -> list[Pair]:
 
 
 def stackfaq(data: Path) -> list[Pair]:
-    from kb.engine.answers import answer_text
-    from kb.engine.problems import Question, answer_fit, contrast, question_text
+    from kb.engine.problems import contrast
     from same_problem_features import TitleWords, pair_features
 
     faq = td.load_stackfaq(data / "stackfaq")
-    leads = td.embed([question_text(t, "") for t in faq.titles])
-    answers = td.embed([answer_text(a[0]) for a in faq.answers])
     words = TitleWords([*faq.titles, *(p for g in faq.paraphrases for p in g)])
     out = []
-    for g, group in enumerate(faq.paraphrases):
-        vecs = td.embed([question_text(p, "") for p in group])
-        sims = vecs @ leads.T
-        for k, v in enumerate(vecs):
-            other = sims[k].copy()
-            other[g] = -9
-            h = int(other.argmax())
-            for lead_row, label in ((g, 1), (h, 0)):
-                lead = Question(lead_row, leads[lead_row], answers[lead_row])
-                sim, fit = float(sims[k, lead_row]), answer_fit(lead, v)
-                f = pair_features(similarity=sim, title_similarity=sim, answer_fit=fit, own_fit=None,
-                                  lead_title=faq.titles[lead_row],
-                                  lead_text=faq.titles[lead_row], title=group[k], text=group[k], words=words)
-                out.append(Pair("stackfaq", "paraphrase" if label else "other", label, sim, fit, None,
-                                contrast(faq.titles[lead_row], group[k]) is not None, f))
+    for lead_row, label, text, sim, fit in fp.stackfaq_candidates(faq):
+        f = pair_features(similarity=sim, title_similarity=sim, answer_fit=fit, own_fit=None,
+                          lead_title=faq.titles[lead_row],
+                          lead_text=faq.titles[lead_row], title=text, text=text, words=words)
+        out.append(Pair("stackfaq", "paraphrase" if label else "other", label, sim, fit, None,
+                        contrast(faq.titles[lead_row], text) is not None, f))
     return out
 
 

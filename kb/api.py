@@ -124,9 +124,7 @@ class ClusterStartApi(APIView):
                    responses={201: ClusterOutput})
     def post(self, request):
         permissions.check_can_edit(request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        thread = get_object_or_404(Thread.objects.visible(), pk=data.validated_data["thread_id"])
+        thread = _posted_thread(request, self.InputSerializer)
         cluster = services.cluster_start(editor=request.user, thread=thread)
         return Response(ClusterOutput(cluster).data, status=status.HTTP_201_CREATED)
 
@@ -152,6 +150,13 @@ class _ThreadInput(serializers.Serializer):
     thread_id = serializers.IntegerField(help_text="a visible question")
 
 
+def _posted_thread(request, serializer: type[serializers.Serializer]) -> Thread:
+    """The visible question a body's ``thread_id`` names: 400 when it is no number, 404 when there is none."""
+    data = serializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    return get_object_or_404(Thread.objects.visible(), pk=data.validated_data["thread_id"])
+
+
 class ClusterMemberAddApi(APIView):
     InputSerializer = _ThreadInput
 
@@ -159,9 +164,7 @@ class ClusterMemberAddApi(APIView):
                    request=InputSerializer, responses={201: ClusterOutput})
     def post(self, request, cluster_id: int):
         cluster = _cluster_for_editor(request, cluster_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        thread = get_object_or_404(Thread.objects.visible(), pk=data.validated_data["thread_id"])
+        thread = _posted_thread(request, self.InputSerializer)
         services.cluster_member_add(editor=request.user, cluster=cluster, thread=thread)
         cluster.refresh_from_db()
         return Response(ClusterOutput(cluster).data, status=status.HTTP_201_CREATED)
@@ -174,16 +177,15 @@ class ClusterNotSameApi(APIView):
                    request=InputSerializer, responses={204: None})
     def post(self, request, cluster_id: int):
         cluster = _cluster_for_editor(request, cluster_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        thread = get_object_or_404(Thread.objects.visible(), pk=data.validated_data["thread_id"])
+        thread = _posted_thread(request, self.InputSerializer)
         services.cluster_not_same(editor=request.user, cluster=cluster, thread=thread)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ClusterSplitApi(APIView):
     class InputSerializer(serializers.Serializer):
-        thread_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
+        thread_ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                           min_length=1, max_length=1000)
 
     @extend_schema(summary="Split threads out into a new candidate", request=InputSerializer,
                    responses={201: ClusterOutput})
@@ -375,7 +377,7 @@ class ArticleVersionDiffApi(APIView):
         article = _article_for_editor(request, article_id)
         new = get_object_or_404(ArticleVersion, article=article, number=number)
         against = request.query_params.get("against")
-        if against is not None and not against.isdigit():
+        if against is not None and not against.isdecimal():
             raise ServiceError("against must be a version number.", field="against")
         old_number = int(against) if against is not None else number - 1
         old = ArticleVersion.objects.filter(article=article, number=old_number).first()

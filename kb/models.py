@@ -45,6 +45,9 @@ class Cluster(models.Model):
         DISMISSED = "dismissed", "Dismissed"
         MERGED = "merged", "Merged into another"
 
+    # No editor changes the questions of a merged or dismissed cluster, and none is suggested to it.
+    CLOSED = (Status.MERGED, Status.DISMISSED)
+
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
     frozen = models.BooleanField(default=False, help_text="An editor decided about it: re-clustering leaves it alone.")
     label = models.CharField(max_length=500, blank=True, help_text="The lead question's title (or its article's).")

@@ -35,7 +35,7 @@ def can_publish(user) -> bool:
 
 def can_decide_suggestions(user, cluster: Cluster) -> bool:
     """Editors add "Maybe the same problem" questions to an open cluster, or say they are not its problem."""
-    return can_edit(user) and cluster.status not in (Cluster.Status.MERGED, Cluster.Status.DISMISSED)
+    return can_edit(user) and cluster.status not in Cluster.CLOSED
 
 
 def can_start_candidate(user, thread) -> bool:

@@ -99,7 +99,7 @@ def queue(*, user=None, source: str | None = None, tag: str | None = None, statu
         clusters = clusters.filter(pk__in=ClusterMember.objects.filter(thread__source__slug=source).values("cluster"))
         articles = articles.filter(sources__thread__source__slug=source)
     if topic:
-        clusters = clusters.filter(topic_id=int(topic)) if topic.isdigit() else clusters.none()
+        clusters = clusters.filter(topic_id=int(topic)) if topic.isdecimal() else clusters.none()
         articles = articles.none()
     if tag:
         clusters = clusters.filter(
@@ -416,6 +416,13 @@ def not_same_problem_pairs() -> dict[int, set[int]]:
 def cluster_of_thread(*, thread) -> Cluster | None:
     """The cluster that holds ``thread`` (at most one does), or None."""
     return Cluster.objects.filter(members__thread=thread).first()
+
+
+def article_after_split(*, cluster: Cluster, new: Cluster) -> tuple[Article | None, bool]:
+    """The article of ``cluster`` after threads were split out into ``new``, and whether the split marked it
+    "needs review" (its reason names the new candidate, as ``kb.services.cluster_split`` writes it)."""
+    article = Article.objects.filter(cluster=cluster).first()
+    return article, bool(article and article.needs_review and f"candidate #{new.pk}" in article.review_reason)
 
 
 # An answer with at least this many votes confirms a question is worth an article, as an accepted one does.

@@ -23,7 +23,7 @@ from search.engine import ModelUnavailable
 # Only the nearest questions above the similarity floor go through the answer test (their answers
 # may need embedding); more than a page lists would only cost time.
 NEAREST = 30
-CLOSED = (Cluster.Status.MERGED, Cluster.Status.DISMISSED)
+CLOSED = Cluster.CLOSED
 
 
 @dataclass

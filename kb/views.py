@@ -45,7 +45,7 @@ def _item(value: str) -> Article | Cluster:
     """``article:12`` or ``cluster:7`` (the merge pickers' values) to the row."""
     kind, _, pk = (value or "").partition(":")
     model = {"article": Article, "cluster": Cluster}.get(kind)
-    if model is None or not pk.isdigit():
+    if model is None or not pk.isdecimal():
         raise ServiceError("Choose what to merge.", field="other")
     row = model.objects.filter(pk=int(pk)).first()
     if row is None:
@@ -61,12 +61,12 @@ def _assign(request, item: Article | Cluster) -> None:
 
 def _split_message(cluster: Cluster, new: Cluster) -> str:
     """What the split did, with a link to the new candidate and what became of the article."""
-    article = Article.objects.filter(cluster=cluster).first()
+    article, needs_review = selectors.article_after_split(cluster=cluster, new=new)
     text = format_html('Split {} thread{} into <a href="{}">candidate #{}: {}</a>.', new.size, pluralize(new.size),
                        new.get_absolute_url(), new.pk, new.label)
     if article is None:
         return text
-    if article.needs_review and f"candidate #{new.pk}" in article.review_reason:
+    if needs_review:
         return format_html('{} <a href="{}">The article</a> still uses their answers: it is marked “needs review”.',
                            text, reverse("kb:edit", args=[article.pk]))
     stay = "the thread that stays" if cluster.size == 1 else f"the {cluster.size} threads that stay"
@@ -125,7 +125,7 @@ def cluster_start(request):
 
 def _posted_thread(request) -> Thread:
     pk = request.POST.get("thread_id", "")
-    thread = Thread.objects.visible().filter(pk=int(pk)).first() if pk.isdigit() else None
+    thread = Thread.objects.visible().filter(pk=int(pk)).first() if pk.isdecimal() else None
     if thread is None:
         raise ServiceError("That question is not there any more.", field="thread_id")
     return thread
@@ -143,7 +143,7 @@ def cluster_action(request, pk: int):
             messages.success(request, "Draft ready.")
             return redirect("kb:edit", pk=article.pk)
         if action == "split":
-            ids = [int(v) for v in request.POST.getlist("thread_ids") if v.isdigit()]
+            ids = [int(v) for v in request.POST.getlist("thread_ids") if v.isdecimal() and len(v) <= 18]  # a row id
             new = services.cluster_split(editor=user, cluster=cluster, thread_ids=ids)
             messages.success(request, _split_message(cluster, new))
         elif action == "dismiss":
@@ -273,7 +273,7 @@ def article_action(request, pk: int):
         elif action == "publish_proposal":
             permissions.check_can_publish(user)
             number = request.POST.get("number", "")
-            services.article_proposal_publish(editor=user, article=article, number=int(number) if number.isdigit() else 0)
+            services.article_proposal_publish(editor=user, article=article, number=int(number) if number.isdecimal() else 0)
             messages.success(request, f"Version {number} is now the published text (version {article.version}).")
         elif action == "schedule_review":
             due = forms.DateField().clean(request.POST.get("due", ""))

@@ -76,3 +76,42 @@ def test_bad_input_never_gives_a_server_error(client_for, alice, agent, editor, 
         hit(u, "get", "/search/", {"q": "x", "tag": "a" * 500})
     bad = [o for o in out if not isinstance(o[2], int) or o[2] >= 500]
     assert not bad, bad
+
+
+def test_bad_thread_ids_for_kb_candidates_never_give_a_server_error(client_for, alice, editor, question):
+    from kb.models import Cluster, ClusterMember
+    open_ = Cluster.objects.create(label="open", status=Cluster.Status.CANDIDATE, lead=question, size=1)
+    ClusterMember.objects.create(cluster=open_, thread=question, relation=ClusterMember.Relation.LEAD)
+    merged = Cluster.objects.create(label="merged", status=Cluster.Status.MERGED)
+    dismissed = Cluster.objects.create(label="dismissed", status=Cluster.Status.DISMISSED)
+    garbage = ["", "abc", "²", "-1", "1.5", "99999999999999999999999", "999999", str(question.pk)]
+    out = []
+    def hit(user, url, data, **kw):
+        try:
+            code = client_for(user).post(url, data, **kw).status_code
+        except Exception as e:
+            code = f"EXC {type(e).__name__}: {e}"
+        out.append((url, data, code))
+    for u in (None, alice, editor):
+        for value in garbage:
+            hit(u, "/api/kb/clusters/", {"thread_id": value})
+            hit(u, "/kb/clusters/start/", {"thread_id": value})
+            for cluster in (open_, merged, dismissed):
+                for path in ("members", "not-same"):
+                    hit(u, f"/api/kb/clusters/{cluster.pk}/{path}/", {"thread_id": value})
+                for action in ("add", "not_same", "split"):
+                    hit(u, f"/kb/clusters/{cluster.pk}/action/", {"action": action, "thread_id": value,
+                                                                  "thread_ids": value})
+        hit(u, "/api/kb/clusters/", "{bad json", content_type="application/json")
+        hit(u, "/api/kb/clusters/99999/members/", {"thread_id": question.pk})
+        hit(u, f"/api/kb/clusters/{open_.pk}/members/", {"thread_id": ["1", "2"]})
+        hit(u, f"/api/kb/clusters/{open_.pk}/split/", {"thread_ids": [10**25]}, content_type="application/json")
+        hit(u, "/kb/bulk/", {"items": ["article:²", "cluster:²"], "operation": "assign", "assignee": ""})
+        for url in ("/kb/", "/api/kb/queue/"):
+            try:
+                code = client_for(u).get(url, {"topic": "²"}).status_code
+            except Exception as e:
+                code = f"EXC {type(e).__name__}: {e}"
+            out.append((url, "topic=²", code))
+    bad = [o for o in out if not isinstance(o[2], int) or o[2] >= 500]
+    assert not bad, bad

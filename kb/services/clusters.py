@@ -13,7 +13,7 @@ from core.errors import ServiceError
 from kb.models import Article, ArticleSource, Cluster, ClusterMember
 from kb.services.articles import variants_clean, article_search_sync
 from kb.services.drafts import _changeable as article_draft_changeable  # the drafter's own rule
-from kb.services.drafts import article_draft_from_cluster
+from kb.services.drafts import article_draft_from_cluster, article_redraft_after_editor
 from kb.services.freshness import article_mark_needs_review
 from kb.services.versions import version_save
 
@@ -48,7 +48,7 @@ def article_merge(*, editor, target: Article | Cluster, other: Article | Cluster
     if (t_article and o_article and t_article.pk == o_article.pk) or (t_cluster and o_cluster and t_cluster.pk == o_cluster.pk):
         raise ServiceError("Choose two different candidates or articles to merge.", code="same")
     for cluster in (t_cluster, o_cluster):
-        if cluster is not None and cluster.status in (C.MERGED, C.DISMISSED):
+        if cluster is not None and cluster.status in Cluster.CLOSED:
             raise ServiceError(f"“{cluster}” is {cluster.get_status_display().lower()}; it cannot be merged.",
                                code="closed")
     for article in (t_article, o_article):
@@ -123,7 +123,7 @@ def cluster_split(*, editor, cluster: Cluster, thread_ids: list[int]) -> Cluster
     answers from threads that left, is marked "needs review" naming the new candidate.
     """
     ids = sorted({int(pk) for pk in thread_ids})
-    if cluster.status in (C.MERGED, C.DISMISSED):
+    if cluster.status in Cluster.CLOSED:
         raise ServiceError(f"This candidate is {cluster.get_status_display().lower()}.", code="closed")
     members = list(ClusterMember.objects.filter(cluster=cluster, thread_id__in=ids).select_related("thread"))
     if not ids or len(members) != len(ids):
@@ -150,14 +150,7 @@ def cluster_split(*, editor, cluster: Cluster, thread_ids: list[int]) -> Cluster
 
 def _article_after_split(*, article: Article, cluster: Cluster, new: Cluster, moved: set[int]) -> None:
     if article_draft_changeable(article):
-        # The drafter refuses frozen clusters (re-clustering must not undo an editor); here the
-        # editor's own split asks for the new draft, so it runs once with the flag lifted.
-        cluster.frozen = False
-        try:
-            article_draft_from_cluster(cluster=cluster)
-        finally:
-            cluster.frozen = True
-        Cluster.objects.filter(pk=cluster.pk).update(frozen=True)
+        article_redraft_after_editor(cluster=cluster)
         return
     used = set(ArticleSource.objects.filter(article=article, thread_id__in=moved)
                .exclude(role=ArticleSource.Role.QUESTION).values_list("thread_id", flat=True))
@@ -194,7 +187,7 @@ def cluster_dismiss(*, editor, cluster: Cluster, reason: str) -> Cluster:
     reason = " ".join(reason.split())
     if not reason:
         raise ServiceError("Say why the candidate is dismissed.", field="reason")
-    if cluster.status in (C.MERGED, C.DISMISSED):
+    if cluster.status in Cluster.CLOSED:
         raise ServiceError(f"This candidate is already {cluster.get_status_display().lower()}.", code="closed")
     article = Article.objects.filter(cluster=cluster).first()
     if article is not None and article.status == A.PUBLISHED:
@@ -219,7 +212,7 @@ def article_from_cluster(*, editor, cluster: Cluster) -> Article:
     existing = Article.objects.filter(cluster=cluster).first()
     if existing is not None:
         return existing
-    if cluster.status in (C.MERGED, C.DISMISSED):
+    if cluster.status in Cluster.CLOSED:
         raise ServiceError(f"This candidate is {cluster.get_status_display().lower()}.", code="closed")
     if not ClusterMember.objects.filter(cluster=cluster).exists():
         raise ServiceError("This candidate has no threads to draft from.", code="empty")

@@ -212,6 +212,20 @@ def article_draft_from_cluster(*, cluster: Cluster, embedder: Embedder | None = 
     return article
 
 
+def article_redraft_after_editor(*, cluster: Cluster) -> None:
+    """Draft ``cluster`` again after an editor changed its questions, and keep it frozen.
+
+    The drafter refuses frozen clusters (re-clustering must not undo an editor); the editor's own
+    change asks for the new draft, so it runs once with the flag lifted.
+    """
+    cluster.frozen = False
+    try:
+        article_draft_from_cluster(cluster=cluster)
+    finally:
+        cluster.frozen = True
+    Cluster.objects.filter(pk=cluster.pk).update(frozen=True)
+
+
 def _sources_replace(*, article, threads, questions, solution, others) -> None:
     """One row per question phrasing, the solution and each other solution, with attribution."""
     rows = []

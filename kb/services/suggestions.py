@@ -15,12 +15,11 @@ from core.errors import ServiceError
 from kb.models import Article, ArticleSource, Cluster, ClusterMember, NotSameProblem
 from kb.question_vectors import question_vectors
 from kb.services.drafts import _changeable as article_draft_changeable  # the drafter's own rule
-from kb.services.drafts import article_draft_from_cluster
+from kb.services.drafts import article_redraft_after_editor
 from kb.services.freshness import article_mark_needs_review
 from search.embeddings import get_embedder
 
-C = Cluster.Status
-CLOSED = (C.MERGED, C.DISMISSED)
+CLOSED = Cluster.CLOSED
 
 
 def _check_open(cluster: Cluster) -> None:
@@ -51,14 +50,7 @@ def _redraft_or_review(cluster: Cluster, reason: str, *, threads: set[int]) -> N
     if article is None:
         return
     if article_draft_changeable(article):
-        # The drafter refuses frozen clusters (re-clustering must not undo an editor); the editor's own
-        # change asks for the new draft, so it runs once with the flag lifted.
-        cluster.frozen = False
-        try:
-            article_draft_from_cluster(cluster=cluster)
-        finally:
-            cluster.frozen = True
-        Cluster.objects.filter(pk=cluster.pk).update(frozen=True)
+        article_redraft_after_editor(cluster=cluster)
     elif article.status != Article.Status.ARCHIVED and threads:
         article_mark_needs_review(article=article, reason=reason)
 

@@ -8,7 +8,7 @@ from community.models import Thread
 from community.services import source_community
 from core.errors import ServiceError
 from kb import permissions, services
-from kb.models import Article, Cluster, ClusterMember
+from kb.models import Article, Cluster, ClusterMember, NotSameProblem
 from kb.services.clustering import clusters_rebuild, clusters_update
 from kb.suggestion_selectors import cluster_suggestions
 
@@ -133,6 +133,7 @@ def test_only_editors_decide(clustered, editor, alice, client_for, api_for):
     assert api_for(alice).post(f"/api/kb/clusters/{cluster.pk}/not-same/", {"thread_id": other.pk}).status_code == 403
     assert api_for(alice).get(f"/api/kb/clusters/{cluster.pk}/suggestions/").status_code == 403
     assert not ClusterMember.objects.filter(thread=other).exists()
+    assert not NotSameProblem.objects.filter(thread=other).exists()
     assert not permissions.can_decide_suggestions(alice, cluster)
     assert permissions.can_decide_suggestions(editor, cluster)
     services.cluster_dismiss(editor=editor, cluster=cluster, reason="not a KB topic")
@@ -149,3 +150,31 @@ def test_the_api_lists_and_adds(clustered, editor, api_for):
     response = api.post(f"/api/kb/clusters/{cluster.pk}/members/", {"thread_id": other.pk}, format="json")
 
     assert response.status_code == 201 and response.json()["size"] == 2
+    member = ClusterMember.objects.get(thread=other)
+    assert (member.cluster_id, member.relation, member.pinned) == (cluster.pk, "added", True)
+
+
+def test_the_api_says_not_the_same_problem(clustered, editor, api_for):
+    cluster = services.cluster_start(editor=editor, thread=community("gaming-001"))
+    other = community("speed-008")
+
+    response = api_for(editor).post(f"/api/kb/clusters/{cluster.pk}/not-same/", {"thread_id": other.pk}, format="json")
+
+    assert response.status_code == 204
+    assert NotSameProblem.objects.filter(cluster=cluster, thread=other).exists()
+    assert other.pk not in suggested(cluster)
+
+
+def test_the_cluster_page_forms_add_and_refuse(clustered, editor, client_for):
+    cluster = services.cluster_start(editor=editor, thread=community("app-002"))
+    added, refused = community("setup-016"), community("speed-008")
+    client, url = client_for(editor), f"/kb/clusters/{cluster.pk}/action/"
+
+    assert client.post(url, {"action": "add", "thread_id": added.pk}).status_code == 302
+    assert client.post(url, {"action": "not_same", "thread_id": refused.pk}).status_code == 302
+    again = client.post(url, {"action": "add", "thread_id": added.pk}, follow=True)
+
+    assert ClusterMember.objects.get(thread=added).cluster_id == cluster.pk
+    assert NotSameProblem.objects.filter(cluster=cluster, thread=refused).exists()
+    assert "already in this candidate" in again.content.decode()
+    assert ClusterMember.objects.filter(cluster=cluster).count() == 2
