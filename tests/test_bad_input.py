@@ -86,6 +86,8 @@ def test_bad_input_never_gives_a_server_error(client_for, make_user, alice, agen
         hit(u, "get", f"/console/contacts/{c.pk}/search/", {"q": "\x00" + "x" * 100000})
         hit(u, "get", f"/console/contacts/{c.pk}/search/", {"q": "((((*"}, HTTP_HX_REQUEST="true")
         hit(u, "post", f"/console/contacts/{c.pk}/suggestions/live/", {"draft": "wifi", "last": "9" * 40, "only_new": "1"})
+        hit(u, "post", f"/console/contacts/{c.pk}/suggestions/live/", {"draft": "wifi", "last": "\u00b2", "only_new": "1"})
+        hit(u, "get", f"/console/contacts/{c.pk}/suggestions/", {"last": "\u00b2"}, HTTP_HX_REQUEST="true")
         hit(u, "get", f"/api/contacts/{c.pk}/suggestions", {"limit": "99999999999"})
         post = question.posts.first().pk
         hit(u, "post", f"/posts/{post}/vote/", {"value": "99"})
