@@ -107,11 +107,7 @@ def rank(query: str, *, limit: int, candidates=None, ranker: Ranker | None = Non
     keyword: list[tuple[int, float]] = []
     if words is not None:
         try:
-            # Inside a caller's transaction, a savepoint, so a failing keyword query does not abort
-            # it. Outside one, none: on SQLite (transaction_mode IMMEDIATE) a transaction of
-            # its own would take the write lock and queue every search behind the others.
-            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-                keyword = [(int(doc), float(score)) for doc, score in words.search()]
+            keyword = _keyword_scores(words)
         except DatabaseError as exc:
             # A missing FTS table must not take search down either; dense alone still answers.
             logger.error("keyword search failed: %s", exc)
@@ -144,11 +140,21 @@ def _widened(query: str, *, depth: int, window: DenseWindow | None, keyword_ran:
     if keyword_ran:
         found = _start_keyword(query, depth=depth, candidates=judged_among)
         try:
-            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-                wide_keyword = [(int(doc), float(score)) for doc, score in found.search()] if found else []
+            wide_keyword = _keyword_scores(found) if found else []
         except DatabaseError as exc:
             logger.error("keyword search failed: %s", exc)
     return _merged(wide_dense, dense), _merged(wide_keyword, keyword)
+
+
+def _keyword_scores(words) -> list[tuple[int, float]]:
+    """The started keyword search's ``(document, score)`` pairs; raises ``DatabaseError`` if it fails.
+
+    Inside a caller's transaction, a savepoint, so a failing keyword query does not abort it. Outside
+    one, none: on SQLite (transaction_mode IMMEDIATE) a transaction of its own would take the write
+    lock and queue every search behind the others.
+    """
+    with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+        return [(int(doc), float(score)) for doc, score in words.search()]
 
 
 def _merged(first: list[tuple], second: list[tuple]) -> list[tuple]:

@@ -110,19 +110,24 @@ def contact_detail(request, pk: int):
     return _contact_page(request, _contact(pk))
 
 
+def _known_message_id(raw: str) -> int | None:
+    """The newest message id a polling page says it was drawn with (``last``), or None if it sent no id."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+
+
 @require_GET
 @agent_required
 def suggestions(request, pk: int):
     """htmx: the sidebar. Polled with the newest message id it was built for: 204 while nothing changed."""
     contact = _contact(pk)
     last = selectors.last_message_id(contact=contact)
-    known = request.GET.get("last", "")
-    if request.htmx and known.isdigit() and int(known) == last:
+    known = _known_message_id(request.GET.get("last", ""))
+    if request.htmx and known == last:
         return HttpResponse(status=204)
     context = _sidebar_context(request, contact)
     # A new message arrived since the page was drawn: show it too (out of band), not only the new ranking.
     context["conversation_oob"] = (selectors.contact_conversation(contact=contact)
-                                   if known.isdigit() and int(known) != last else None)
+                                   if known is not None and known != last else None)
     return render(request, "support/console/_suggestions.html", context)
 
 
@@ -140,11 +145,11 @@ def suggestions_live(request, pk: int):
     if len(draft) > DRAFT_MAX_CHARS:
         return JsonResponse({"detail": f"The draft is longer than {DRAFT_MAX_CHARS} characters."}, status=400)
     last = selectors.last_message_id(contact=contact)
-    known = request.POST.get("last", "")
-    if request.POST.get("only_new") == "1" and known.isdigit() and int(known) == last:
+    known = _known_message_id(request.POST.get("last", ""))
+    if request.POST.get("only_new") == "1" and known == last:
         return HttpResponse(status=204)
     context = _sidebar_context(request, contact, suggestions=_suggestions(request, contact, draft=draft))
-    changed = not (known.isdigit() and int(known) == last)
+    changed = known != last
     return JsonResponse({
         "html": render_to_string("support/console/_suggestions.html", context, request=request),
         "conversation_html": render_to_string("support/console/_conversation.html",

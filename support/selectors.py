@@ -225,20 +225,16 @@ def contact_suggestions(*, contact: Contact, agent, limit: int = SIDEBAR_LIMIT, 
         found = article_suggestions(text=query, agent=agent, limit=wanted)
     except QueryError:
         return Suggestions()
-    if latest:
-        # Searched alone too, so a new question in a long conversation is not drowned by the old one.
+    # The latest customer message is searched alone too, so a new question in a long conversation is
+    # not drowned by the old one; so is the agent's draft, so suggestions follow what they write.
+    for alone in (latest, draft_words(draft)):
+        if not alone:
+            continue
         try:
-            recent = article_suggestions(text=latest, agent=agent, limit=wanted, log=False)
+            own = article_suggestions(text=alone, agent=agent, limit=wanted, log=False)
         except QueryError:
-            recent = []
-        found = fuse_recent(found, recent, latest_weight(latest, query))
-    typed = draft_words(draft)
-    if typed:
-        try:
-            drafted = article_suggestions(text=typed, agent=agent, limit=wanted, log=False)
-        except QueryError:
-            drafted = []
-        found = fuse_recent(found, drafted, latest_weight(typed, query))
+            own = []
+        found = fuse_recent(found, own, latest_weight(alone, query))
     opening = opening_query(contact.subject, messages)
     if opening:
         try:

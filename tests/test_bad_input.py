@@ -7,7 +7,7 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-def test_bad_input_never_gives_a_server_error(client_for, alice, agent, editor, admin_user, question, settings):
+def test_bad_input_never_gives_a_server_error(client_for, make_user, alice, agent, editor, admin_user, question, settings):
     settings.INBOUND_EMAIL_SECRET = "s" * 30
     settings.SUPPORT_EMAIL_ADDRESSES = ["help@example.com"]
     from mail.tokens import unsubscribe_url
@@ -25,7 +25,10 @@ def test_bad_input_never_gives_a_server_error(client_for, alice, agent, editor, 
         except Exception as e:
             code = f"EXC {type(e).__name__}: {e}"
         out.append((url, method, code))
-    for u in (None, alice, agent, editor, admin_user):
+    from community.roles import MEMBER, role_revoke
+    outsider = make_user("outsider")  # signed in, not a community member
+    role_revoke(user=outsider, role=MEMBER)
+    for u in (None, outsider, alice, agent, editor, admin_user):
         hit(u, "get", "/notifications/99999/")
         hit(u, "post", "/notifications/99999/read/")
         hit(u, "post", "/notifications/follow/", {"kind": "nonsense", "id": "abc"})
@@ -74,6 +77,23 @@ def test_bad_input_never_gives_a_server_error(client_for, alice, agent, editor, 
         hit(u, "get", "/api/kb/queue/", {"topic": "abc"})
         hit(u, "get", "/kb/", {"topic": "abc"})
         hit(u, "get", "/search/", {"q": "x", "tag": "a" * 500})
+        hit(u, "get", "/search/", {"q": "wifi", "type": "bogus", "source": "999999", "page": "-1"})
+        hit(u, "get", "/search/", {"q": "\u202e((((*:*"})
+        hit(u, "get", "/api/search", {"q": "wifi", "limit": "99999999999", "type": ["article", "x"]})
+        hit(u, "post", "/api/search", '{"q": "wifi", "limit": 1e12, "tags": "abc"}', content_type="application/json")
+        hit(u, "get", "/search/suggest", {"q": "\x00" * 3})
+        hit(u, "get", "/questions/similar/", {"title": "wifi drops", "exclude": "9" * 40})
+        hit(u, "get", f"/console/contacts/{c.pk}/search/", {"q": "\x00" + "x" * 100000})
+        hit(u, "get", f"/console/contacts/{c.pk}/search/", {"q": "((((*"}, HTTP_HX_REQUEST="true")
+        hit(u, "post", f"/console/contacts/{c.pk}/suggestions/live/", {"draft": "wifi", "last": "9" * 40, "only_new": "1"})
+        hit(u, "post", f"/console/contacts/{c.pk}/suggestions/live/", {"draft": "wifi", "last": "\u00b2", "only_new": "1"})
+        hit(u, "get", f"/console/contacts/{c.pk}/suggestions/", {"last": "\u00b2"}, HTTP_HX_REQUEST="true")
+        hit(u, "get", f"/api/contacts/{c.pk}/suggestions", {"limit": "99999999999"})
+        post = question.posts.first().pk
+        hit(u, "post", f"/posts/{post}/vote/", {"value": "99"})
+        hit(u, "post", f"/posts/{post}/flag/", {"reason": "bogus"})
+        hit(u, "post", f"/posts/{post}/comment/", {"body": "\x00"})
+        hit(u, "post", f"/questions/{question.pk}/answer/", {"body": "\x00"}, HTTP_HX_REQUEST="true")
     bad = [o for o in out if not isinstance(o[2], int) or o[2] >= 500]
     assert not bad, bad
 

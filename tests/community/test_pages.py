@@ -465,3 +465,28 @@ def test_a_customer_who_is_not_a_member_is_told_how_to_vote(client_for, make_use
     alert = widget.select_one("[role=alert]")
     assert alert.get_text(" ", strip=True) == "Join the community to vote. Join now"
     assert alert.select_one("a")["href"] == "/community/join/"
+    question_post.refresh_from_db()
+    assert question_post.score == 0 and not question_post.votes.exists()
+
+
+def test_a_customer_who_is_not_a_member_is_told_to_join_to_answer_comment_or_flag(client_for, make_user,
+                                                                                    question_post):
+    from community.models import Flag
+    from community.roles import role_revoke
+
+    casey = make_user("casey_d")
+    role_revoke(user=casey, role="member")
+    client = client_for(casey)
+    thread = question_post.thread
+    posts = thread.posts.count()
+    for url, data, told in ((f"/questions/{thread.pk}/answer/", {"body": "Unplug the beacon for ten seconds, then retry."},
+                             "Join the community to answer."),
+                            (f"/posts/{question_post.pk}/comment/", {"body": "Which firmware are you on?"},
+                             "Join the community to comment."),
+                            (f"/posts/{question_post.pk}/flag/", {"reason": "spam"}, "Join the community to flag posts.")):
+        response = client.post(url, data, follow=True)
+        assert response.status_code == 200, url
+        assert told in response.content.decode(), url
+    assert thread.posts.count() == posts
+    assert not Comment.objects.filter(post=question_post).exists()
+    assert not Flag.objects.filter(post=question_post).exists()
