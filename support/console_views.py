@@ -100,7 +100,7 @@ def _contact_page(request, contact: Contact, *, reply: str = "", reply_error: st
         "conversation": selectors.contact_conversation(contact=contact),
         "viewed_articles": [a for a in contact.viewed_articles.all() if can_view_article(request.user, a)],
         "statuses": Contact.Status.choices, "reply": reply, "reply_error": reply_error,
-        "can_capture": permissions.can_handle_contacts(request.user) and request.user.has_perm("kb.capture_article"),
+        "can_capture": permissions.can_capture_article(request.user),
     }, status=status)
 
 
@@ -251,7 +251,7 @@ def suggestion_insert(request, pk: int, article_id: int):
     mode = request.POST.get("mode", "")
     if mode not in INSERT_MODES:
         return HttpResponse(f"Insert a {' or an '.join(INSERT_MODES)}.", status=400, content_type="text/plain")
-    internal = article.visibility == Article.Visibility.INTERNAL
+    internal = not permissions.can_link_for_customer(article)
     if mode == "link" and internal:
         return HttpResponse("Customers cannot open an internal article: insert an excerpt instead.", status=400,
                             content_type="text/plain")

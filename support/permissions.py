@@ -80,6 +80,12 @@ def check_can_use_article(user, article) -> None:
         raise Http404
 
 
+def can_link_for_customer(article) -> bool:
+    """A link in a reply is for the customer, and an internal article's page is closed to them: only a
+    public article may be linked; an internal one is offered as an excerpt."""
+    return article.visibility == article.Visibility.PUBLIC
+
+
 def check_can_flag_article(user, article) -> None:
     """Agents flag articles they can read as wrong or outdated (``kb.flag_article``)."""
     check_can_use_article(user, article)
@@ -87,8 +93,12 @@ def check_can_flag_article(user, article) -> None:
         raise NotAllowed("Only support agents can flag articles.")
 
 
-def check_can_capture_article(user) -> None:
+def can_capture_article(user) -> bool:
     """Agents capture new article drafts from contacts (``kb.capture_article``)."""
+    return can_handle_contacts(user) and user.has_perm("kb.capture_article")
+
+
+def check_can_capture_article(user) -> None:
     check_can_handle(user)
-    if not user.has_perm("kb.capture_article"):
+    if not can_capture_article(user):
         raise NotAllowed("Only support agents can capture articles.")
